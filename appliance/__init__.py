@@ -1,0 +1,1 @@
+"""Switchboard's core: the call engine, routing, schedules, menus, storage and assembly."""

@@ -1,0 +1,287 @@
+"""A call's life on the core thread: ring in → answer → greeting → menu → queue → end.
+
+``CallFlow`` turns line and audio events into call state changes. Handing the call to an agent
+is ``Offers``' job; both run only on the core thread (see ``engine``).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+from hardware.interfaces import line_port
+
+from . import events as ev
+from . import menus
+from .model import Action, Line, Prompt, Target, Team
+from .schedule import status_at
+from .state import Call, CallState, LineState, Outcome, Phase
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+log = logging.getLogger(__name__)
+
+HOLD_TONE = "tone:hold"
+VOICEMAIL_PROMPT = "Please leave a message after the tone."
+VOICEMAIL_MAX_S = 120
+SORRY = {menus.PlayReason.INVALID: "Sorry, that is not an option. ",
+         menus.PlayReason.TIMEOUT: "Sorry, I did not hear a choice. "}
+
+
+def say(text: str) -> str:
+    return f"say:{text}"
+
+
+def source_of(prompt: Prompt) -> str:
+    return say(prompt.text) if prompt.text is not None else f"file:{prompt.audio}"
+
+
+class CallFlow:
+    def __init__(self, core: Engine) -> None:
+        self.core = core
+
+    # -- line events -------------------------------------------------------------------------------
+
+    def incoming(self, e: ev.IncomingCall) -> None:
+        core, line = self.core, self.core.lines.get(e.line)
+        driver = core.line_drivers.get(e.line)
+        if line is None or driver is None:
+            log.warning("incoming call on unknown line %s ignored", e.line)
+            return
+        if line.call is not None:
+            driver.reject_waiting()
+            self._record_busy(e)
+            return
+        call = Call(uuid.uuid4().hex[:12], e.line, e.caller, core.clock.now(),
+                    core.clock.monotonic())
+        core.calls[call.id] = call
+        line.call, line.state = call.id, LineState.RINGING
+        driver.answer()
+
+    def answered(self, e: ev.LineAnswered) -> None:
+        call = self._call_on(e.line)
+        if call is None or call.phase is not Phase.ANSWERING:
+            return
+        self.core.lines[e.line].state = LineState.IN_CALL
+        line = self.core.config.lines.get(e.line)
+        if line is None:
+            self.final_message(call, "This line is not in service.", Outcome.FAILED, "no_config")
+        elif self._closed(call, line):
+            return
+        elif line.greeting is not None:
+            call.state = CallState.MESSAGE
+            self._play(call, Phase.GREETING, source_of(line.greeting))
+        else:
+            self.route(call, line.entry)
+
+    def caller_hung_up(self, e: ev.CallerHungUp) -> None:
+        call = self._call_on(e.line)
+        if call is not None:
+            self.finish(call, call.hangup_outcome, "caller_hung_up", hang_up=False)
+
+    def line_status(self, e: ev.LineStatus) -> None:
+        line = self.core.lines.get(e.line)
+        if line is None:
+            return
+        if not e.online:
+            call = self._call_on(e.line)
+            if call is not None:
+                self.finish(call, Outcome.FAILED, "line_lost", hang_up=False)
+            line.state = LineState.ERROR if e.error else LineState.OFFLINE
+        elif line.call is None:
+            line.state = LineState.IDLE
+        line.reason = e.reason
+
+    def dtmf(self, e: ev.DtmfReceived) -> None:
+        call = self._call_on(e.line)
+        if call is None or call.phase not in (Phase.MENU_PROMPT, Phase.MENU_INPUT, Phase.GREETING):
+            return
+        self._stop_audio(call)
+        call.cancel_timer("menu")
+        if call.phase is Phase.GREETING:
+            entry = self.core.config.lines[call.line].entry
+            if entry.menu is None:
+                return self.route(call, entry)
+            call.menu, _ = menus.enter(self.core.config, entry.menu)
+        call.menu, step = menus.on_digit(self.core.config, call.menu, e.digit)
+        self._menu_step(call, step)
+
+    def playback_ended(self, e: ev.PlaybackEnded) -> None:
+        call = next((c for c in self.core.calls.values() if c.playback == e.token), None)
+        if call is None:
+            return
+        call.playback = None
+        if call.phase is Phase.GREETING:
+            self.route(call, self.core.config.lines[call.line].entry)
+        elif call.phase is Phase.MENU_PROMPT:
+            call.phase = Phase.MENU_INPUT
+            menu = self.core.config.menus.get(call.menu.current)
+            timeout = menu.timeout_s if menu else 1
+            call.timers["menu"] = self.core.after(timeout, lambda: self._menu_timeout(call))
+        elif call.phase is Phase.FINAL_MESSAGE:
+            self.finish(call, call.end_outcome, call.reason)
+        elif call.phase is Phase.VOICEMAIL_PROMPT:
+            self._record(call)
+
+    # -- steps ---------------------------------------------------------------------------------------
+
+    def route(self, call: Call, target: Target) -> None:
+        """Send the call where a line entry, menu option or overflow points."""
+        if target.team is not None and target.action in (None, Action.TEAM):
+            self.enqueue(call, target.team)
+        elif target.menu is not None:
+            call.menu, step = menus.enter(self.core.config, target.menu)
+            self._menu_step(call, step)
+        elif target.action is Action.VOICEMAIL:
+            self.voicemail(call, Outcome.ABANDONED)
+        elif target.action is Action.MESSAGE:
+            self.final_message(call, target.text or "Goodbye.", Outcome.CLOSED, "message")
+        else:
+            self.finish(call, Outcome.ABANDONED if call.menu else Outcome.FAILED, "hung_up_by_box")
+
+    def enqueue(self, call: Call, team_id: str) -> None:
+        core = self.core
+        team = core.config.teams.get(team_id)
+        if team is None:
+            self.final_message(call, "Sorry, we cannot take your call now.", Outcome.FAILED,
+                               "no_team")
+            return
+        call.team = team.id
+        call.teams_visited.append(team.id)
+        waiting = [c for c in core.calls.values() if c.team == team.id and c is not call
+                   and c.state in (CallState.QUEUED, CallState.OFFERED)]
+        if team.max_queue and len(waiting) >= team.max_queue:
+            self.overflow(call, team, "queue_full")
+            return
+        call.state, call.phase = CallState.QUEUED, Phase.WAITING
+        call.hangup_outcome = Outcome.ABANDONED
+        if call.waiting_since is None:
+            call.waiting_since = core.clock.monotonic()
+        call.cancel_timer("max_wait")
+        if team.max_wait_s:
+            call.timers["max_wait"] = core.after(
+                team.max_wait_s, lambda: self.overflow(call, team, "max_wait"))
+        self._stop_audio(call)
+        core.hardware.audio.play(line_port(call.line),
+                                 f"file:{team.hold_audio}" if team.hold_audio else HOLD_TONE,
+                                 loop=True)
+        core.offers.dispatch()
+
+    def overflow(self, call: Call, team: Team, reason: str) -> None:
+        """The team could not take the call in time (or its queue is full)."""
+        if call.id not in self.core.calls:
+            return
+        self.core.offers.withdraw_call(call)
+        call.cancel_timer("max_wait")
+        action, to_team = team.overflow.action, team.overflow.team
+        log.info("call %s overflows team %s (%s)", call.id, team.id, reason)
+        if action is Action.TEAM and to_team not in call.teams_visited:
+            self.enqueue(call, to_team)
+        elif action is Action.VOICEMAIL:
+            self.voicemail(call, Outcome.FAILED)
+        else:
+            text = team.overflow.text or "All our staff are busy. Please call again later."
+            self.final_message(call, text, Outcome.FAILED, reason)
+
+    def final_message(self, call: Call, text: str, outcome: Outcome, reason: str) -> None:
+        call.state, call.end_outcome, call.reason = CallState.MESSAGE, outcome, reason
+        call.hangup_outcome = outcome
+        self._play(call, Phase.FINAL_MESSAGE, say(text))
+
+    def voicemail(self, call: Call, if_silent: Outcome, prompt: str | None = None) -> None:
+        """Ask for a message; hanging up before the tone counts as ``if_silent``."""
+        call.state, call.hangup_outcome = CallState.VOICEMAIL, if_silent
+        self._play(call, Phase.VOICEMAIL_PROMPT, say(prompt or VOICEMAIL_PROMPT))
+
+    def finish(self, call: Call, outcome: Outcome, reason: str, *, hang_up: bool = True) -> None:
+        """End the call everywhere: hardware, offers, agent, line, then write its record."""
+        core = self.core
+        if core.calls.pop(call.id, None) is None:
+            return
+        for name in list(call.timers):
+            call.cancel_timer(name)
+        self._stop_audio(call)
+        agent_id = call.agent
+        core.offers.end_call(call)
+        driver = core.line_drivers.get(call.line)
+        if hang_up and driver is not None:
+            driver.hangup()
+        core.line_idle(call.line)
+        self._record_end(call, outcome, reason, agent_id)
+        core.offers.dispatch()
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def _closed(self, call: Call, line: Line) -> bool:
+        schedule = self.core.config.schedules.get(line.schedule or "")
+        if schedule is None:
+            return False
+        status = status_at(schedule, self.core.clock.now())
+        if status.open:
+            return False
+        call.reason = f"closed:{status.reason.value}"
+        action = schedule.closed_action
+        if action.action is Action.VOICEMAIL:
+            self.voicemail(call, Outcome.CLOSED, action.text)
+        else:
+            self.final_message(call, action.text or "We are closed.", Outcome.CLOSED,
+                               call.reason)
+        return True
+
+    def _menu_step(self, call: Call, step: menus.MenuStep) -> None:
+        if isinstance(step, menus.PlayMenu):
+            menu = self.core.config.menus.get(step.menu)
+            if menu is None:
+                return self.finish(call, Outcome.FAILED, "menu_missing")
+            call.state = CallState.MENU
+            prefix = SORRY.get(step.reason, "")
+            source = say(prefix + menu.prompt.text) if menu.prompt.text else source_of(menu.prompt)
+            self._play(call, Phase.MENU_PROMPT, source)
+        elif isinstance(step, menus.ToTeam):
+            self.enqueue(call, step.team)
+        else:
+            self.route(call, Target(action=step.action, text=step.text))
+
+    def _menu_timeout(self, call: Call) -> None:
+        call.timers.pop("menu", None)
+        if call.id in self.core.calls and call.phase is Phase.MENU_INPUT:
+            call.menu, step = menus.on_timeout(self.core.config, call.menu)
+            self._menu_step(call, step)
+
+    def _record(self, call: Call) -> None:
+        call.phase, call.hangup_outcome = Phase.RECORDING, Outcome.VOICEMAIL
+        self.core.hardware.audio.record(line_port(call.line), call.id)
+        call.timers["voicemail"] = self.core.after(
+            VOICEMAIL_MAX_S, lambda: self.finish(call, Outcome.VOICEMAIL, "max_length"))
+
+    def _play(self, call: Call, phase: Phase, source: str) -> None:
+        self._stop_audio(call)
+        call.phase = phase
+        call.playback = self.core.hardware.audio.play(line_port(call.line), source)
+
+    def _stop_audio(self, call: Call) -> None:
+        call.playback = None
+        self.core.hardware.audio.stop(line_port(call.line))
+
+    def _call_on(self, line_id: str) -> Call | None:
+        line = self.core.lines.get(line_id)
+        return self.core.calls.get(line.call) if line and line.call else None
+
+    def _record_busy(self, e: ev.IncomingCall) -> None:
+        now = self.core.clock.now()
+        self.core.history.append({
+            "id": uuid.uuid4().hex[:12], "line": e.line, "caller": e.caller,
+            "started": now.isoformat(), "ended": now.isoformat(), "outcome": Outcome.BUSY.value,
+            "reason": "line_busy", "team": None, "agent": None, "wait_s": 0.0, "talk_s": 0.0})
+
+    def _record_end(self, call: Call, outcome: Outcome, reason: str, agent: str | None) -> None:
+        mono = self.core.clock.monotonic()
+        answered = call.answered_mono
+        wait = 0.0 if call.waiting_since is None else (answered or mono) - call.waiting_since
+        self.core.history.append({
+            "id": call.id, "line": call.line, "caller": call.caller,
+            "started": call.started.isoformat(), "ended": self.core.clock.now().isoformat(),
+            "outcome": outcome.value, "reason": reason, "team": call.team, "agent": agent,
+            "wait_s": round(wait, 1), "talk_s": round(mono - answered, 1) if answered else 0.0})

@@ -1,0 +1,92 @@
+"""``switchboard`` command line: ``demo`` runs the whole appliance on simulated hardware."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+log = logging.getLogger("switchboard")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every event")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="run a simulated office you can call from the page")
+    demo.add_argument("--data", type=Path, default=Path("demo-data"),
+                      help="data directory (a sample office is created when it is empty)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--api-key", help="also accept this key in the X-Api-Key header (scripts)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.api_key is not None and len(args.api_key) < 12:
+        parser.error("--api-key must be at least 12 characters")
+    return run_demo(args)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from waitress.server import create_server
+
+    from web import create_app
+
+    from .assembly import build_simulated
+    from .clock import SimulatedClock
+    from .seed import seed_sample_office
+
+    started = time.monotonic()
+    clock = SimulatedClock()
+    appliance = build_simulated(args.data, clock, realtime_audio=True)
+    if appliance.store.is_empty():
+        seed_sample_office(appliance.store)
+        print(f"Created a sample office in {args.data}/")
+    _open_the_office(appliance, clock)
+    appliance.start()
+    app = create_app(appliance.api, api_key=args.api_key)
+    server = create_server(app, host=args.host, port=args.port, threads=4)
+    web = threading.Thread(target=server.run, name="web", daemon=True)
+    web.start()
+    url = f"http://{args.host}:{server.effective_port}/"
+    print(f"Switchboard demo running at {url}  (started in {time.monotonic() - started:.1f} s)")
+    print("Open it in a browser: the first visit asks you to choose the owner's password."
+          + (" Scripts may send the header X-Api-Key." if args.api_key else ""))
+    print("Press Ctrl+C to stop.")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    print("Stopping…")
+    server.close()
+    web.join(timeout=5)
+    appliance.close()
+    return 0
+
+
+def _open_the_office(appliance, clock) -> None:
+    """If the sample office is closed right now, move the simulated clock to its next opening.
+
+    A newcomer trying the demo on a Saturday night should still see a call reach a desk; the
+    page and POST /api/sim/clock can set any other time.
+    """
+    from .schedule import next_open
+
+    schedule = appliance.store.config().schedules.get("office-hours")
+    if schedule is None:
+        return
+    now = clock.now()
+    opening = next_open(schedule, now)
+    if opening is not None and opening.timestamp() > now.timestamp():
+        clock.set_now((opening + timedelta(minutes=30)).astimezone(UTC))
+        print(f"The office is closed now; the simulated clock starts at "
+              f"{clock.now().astimezone(opening.tzinfo):%A %d %B %H:%M} so calls are answered.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

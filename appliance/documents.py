@@ -1,0 +1,143 @@
+"""Model values back to the JSON documents of the API contract, and cross-reference checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import (
+    MINUTES_PER_DAY,
+    Agent,
+    Config,
+    Interval,
+    Line,
+    Menu,
+    Prompt,
+    Schedule,
+    Station,
+    Target,
+    Team,
+)
+
+
+def _time(minutes: int) -> str:
+    return "24:00" if minutes == MINUTES_PER_DAY else f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _intervals(ivs: tuple[Interval, ...]) -> list[list[str]]:
+    return [[_time(iv.start), _time(iv.end)] for iv in ivs]
+
+
+def _target(t: Target | None) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    out: dict[str, Any] = {}
+    if t.action is not None:
+        out["action"] = t.action.value
+    if t.team is not None:
+        out["team"] = t.team
+    if t.menu is not None:
+        out["menu"] = t.menu
+    if t.text is not None:
+        out["text"] = t.text
+    return out
+
+
+def _prompt(p: Prompt | None) -> dict[str, str] | None:
+    if p is None:
+        return None
+    return {"text": p.text} if p.text is not None else {"audio": p.audio or ""}
+
+
+def dump(obj: Any) -> dict[str, Any]:
+    """The contract's JSON shape of one resource."""
+    match obj:
+        case Team():
+            return {"id": obj.id, "name": obj.name, "strategy": obj.strategy.value,
+                    "members": list(obj.members), "ring_timeout_s": obj.ring_timeout_s,
+                    "max_wait_s": obj.max_wait_s, "wrap_up_s": obj.wrap_up_s,
+                    "max_queue": obj.max_queue, "autopause_after": obj.autopause_after,
+                    "overflow": _target(obj.overflow), "hold_audio": obj.hold_audio}
+        case Agent():
+            return {"id": obj.id, "name": obj.name, "station": obj.station,
+                    "presence": obj.presence.value}
+        case Station():
+            return {"id": obj.id, "name": obj.name}
+        case Line():
+            return {"id": obj.id, "name": obj.name, "kind": obj.kind.value, "number": obj.number,
+                    "entry": _target(obj.entry), "schedule": obj.schedule,
+                    "greeting": _prompt(obj.greeting)}
+        case Schedule():
+            return {"id": obj.id, "name": obj.name, "timezone": obj.timezone,
+                    "weekly": {d: _intervals(ivs) for d, ivs in obj.weekly.items()},
+                    "holidays": None if obj.holidays is None else
+                    {"country": obj.holidays.country, "subdivision": obj.holidays.subdivision},
+                    "closed_dates": sorted(d.isoformat() for d in obj.closed_dates),
+                    "special": [{"date": s.date.isoformat(), "intervals": _intervals(s.intervals)}
+                                for s in obj.special],
+                    "closed_action": _target(obj.closed_action)}
+        case Menu():
+            return {"id": obj.id, "name": obj.name, "prompt": _prompt(obj.prompt),
+                    "options": {k: _target(t) for k, t in sorted(obj.options.items())},
+                    "timeout_s": obj.timeout_s, "retries": obj.retries,
+                    "fallback": _target(obj.fallback), "operator_team": obj.operator_team}
+    raise TypeError(f"not a resource: {obj!r}")
+
+
+def _target_refs(field: str, t: Target | None, config: Config) -> dict[str, str]:
+    errors = {}
+    if t is not None and t.team is not None and t.team not in config.teams:
+        errors[f"{field}.team" if t.action else field] = f"No team with id '{t.team}'."
+    if t is not None and t.menu is not None and t.menu not in config.menus:
+        errors[field] = f"No menu with id '{t.menu}'."
+    return errors
+
+
+def references(kind: str, obj: Any, config: Config) -> dict[str, str]:
+    """Field errors for ids in ``obj`` that do not exist in ``config`` (or clash with it)."""
+    errors: dict[str, str] = {}
+    if kind == "teams":
+        for i, member in enumerate(obj.members):
+            if member not in config.agents:
+                errors[f"members.{i}"] = f"No agent with id '{member}'."
+        errors |= _target_refs("overflow", obj.overflow, config)
+    elif kind == "agents" and obj.station is not None:
+        holder = config.agent_at_station(obj.station)
+        if obj.station not in config.stations:
+            errors["station"] = f"No station with id '{obj.station}'."
+        elif holder is not None and holder.id != obj.id:
+            errors["station"] = f"Station already used by agent '{holder.name}'."
+    elif kind == "lines":
+        errors |= _target_refs("entry", obj.entry, config)
+        if obj.schedule is not None and obj.schedule not in config.schedules:
+            errors["schedule"] = f"No schedule with id '{obj.schedule}'."
+    elif kind == "menus":
+        for key, target in obj.options.items():
+            errors |= _target_refs(f"options.{key}", target, config)
+        errors |= _target_refs("fallback", obj.fallback, config)
+        if obj.operator_team is not None and obj.operator_team not in config.teams:
+            errors["operator_team"] = f"No team with id '{obj.operator_team}'."
+    return errors
+
+
+def users_of(kind: str, rid: str, config: Config) -> list[str]:
+    """Human names of the resources that refer to ``rid``: deleting it would break them."""
+    def targets(t: Target | None) -> bool:
+        return t is not None and (
+            (kind == "teams" and t.team == rid) or (kind == "menus" and t.menu == rid))
+
+    users = []
+    for team in config.teams.values():
+        if (kind == "agents" and rid in team.members) or targets(team.overflow):
+            users.append(f"team '{team.name}'")
+    for agent in config.agents.values():
+        if kind == "stations" and agent.station == rid:
+            users.append(f"agent '{agent.name}'")
+    for line in config.lines.values():
+        if targets(line.entry) or (kind == "schedules" and line.schedule == rid):
+            users.append(f"line '{line.name}'")
+    for menu in config.menus.values():
+        if menu.id != rid and (any(targets(t) for t in menu.options.values())
+                               or targets(menu.fallback)
+                               or (kind == "teams" and menu.operator_team == rid)):
+            users.append(f"menu '{menu.name}'")
+    return users

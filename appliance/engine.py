@@ -1,0 +1,209 @@
+"""The core: one thread that owns every line, station, agent and call, fed by one queue.
+
+Drivers, the web app and the clock only ``post`` events. The core thread takes one event at a
+time, lets ``CallFlow`` and ``Offers`` change state and send hardware commands, runs timers that
+fell due, then publishes an immutable ``Snapshot``. Nothing else mutates call state, so the
+domain code needs no locks and events are handled strictly in arrival order.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from hardware.interfaces import Hardware, LineDriver, StationDriver
+
+from . import events as ev
+from .calls import CallFlow
+from .errors import Unavailable
+from .model import Config, Presence
+from .offers import Offers
+from .state import AgentRuntime, Call, LineRuntime, LineState, Snapshot, StationRuntime
+from .timers import Timer, Timers
+from .views import build_snapshot
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    def __init__(self, hardware: Hardware, clock: Any, history: Any, *,
+                 persist_presence: Callable[[str, Presence], None] | None = None) -> None:
+        self.hardware = hardware
+        self.clock = clock
+        self.history = history
+        self.persist_presence = persist_presence or (lambda agent, presence: None)
+        self.config = Config()
+        self.lines: dict[str, LineRuntime] = {}
+        self.stations: dict[str, StationRuntime] = {}
+        self.agents: dict[str, AgentRuntime] = {}
+        self.calls: dict[str, Call] = {}
+        self.line_drivers: dict[str, LineDriver] = {}
+        self.station_drivers: dict[str, StationDriver] = {}
+        self.presence: dict[str, Presence] = {}
+        self.round_robin: dict[str, str] = {}   # team id -> agent last offered
+        self.timers = Timers()
+        self.flow = CallFlow(self)
+        self.offers = Offers(self)
+        self.handled = 0
+        self.failures = 0
+        self._queue: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
+        self._snapshot = Snapshot(time=clock.now().isoformat())
+        self._thread: threading.Thread | None = None
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            ev.IncomingCall: self.flow.incoming, ev.LineAnswered: self.flow.answered,
+            ev.CallerHungUp: self.flow.caller_hung_up, ev.DtmfReceived: self.flow.dtmf,
+            ev.PlaybackEnded: self.flow.playback_ended, ev.LineStatus: self.flow.line_status,
+            ev.HookChanged: self.offers.hook, ev.StationStatus: self.offers.station_status,
+            ev.ConfigChanged: lambda e: self._apply_config(e.config), ev.Tick: lambda e: None,
+            ev.RunOnCore: self._run_on_core,
+        }
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self, config: Config) -> None:
+        self.post(ev.ConfigChanged(config))
+        self.clock.subscribe(lambda: self.post(ev.Tick()))
+        self.hardware.audio.start(self.post)
+        self._thread = threading.Thread(target=self._run, name="core", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self.post(ev.Stop())
+            self._thread.join(timeout=5)
+            self._thread = None
+        for driver in [*self.line_drivers.values(), *self.station_drivers.values()]:
+            driver.close()
+        self.line_drivers.clear()
+        self.station_drivers.clear()
+
+    def post(self, event: ev.Event) -> None:
+        """Thread-safe: the only way anything outside the core reaches it."""
+        self._queue.put(event)
+
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def on_core(self, fn: Callable[[Engine], Any], timeout: float = 5.0) -> Any:
+        """Run ``fn`` on the core thread and return its result (for tests and commands)."""
+        request = ev.RunOnCore(fn, Future())
+        self.post(request)
+        try:
+            return request.reply.result(timeout=timeout)
+        except FutureTimeout:
+            raise Unavailable("The call engine did not answer in time.") from None
+
+    def settle(self, timeout: float = 5.0) -> None:
+        """Block until the core has handled everything posted so far and what that caused."""
+        def quiet(core: Engine) -> bool:
+            return core._queue.empty() and core.timers.next_deadline() is None or (
+                core._queue.empty() and not core._due())
+
+        while not self.on_core(quiet, timeout):
+            pass
+
+    def after(self, seconds: float, action: Callable[[], None]) -> Timer:
+        return self.timers.at(self.clock.monotonic() + seconds, action)
+
+    # -- the loop ----------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            try:
+                event = self._queue.get(timeout=self.clock.wait_time(self.timers.next_deadline()))
+            except queue.Empty:
+                event = None
+            if isinstance(event, ev.Stop):
+                break
+            if event is not None:
+                self._guarded(self._handlers[type(event)], event)
+            self._guarded(lambda _: self.timers.run_due(self.clock.monotonic()), None)
+            self._snapshot = build_snapshot(self)
+
+    def _guarded(self, handler: Callable[[Any], Any], event: Any) -> None:
+        """One bad event must not stop the switchboard: log it and carry on."""
+        try:
+            handler(event)
+            self.handled += event is not None
+        except Exception:
+            self.failures += 1
+            log.exception("core failed handling %r", event)
+
+    def _due(self) -> bool:
+        deadline = self.timers.next_deadline()
+        return deadline is not None and deadline <= self.clock.monotonic()
+
+    def _run_on_core(self, request: ev.RunOnCore) -> None:
+        try:
+            request.reply.set_result(request.fn(self))
+        except Exception as exc:
+            request.reply.set_exception(exc)
+
+    # -- configuration -------------------------------------------------------------------------------
+
+    def _apply_config(self, config: Config) -> None:
+        """Bring runtimes and drivers in line with a new config; calls in progress keep going."""
+        self.config = config
+        for line_id in config.lines:
+            if line_id not in self.lines:
+                self._add_line(line_id)
+        for station_id in config.stations:
+            if station_id not in self.stations:
+                self._add_station(station_id)
+        for agent in config.agents.values():
+            self.agents.setdefault(agent.id, AgentRuntime(agent.id, self.clock.monotonic()))
+            if self.presence.get(agent.id) != agent.presence:
+                self.presence[agent.id] = agent.presence
+                if agent.presence is not Presence.AVAILABLE:
+                    self.offers.withdraw_agent(agent.id)
+        self._drop_removed(config)
+        self.offers.dispatch()
+
+    def _add_line(self, line_id: str) -> None:
+        runtime = self.lines[line_id] = LineRuntime(line_id)
+        driver = self.hardware.line_driver(line_id)
+        if driver is None:
+            runtime.reason = "No device is configured for this line."
+            return
+        self.line_drivers[line_id] = driver
+        driver.start(self.post)
+
+    def _add_station(self, station_id: str) -> None:
+        runtime = self.stations[station_id] = StationRuntime(station_id)
+        driver = self.hardware.station_driver(station_id)
+        if driver is None:
+            runtime.reason = "No handset is wired for this station."
+            return
+        self.station_drivers[station_id] = driver
+        driver.start(self.post)
+
+    def _drop_removed(self, config: Config) -> None:
+        """Forget lines, stations and agents deleted from the config once they are not busy."""
+        for line_id in [i for i in self.lines if i not in config.lines]:
+            if self.lines[line_id].call is None:
+                del self.lines[line_id]
+                driver = self.line_drivers.pop(line_id, None)
+                if driver is not None:
+                    driver.close()
+        for station_id in [i for i in self.stations if i not in config.stations]:
+            if self.stations[station_id].ringing_for is None:
+                del self.stations[station_id]
+                driver = self.station_drivers.pop(station_id, None)
+                if driver is not None:
+                    driver.close()
+        for agent_id in [i for i in self.agents if i not in config.agents]:
+            if self.agents[agent_id].call is None:
+                del self.agents[agent_id]
+                self.presence.pop(agent_id, None)
+
+    def line_idle(self, line_id: str) -> None:
+        runtime = self.lines.get(line_id)
+        if runtime is not None:
+            runtime.call = None
+            if runtime.state in (LineState.RINGING, LineState.IN_CALL):
+                runtime.state = LineState.IDLE

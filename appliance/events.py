@@ -1,0 +1,95 @@
+"""Typed events posted to the core's queue. Drivers only ever create these; the core decides.
+
+Every event is a small frozen dataclass so it can cross threads safely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Config
+
+
+@dataclass(frozen=True)
+class IncomingCall:
+    line: str
+    caller: str | None  # None: number withheld
+
+
+@dataclass(frozen=True)
+class LineAnswered:
+    """The driver's answer command succeeded: the caller is connected to the line."""
+
+    line: str
+
+
+@dataclass(frozen=True)
+class CallerHungUp:
+    line: str
+
+
+@dataclass(frozen=True)
+class DtmfReceived:
+    line: str
+    digit: str
+
+
+@dataclass(frozen=True)
+class LineStatus:
+    """A line's device came up, went away or failed; ``reason`` says what a person should do."""
+
+    line: str
+    online: bool
+    error: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class HookChanged:
+    station: str
+    off_hook: bool
+
+
+@dataclass(frozen=True)
+class StationStatus:
+    station: str
+    online: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PlaybackEnded:
+    """A non-looping prompt finished (or was stopped) on an audio port."""
+
+    port: str
+    token: int
+
+
+@dataclass(frozen=True)
+class ConfigChanged:
+    config: Config
+
+
+@dataclass(frozen=True)
+class Tick:
+    """The clock jumped: re-evaluate timers."""
+
+
+@dataclass(frozen=True)
+class RunOnCore:
+    """Run ``fn(engine)`` on the core thread and put its result (or exception) in ``reply``."""
+
+    fn: Callable[[Any], Any]
+    reply: Future = field(default_factory=Future)
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+Event = (IncomingCall | LineAnswered | CallerHungUp | DtmfReceived | LineStatus | HookChanged
+         | StationStatus | PlaybackEnded | ConfigChanged | Tick | RunOnCore | Stop)

@@ -1,0 +1,65 @@
+"""Finished calls, kept outside the config file in SQLite (WAL) so appends stay cheap.
+
+The call log grows without bound; TinyDB would rewrite the whole file on every insert (see
+hardware-and-os.md §7). SQLite's WAL mode with ``synchronous=NORMAL`` survives a process
+crash and costs no fsync per call; a power cut can lose only the last moments of history,
+never corrupt it. Records are written from the core thread and read from web threads, so the
+connection is shared behind a lock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+COLUMNS = ("id", "line", "caller", "started", "ended", "outcome", "reason", "team", "agent",
+           "wait_s", "talk_s")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    line TEXT NOT NULL,
+    caller TEXT,
+    started TEXT NOT NULL,
+    ended TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    team TEXT,
+    agent TEXT,
+    wait_s REAL NOT NULL DEFAULT 0,
+    talk_s REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS calls_ended ON calls (ended);
+"""
+
+
+class History:
+    def __init__(self, path: str | Path) -> None:
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+
+    def append(self, record: dict[str, Any]) -> None:
+        values = [record.get(c) for c in COLUMNS]
+        with self._lock:
+            self._db.execute(
+                f"INSERT INTO calls ({', '.join(COLUMNS)}) "  # noqa: S608 - fixed column names
+                f"VALUES ({', '.join('?' * len(COLUMNS))})", values)
+
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Finished calls, newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM calls "  # noqa: S608 - fixed column names
+                "ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,205 @@
+"""Handing waiting calls to agents: who rings, answering, ring timeouts, wrap-up, autopause.
+
+Domain rules kept here: an agent is offered one call at a time and never while ringing,
+talking or wrapping up; for each team the longest-waiting caller is offered first.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from hardware.interfaces import line_port, station_port
+
+from . import events as ev
+from .model import Presence, Strategy, Team
+from .routing import Candidate, pick
+from .state import AgentRuntime, AgentState, Call, CallState, Outcome, Phase
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+class Offers:
+    def __init__(self, core: Engine) -> None:
+        self.core = core
+
+    # -- choosing -------------------------------------------------------------------------------
+
+    def eligible(self, agent_id: str) -> bool:
+        core = self.core
+        agent, runtime = core.config.agents.get(agent_id), core.agents.get(agent_id)
+        if agent is None or runtime is None or agent.station is None:
+            return False
+        station = core.stations.get(agent.station)
+        return (core.presence.get(agent_id) is Presence.AVAILABLE
+                and runtime.state is AgentState.IDLE
+                and station is not None and station.online and not station.off_hook
+                and station.ringing_for is None and agent.station in core.station_drivers)
+
+    def dispatch(self) -> None:
+        """Offer waiting calls to free agents, longest-waiting caller first."""
+        waiting = sorted((c for c in self.core.calls.values() if c.state is CallState.QUEUED),
+                         key=lambda c: c.waiting_since or 0.0)
+        for call in waiting:
+            team = self.core.config.teams.get(call.team or "")
+            if team is None:
+                continue
+            candidates = [Candidate(a, self.core.agents[a].idle_since,
+                                    self.core.agents[a].calls_taken)
+                          for a in team.members if self.eligible(a)]
+            chosen = pick(team.strategy, team.members, candidates,
+                          last_offered=self.core.round_robin.get(team.id),
+                          tried=frozenset(call.tried))
+            if chosen:
+                self._offer(call, team, chosen)
+
+    def _offer(self, call: Call, team: Team, agent_ids: list[str]) -> None:
+        core = self.core
+        if team.strategy is not Strategy.RING_ALL and all(a in call.tried for a in agent_ids):
+            call.tried.clear()   # everyone had a turn: a new round
+        for agent_id in agent_ids:
+            runtime = core.agents[agent_id]
+            runtime.state, runtime.call = AgentState.RINGING, call.id
+            station_id = core.config.agents[agent_id].station
+            core.stations[station_id].ringing_for = call.id
+            core.station_drivers[station_id].ring()
+            call.offered_to.add(agent_id)
+        core.round_robin[team.id] = agent_ids[-1]
+        call.state = CallState.OFFERED
+        call.timers["ring"] = core.after(team.ring_timeout_s, lambda: self._ring_timeout(call))
+
+    def _ring_timeout(self, call: Call) -> None:
+        """Nobody picked up in time: count a miss for each rung agent and try again."""
+        call.timers.pop("ring", None)
+        team = self.core.config.teams.get(call.team or "")
+        for agent_id in list(call.offered_to):
+            self._stop_ringing(agent_id)
+            runtime = self.core.agents.get(agent_id)
+            if runtime is not None:
+                runtime.missed_in_row += 1
+                self._maybe_autopause(agent_id, runtime, team)
+            call.tried.add(agent_id)
+        call.offered_to.clear()
+        if call.state is CallState.OFFERED:
+            call.state = CallState.QUEUED
+        self.dispatch()
+
+    def _maybe_autopause(self, agent_id: str, runtime: AgentRuntime, team: Team | None) -> None:
+        limit = team.autopause_after if team else 0
+        if limit and runtime.missed_in_row >= limit:
+            log.info("agent %s missed %d calls in a row: set away", agent_id, runtime.missed_in_row)
+            self.core.presence[agent_id] = Presence.AWAY
+            runtime.missed_in_row = 0
+            self.core.persist_presence(agent_id, Presence.AWAY)
+
+    # -- handsets ---------------------------------------------------------------------------------
+
+    def hook(self, e: ev.HookChanged) -> None:
+        station = self.core.stations.get(e.station)
+        if station is None:
+            return
+        station.off_hook = e.off_hook
+        agent = self.core.config.agent_at_station(e.station)
+        runtime = self.core.agents.get(agent.id) if agent else None
+        if e.off_hook and station.ringing_for is not None and runtime is not None:
+            self._connect(self.core.calls[station.ringing_for], runtime)
+        elif not e.off_hook and runtime is not None and runtime.state is AgentState.TALKING:
+            call = self.core.calls.get(runtime.call or "")
+            if call is not None:
+                self.core.flow.finish(call, Outcome.ANSWERED, "agent_hung_up")
+        self.dispatch()
+
+    def station_status(self, e: ev.StationStatus) -> None:
+        station = self.core.stations.get(e.station)
+        if station is None:
+            return
+        station.online, station.reason = e.online, e.reason
+        if not e.online:
+            agent = self.core.config.agent_at_station(e.station)
+            if agent is not None:
+                self.withdraw_agent(agent.id)
+            self.hook(ev.HookChanged(e.station, off_hook=False))
+        self.dispatch()
+
+    def _connect(self, call: Call, runtime: AgentRuntime) -> None:
+        core = self.core
+        call.cancel_timer("ring")
+        call.cancel_timer("max_wait")
+        for other in list(call.offered_to - {runtime.id}):
+            self._stop_ringing(other)
+        call.offered_to.clear()
+        station_id = core.config.agents[runtime.id].station
+        core.stations[station_id].ringing_for = None
+        core.station_drivers[station_id].stop_ring()
+        runtime.state, runtime.call = AgentState.TALKING, call.id
+        runtime.missed_in_row = 0
+        runtime.calls_taken += 1
+        call.state, call.phase, call.agent = CallState.CONNECTED, Phase.TALKING, runtime.id
+        call.answered_mono = core.clock.monotonic()
+        call.hangup_outcome = Outcome.ANSWERED
+        core.hardware.audio.stop(line_port(call.line))
+        core.hardware.audio.bridge(line_port(call.line), station_port(station_id))
+
+    # -- ending -----------------------------------------------------------------------------------
+
+    def withdraw_call(self, call: Call) -> None:
+        """Stop ringing everyone for ``call`` (it overflows or ends); no miss is counted."""
+        call.cancel_timer("ring")
+        for agent_id in list(call.offered_to):
+            self._stop_ringing(agent_id)
+        call.offered_to.clear()
+
+    def withdraw_agent(self, agent_id: str) -> None:
+        """The agent went away or offline while ringing: ring someone else."""
+        runtime = self.core.agents.get(agent_id)
+        if runtime is None or runtime.state is not AgentState.RINGING:
+            return
+        call = self.core.calls.get(runtime.call or "")
+        self._stop_ringing(agent_id)
+        if call is not None:
+            call.offered_to.discard(agent_id)
+            if not call.offered_to:
+                call.cancel_timer("ring")
+                call.state = CallState.QUEUED
+
+    def end_call(self, call: Call) -> None:
+        """The call is over: release ringing agents, start wrap-up for the one who talked."""
+        self.withdraw_call(call)
+        if call.agent is None:
+            return
+        runtime = self.core.agents.get(call.agent)
+        station_id = self.core.config.agents[call.agent].station if runtime else None
+        if station_id is not None:
+            self.core.hardware.audio.unbridge(line_port(call.line), station_port(station_id))
+        if runtime is None:
+            return
+        team = self.core.config.teams.get(call.team or "")
+        wrap = team.wrap_up_s if team else 0
+        runtime.call = None
+        if wrap <= 0:
+            self._idle(runtime)
+            return
+        runtime.state = AgentState.WRAP_UP
+        runtime.wrap_timer = self.core.after(wrap, lambda: self._idle(runtime, dispatch=True))
+
+    def _idle(self, runtime: AgentRuntime, *, dispatch: bool = False) -> None:
+        runtime.state, runtime.call, runtime.wrap_timer = AgentState.IDLE, None, None
+        runtime.idle_since = self.core.clock.monotonic()
+        if dispatch:
+            self.dispatch()
+
+    def _stop_ringing(self, agent_id: str) -> None:
+        runtime = self.core.agents.get(agent_id)
+        agent = self.core.config.agents.get(agent_id)
+        if runtime is not None and runtime.state is AgentState.RINGING:
+            runtime.state, runtime.call = AgentState.IDLE, None
+        station_id = agent.station if agent else None
+        station = self.core.stations.get(station_id or "")
+        if station is not None and station.ringing_for is not None:
+            station.ringing_for = None
+            driver = self.core.station_drivers.get(station_id)
+            if driver is not None:
+                driver.stop_ring()

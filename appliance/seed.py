@@ -1,0 +1,44 @@
+"""The sample office ``switchboard demo`` puts into an empty data directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+OFFICE_HOURS = [["09:00", "14:00"], ["15:00", "18:00"]]
+
+SAMPLE_OFFICE: dict[str, list[dict[str, Any]]] = {
+    "stations": [{"id": "desk-1", "name": "Front desk"}, {"id": "desk-2", "name": "Desk 2"},
+                 {"id": "desk-3", "name": "Desk 3"}],
+    "agents": [{"id": "ana", "name": "Ana", "station": "desk-1"},
+               {"id": "bruno", "name": "Bruno", "station": "desk-2"},
+               {"id": "carla", "name": "Carla", "station": "desk-3"}],
+    "teams": [{"id": "reception", "name": "Reception", "strategy": "longest_idle",
+               "members": ["ana", "bruno", "carla"], "ring_timeout_s": 15, "max_wait_s": 180,
+               "wrap_up_s": 5, "max_queue": 5, "autopause_after": 3,
+               "overflow": {"action": "message",
+                            "text": "Sorry, everyone is busy. Please call again later."}}],
+    "schedules": [{"id": "office-hours", "name": "Office hours", "timezone": "Europe/Madrid",
+                   "weekly": {d: OFFICE_HOURS for d in ("mon", "tue", "wed", "thu", "fri")},
+                   "holidays": {"country": "ES", "subdivision": "MD"},
+                   "closed_action": {"action": "message",
+                                     "text": "We are closed. We open Monday to Friday "
+                                             "from 9:00 to 18:00."}}],
+    "menus": [{"id": "main", "name": "Main menu",
+               "prompt": {"text": "Welcome. Press 1 for sales, 2 to hear our hours, "
+                                  "or 0 to speak to someone."},
+               "options": {"1": {"team": "reception"},
+                           "2": {"action": "message",
+                                 "text": "We are open Monday to Friday from 9:00 to 18:00."}},
+               "timeout_s": 6, "retries": 2, "fallback": {"team": "reception"}}],
+    "lines": [{"id": "line-1", "name": "Main number", "kind": "gsm", "number": "+34 600 000 001",
+               "entry": {"menu": "main"}, "schedule": "office-hours"},
+              {"id": "line-2", "name": "Second SIM", "kind": "gsm", "number": "+34 600 000 002",
+               "entry": {"team": "reception"}, "schedule": "office-hours"}],
+}
+
+
+def seed_sample_office(store: Any) -> None:
+    """Create the sample office in dependency order (stations before agents, and so on)."""
+    for kind in ("stations", "agents", "teams", "schedules", "menus", "lines"):
+        for doc in SAMPLE_OFFICE[kind]:
+            store.create(kind, doc)

@@ -1,0 +1,195 @@
+"""Runtime state the core thread owns (mutable, never shared) and the snapshot it publishes.
+
+Only the core thread touches ``LineRuntime``, ``StationRuntime``, ``AgentRuntime`` and ``Call``.
+After each event it builds a ``Snapshot`` of frozen views that any thread may read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from .menus import MenuState
+from .model import Presence
+from .timers import Timer
+
+
+class LineState(StrEnum):
+    IDLE = "idle"
+    RINGING = "ringing"
+    IN_CALL = "in_call"
+    OFFLINE = "offline"
+    ERROR = "error"
+
+
+class AgentState(StrEnum):
+    IDLE = "idle"
+    RINGING = "ringing"
+    TALKING = "talking"
+    WRAP_UP = "wrap_up"
+
+
+class CallState(StrEnum):
+    RINGING = "ringing"
+    MENU = "menu"
+    QUEUED = "queued"
+    OFFERED = "offered"
+    CONNECTED = "connected"
+    MESSAGE = "message"
+    VOICEMAIL = "voicemail"
+
+
+class Outcome(StrEnum):
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    CLOSED = "closed"
+    VOICEMAIL = "voicemail"
+    CALLBACK_REQUESTED = "callback_requested"
+    BUSY = "busy"
+    FAILED = "failed"
+
+
+class Phase(StrEnum):
+    """Finer than CallState: what the core is waiting for, so events mean the right thing."""
+
+    ANSWERING = "answering"
+    GREETING = "greeting"
+    MENU_PROMPT = "menu_prompt"
+    MENU_INPUT = "menu_input"
+    WAITING = "waiting"
+    TALKING = "talking"
+    FINAL_MESSAGE = "final_message"   # a message, then the box hangs up
+    VOICEMAIL_PROMPT = "voicemail_prompt"
+    RECORDING = "recording"
+
+
+@dataclass
+class LineRuntime:
+    id: str
+    state: LineState = LineState.OFFLINE
+    reason: str = "Starting."
+    call: str | None = None
+
+
+@dataclass
+class StationRuntime:
+    id: str
+    online: bool = False
+    reason: str = "Starting."
+    off_hook: bool = False
+    ringing_for: str | None = None   # call id
+
+
+@dataclass
+class AgentRuntime:
+    id: str
+    idle_since: float
+    state: AgentState = AgentState.IDLE
+    call: str | None = None
+    calls_taken: int = 0
+    missed_in_row: int = 0
+    wrap_timer: Timer | None = None
+
+
+@dataclass
+class Call:
+    id: str
+    line: str
+    caller: str | None
+    started: datetime
+    started_mono: float
+    state: CallState = CallState.RINGING
+    phase: Phase = Phase.ANSWERING
+    team: str | None = None
+    agent: str | None = None
+    menu: MenuState | None = None
+    waiting_since: float | None = None     # first time queued: fairness and wait time
+    answered_mono: float | None = None
+    offered_to: set[str] = field(default_factory=set)
+    tried: set[str] = field(default_factory=set)
+    teams_visited: list[str] = field(default_factory=list)
+    hangup_outcome: Outcome = Outcome.ABANDONED   # what it is if the caller hangs up now
+    end_outcome: Outcome = Outcome.FAILED         # what it is when the final message ends
+    reason: str = ""
+    playback: int | None = None
+    timers: dict[str, Timer] = field(default_factory=dict)
+
+    def cancel_timer(self, name: str) -> None:
+        timer = self.timers.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+
+
+@dataclass(frozen=True)
+class LineView:
+    id: str
+    name: str
+    kind: str
+    number: str
+    state: str
+    call_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class StationView:
+    id: str
+    name: str
+    hook: str          # "on" | "off"
+    ringing: bool
+    call_id: str | None
+    online: bool
+
+
+@dataclass(frozen=True)
+class AgentView:
+    id: str
+    name: str
+    presence: str
+    state: str
+    station: str | None
+    calls_taken: int
+    missed_in_row: int
+
+
+@dataclass(frozen=True)
+class CallView:
+    id: str
+    line: str
+    caller: str | None
+    state: str
+    team: str | None
+    agent: str | None
+    started: str
+    wait_s: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    time: str
+    lines: tuple[LineView, ...] = ()
+    stations: tuple[StationView, ...] = ()
+    agents: tuple[AgentView, ...] = ()
+    calls: tuple[CallView, ...] = ()
+    events: int = 0    # how many events the core has handled (lets tests wait for progress)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def line(self, line_id: str) -> LineView:
+        return next(v for v in self.lines if v.id == line_id)
+
+    def station(self, station_id: str) -> StationView:
+        return next(v for v in self.stations if v.id == station_id)
+
+    def agent(self, agent_id: str) -> AgentView:
+        return next(v for v in self.agents if v.id == agent_id)
+
+    def call_on(self, line_id: str) -> CallView | None:
+        return next((c for c in self.calls if c.line == line_id), None)
+
+
+def presence_of(presence: Presence | None) -> str:
+    return (presence or Presence.OFFLINE).value

@@ -1,0 +1,310 @@
+"""Turn untrusted JSON documents into model values, collecting every field error at once.
+
+Each ``parse_<kind>`` either returns a frozen model object or raises ``ValidationError`` with
+one message per bad field, so the web page can show all mistakes together and nothing half-valid
+is ever stored. Cross-resource references are checked separately (``references``) because they
+need the whole configuration.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from .errors import ValidationError
+from .model import (
+    MINUTES_PER_DAY,
+    WEEKDAYS,
+    Action,
+    Agent,
+    HolidayRegion,
+    Interval,
+    Line,
+    LineKind,
+    Menu,
+    Presence,
+    Prompt,
+    Schedule,
+    SpecialDay,
+    Station,
+    Strategy,
+    Target,
+    Team,
+)
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+MENU_KEYS = frozenset("123456789#")
+MAX_TEXT = 1000
+
+
+class Reader:
+    """Reads fields from one document, remembering every error instead of stopping at the first."""
+
+    def __init__(self, doc: Any) -> None:
+        self.errors: dict[str, str] = {}
+        if not isinstance(doc, dict):
+            self.errors["_"] = "Expected a JSON object."
+            doc = {}
+        self.doc = doc
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def text(self, name: str, default: str | None = None, *, required: bool = False,
+             limit: int = 100) -> str | None:
+        value = self.doc.get(name, default)
+        if value is None or (value == "" and not required):
+            if required:
+                self.fail(name, "Required.")
+            return default
+        if not isinstance(value, str) or not value.strip():
+            self.fail(name, "Must be a non-empty text.")
+            return default
+        if len(value) > limit:
+            self.fail(name, f"At most {limit} characters.")
+        return value.strip()
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.doc.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(name, "Must be a whole number.")
+            return default
+        if not low <= value <= high:
+            self.fail(name, f"Must be between {low} and {high}.")
+        return value
+
+    def choice(self, name: str, enum: type, default: Any) -> Any:
+        value = self.doc.get(name, default)
+        try:
+            return enum(value)
+        except ValueError:
+            self.fail(name, "Must be one of: " + ", ".join(m.value for m in enum) + ".")
+            return default
+
+    def ref(self, name: str, *, required: bool = False) -> str | None:
+        value = self.doc.get(name)
+        if value is None or value == "":
+            if required:
+                self.fail(name, "Required.")
+            return None
+        if not isinstance(value, str) or not ID_RE.match(value):
+            self.fail(name, "Must be the id of an existing item.")
+            return None
+        return value
+
+    def sub(self, name: str, parse: Callable[[Reader], Any], default: Any = None) -> Any:
+        """Parse a nested object, prefixing its field errors with ``name.``."""
+        if self.doc.get(name) is None:
+            return default
+        inner = Reader(self.doc[name])
+        result = parse(inner)
+        for key, message in inner.errors.items():
+            self.fail(name if key == "_" else f"{name}.{key}", message)
+        return result
+
+    def done(self, value: Any) -> Any:
+        """Return ``value`` built from the fields read so far, or raise every error found."""
+        if self.errors:
+            raise ValidationError(dict(self.errors))
+        return value
+
+
+def parse_id(doc: Any, given: str | None) -> str | None:
+    value = given if given is not None else (doc.get("id") if isinstance(doc, dict) else None)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not ID_RE.match(value):
+        raise ValidationError({"id": "Use 1-40 lower-case letters, digits, '-' or '_'."})
+    return value
+
+
+def _prompt(r: Reader) -> Prompt | None:
+    text = r.text("text", limit=MAX_TEXT)
+    audio = r.ref("audio")
+    if (text is None) == (audio is None):
+        r.fail("_", "Give either a text to speak or an uploaded audio id.")
+    return Prompt(text=text, audio=audio)
+
+
+def _target(allowed: frozenset[Action]) -> Callable[[Reader], Target]:
+    """A parser for {"team": id} | {"menu": id} | {"action": ..., "team"?, "text"?}."""
+
+    def parse(r: Reader) -> Target:
+        team, menu = r.ref("team"), r.ref("menu")
+        action = r.choice("action", Action, None) if "action" in r.doc else None
+        text = r.text("text", limit=MAX_TEXT)
+        if action is not None and action not in allowed:
+            r.fail("action", "Not allowed here; use: " + ", ".join(sorted(allowed)) + ".")
+        if action is Action.TEAM:
+            if team is None:
+                r.fail("team", "Required when the action is 'team'.")
+        elif sum(x is not None for x in (team, menu, action)) != 1:
+            r.fail("_", "Give exactly one of team, menu or action.")
+        return Target(team=team, menu=menu, action=action, text=text)
+
+    return parse
+
+
+def _minutes(value: Any) -> int | None:
+    if not isinstance(value, str) or not TIME_RE.match(value):
+        return None
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _intervals(r: Reader, name: str, value: Any) -> tuple[Interval, ...]:
+    if not isinstance(value, list):
+        r.fail(name, 'Must be a list of ["HH:MM", "HH:MM"] pairs.')
+        return ()
+    found = []
+    for i, pair in enumerate(value):
+        ok = isinstance(pair, list | tuple) and len(pair) == 2
+        start, end = (_minutes(pair[0]), _minutes(pair[1])) if ok else (None, None)
+        if start is None or end is None or start == MINUTES_PER_DAY or start == end:
+            r.fail(f"{name}.{i}", 'Use ["HH:MM", "HH:MM"] with different times (end may be 24:00).')
+            continue
+        found.append(Interval(start, end))
+    return tuple(found)
+
+
+def _date(r: Reader, name: str, value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        r.fail(name, "Use a date like 2026-12-24.")
+        return None
+
+
+def _holidays(r: Reader) -> HolidayRegion:
+    country = r.text("country", required=True, limit=3)
+    subdivision = r.text("subdivision", limit=10)
+    if country is not None:
+        import holidays  # imported lazily: the package is large and only needed here
+
+        supported = holidays.list_supported_countries()
+        if country.upper() not in supported:
+            r.fail("country", "Unknown country code (use ISO 3166, e.g. ES, AR, GB).")
+        elif subdivision and subdivision.upper() not in supported[country.upper()]:
+            r.fail("subdivision", f"Unknown subdivision for {country.upper()}.")
+    return HolidayRegion((country or "").upper(), subdivision.upper() if subdivision else None)
+
+
+def parse_schedule(doc: Any, sid: str) -> Schedule:
+    r = Reader(doc)
+    name = r.text("name", required=True)
+    tz = r.text("timezone", "Europe/Madrid", limit=64)
+    try:
+        zoneinfo.ZoneInfo(tz or "")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        r.fail("timezone", "Unknown time zone; use an IANA name like Europe/Madrid.")
+    weekly_doc = r.doc.get("weekly", {})
+    if not isinstance(weekly_doc, dict) or set(weekly_doc) - set(WEEKDAYS):
+        r.fail("weekly", "Use the keys mon, tue, wed, thu, fri, sat, sun.")
+        weekly_doc = {}
+    weekly = {d: _intervals(r, f"weekly.{d}", weekly_doc.get(d, [])) for d in WEEKDAYS}
+    closed = r.doc.get("closed_dates", [])
+    if not isinstance(closed, list):
+        r.fail("closed_dates", "Must be a list of dates.")
+        closed = []
+    closed_dates = frozenset(
+        d for i, v in enumerate(closed) if (d := _date(r, f"closed_dates.{i}", v)) is not None)
+    special = []
+    for i, item in enumerate(r.doc.get("special") or []):
+        item = item if isinstance(item, dict) else {}
+        day = _date(r, f"special.{i}.date", item.get("date"))
+        ivs = _intervals(r, f"special.{i}.intervals", item.get("intervals", []))
+        if day is not None:
+            special.append(SpecialDay(day, ivs))
+    closed_action = r.sub("closed_action", _target(frozenset({Action.MESSAGE, Action.VOICEMAIL})),
+                          Schedule.__dataclass_fields__["closed_action"].default_factory())
+    if closed_action.action is None and "closed_action" not in r.errors:
+        r.fail("closed_action.action", "Must be message or voicemail.")
+    region = r.sub("holidays", _holidays)
+    return r.done(Schedule(sid, name, tz, weekly, region, closed_dates,
+                                   tuple(special), closed_action))
+
+
+def parse_team(doc: Any, tid: str) -> Team:
+    r = Reader(doc)
+    members = r.doc.get("members", [])
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        r.fail("members", "Must be a list of agent ids.")
+        members = []
+    elif len(set(members)) != len(members):
+        r.fail("members", "An agent is listed twice.")
+    overflow = r.sub("overflow", _target(frozenset({Action.MESSAGE, Action.TEAM, Action.VOICEMAIL})),
+                     Team.__dataclass_fields__["overflow"].default_factory())
+    if overflow.team == tid:
+        r.fail("overflow.team", "A team cannot overflow to itself.")
+    return r.done(Team(
+        id=tid, name=r.text("name", required=True), members=tuple(members),
+        strategy=r.choice("strategy", Strategy, Strategy.RING_ALL),
+        ring_timeout_s=r.integer("ring_timeout_s", 20, 5, 300),
+        max_wait_s=r.integer("max_wait_s", 300, 0, 7200),
+        wrap_up_s=r.integer("wrap_up_s", 10, 0, 600),
+        max_queue=r.integer("max_queue", 10, 0, 100),
+        autopause_after=r.integer("autopause_after", 3, 0, 50),
+        overflow=overflow, hold_audio=r.ref("hold_audio")))
+
+
+def parse_agent(doc: Any, aid: str) -> Agent:
+    r = Reader(doc)
+    return r.done(Agent(aid, r.text("name", required=True), r.ref("station"),
+                                r.choice("presence", Presence, Presence.AVAILABLE)))
+
+
+def parse_station(doc: Any, sid: str) -> Station:
+    r = Reader(doc)
+    return r.done(Station(sid, r.text("name", required=True)))
+
+
+def parse_line(doc: Any, lid: str) -> Line:
+    r = Reader(doc)
+    entry = r.sub("entry", _target(frozenset()), None)
+    if entry is None and "entry" not in r.errors:
+        r.fail("entry", 'Required: {"team": id} or {"menu": id}.')
+    number = r.text("number", "", limit=20)
+    if number and not re.fullmatch(r"\+?[0-9 ]{3,20}", number):
+        r.fail("number", "Use digits, spaces and an optional leading +.")
+    return r.done(Line(lid, r.text("name", required=True),
+                               r.choice("kind", LineKind, LineKind.GSM), number or "", entry,
+                               r.ref("schedule"), r.sub("greeting", _prompt)))
+
+
+def parse_menu(doc: Any, mid: str) -> Menu:
+    r = Reader(doc)
+    prompt = r.sub("prompt", _prompt)
+    if prompt is None and "prompt" not in r.errors:
+        r.fail("prompt", 'Required: {"text": "..."} or {"audio": id}.')
+    options_doc = r.doc.get("options", {})
+    if not isinstance(options_doc, dict):
+        r.fail("options", "Must be an object of key → target.")
+        options_doc = {}
+    option_target = _target(frozenset({Action.REPEAT, Action.VOICEMAIL, Action.HANGUP,
+                                       Action.MESSAGE}))
+    for key in options_doc:
+        if key in ("0", "*"):
+            r.fail(f"options.{key}", f"'{key}' is reserved: 0 reaches an agent, * goes back.")
+        elif key not in MENU_KEYS:
+            r.fail(f"options.{key}", "Keys are single digits 1-9 or #.")
+    nested = Reader(options_doc)
+    options = {k: nested.sub(k, option_target) for k in options_doc if k in MENU_KEYS}
+    for key, message in nested.errors.items():
+        r.fail(f"options.{key}", message)
+    fallback = r.sub("fallback", _target(frozenset({Action.VOICEMAIL, Action.HANGUP,
+                                                    Action.MESSAGE})), None)
+    return r.done(Menu(
+        mid, r.text("name", required=True), prompt, options,
+        timeout_s=r.integer("timeout_s", 5, 2, 30), retries=r.integer("retries", 2, 0, 5),
+        fallback=fallback or Menu.__dataclass_fields__["fallback"].default_factory(),
+        operator_team=r.ref("operator_team")))
+
+
+PARSERS: dict[str, Callable[[Any, str], Any]] = {
+    "teams": parse_team, "agents": parse_agent, "stations": parse_station,
+    "lines": parse_line, "schedules": parse_schedule, "menus": parse_menu,
+}

@@ -1,0 +1,37 @@
+"""Build the immutable snapshot the web reads from the core's mutable state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .state import AgentView, CallView, LineView, Snapshot, StationView, presence_of
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+
+def build_snapshot(core: Engine) -> Snapshot:
+    """Called on the core thread after every event; cheap enough for a small office."""
+    cfg, mono = core.config, core.clock.monotonic()
+    lines = tuple(
+        LineView(lid, line.name, line.kind.value, line.number, rt.state.value, rt.call, rt.reason)
+        for lid, line in cfg.lines.items() if (rt := core.lines.get(lid)) is not None)
+    stations = tuple(
+        StationView(sid, st.name, "off" if rt.off_hook else "on", rt.ringing_for is not None,
+                    rt.ringing_for or _talking_on(core, sid), rt.online)
+        for sid, st in cfg.stations.items() if (rt := core.stations.get(sid)) is not None)
+    agents = tuple(
+        AgentView(aid, agent.name, presence_of(core.presence.get(aid)), rt.state.value,
+                  agent.station, rt.calls_taken, rt.missed_in_row)
+        for aid, agent in cfg.agents.items() if (rt := core.agents.get(aid)) is not None)
+    calls = tuple(
+        CallView(c.id, c.line, c.caller, c.state.value, c.team, c.agent, c.started.isoformat(),
+                 round((c.answered_mono or mono) - c.waiting_since, 1) if c.waiting_since else 0.0)
+        for c in sorted(core.calls.values(), key=lambda c: c.started_mono))
+    return Snapshot(core.clock.now().isoformat(), lines, stations, agents, calls, core.handled)
+
+
+def _talking_on(core: Engine, station_id: str) -> str | None:
+    agent = core.config.agent_at_station(station_id)
+    runtime = core.agents.get(agent.id) if agent else None
+    return runtime.call if runtime and runtime.state.value == "talking" else None

@@ -1,0 +1,1 @@
+"""Drivers for the appliance's devices and their simulated twins (``hardware.fakes``)."""

@@ -1,0 +1,96 @@
+"""A simulated GSM line with the same driver interface as the modem driver.
+
+The simulation side (``incoming``, ``press``, ``caller_hangs_up``, ``fail``) plays the caller
+and the network; the driver side (``answer``, ``hangup``, ``reject_waiting``) is what the core
+calls. ``commands`` records the driver calls in order so tests can assert what the core did.
+"""
+
+from __future__ import annotations
+
+import threading
+from enum import StrEnum
+
+from appliance.events import CallerHungUp, DtmfReceived, IncomingCall, LineAnswered, LineStatus
+
+from ..interfaces import Post
+
+DTMF_KEYS = frozenset("0123456789*#ABCD")
+
+
+class FakeLineState(StrEnum):
+    IDLE = "idle"
+    RINGING = "ringing"
+    IN_CALL = "in_call"
+    DOWN = "down"
+
+
+class FakeLine:
+    def __init__(self, line_id: str) -> None:
+        self.line_id = line_id
+        self.state = FakeLineState.DOWN
+        self.commands: list[str] = []
+        self._post: Post | None = None
+        self._lock = threading.Lock()
+
+    # -- driver side (called by the core) -----------------------------------------------------
+
+    def start(self, post: Post) -> None:
+        self._post = post
+        self.state = FakeLineState.IDLE
+        post(LineStatus(self.line_id, online=True))
+
+    def answer(self) -> None:
+        with self._lock:
+            self.commands.append("answer")
+            if self.state is not FakeLineState.RINGING:
+                return
+            self.state = FakeLineState.IN_CALL
+        self._emit(LineAnswered(self.line_id))
+
+    def hangup(self) -> None:
+        with self._lock:
+            self.commands.append("hangup")
+            if self.state is not FakeLineState.DOWN:
+                self.state = FakeLineState.IDLE
+
+    def reject_waiting(self) -> None:
+        with self._lock:
+            self.commands.append("reject_waiting")
+
+    def close(self) -> None:
+        self._post = None
+
+    # -- simulation side (the caller and the network) -------------------------------------------
+
+    def incoming(self, caller: str | None) -> None:
+        """A caller dials this line's number. A busy line still reports it (call waiting)."""
+        with self._lock:
+            if self.state is FakeLineState.DOWN:
+                raise RuntimeError(f"line {self.line_id} is down")
+            if self.state is FakeLineState.IDLE:
+                self.state = FakeLineState.RINGING
+        self._emit(IncomingCall(self.line_id, caller))
+
+    def press(self, digits: str) -> None:
+        bad = set(digits) - DTMF_KEYS
+        if bad or not digits:
+            raise ValueError(f"not DTMF keys: {''.join(sorted(bad)) or 'nothing'}")
+        for digit in digits:
+            self._emit(DtmfReceived(self.line_id, digit))
+
+    def caller_hangs_up(self) -> None:
+        with self._lock:
+            if self.state not in (FakeLineState.RINGING, FakeLineState.IN_CALL):
+                return
+            self.state = FakeLineState.IDLE
+        self._emit(CallerHungUp(self.line_id))
+
+    def fail(self, reason: str) -> None:
+        """The device vanished (unplugged, crashed): the core must end any call cleanly."""
+        with self._lock:
+            self.state = FakeLineState.DOWN
+        self._emit(LineStatus(self.line_id, online=False, error=True, reason=reason))
+
+    def _emit(self, event: object) -> None:
+        if self._post is not None:
+            self._post(event)

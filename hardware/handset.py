@@ -1,0 +1,140 @@
+"""A desk handset on a Silvertel Ag1171 SLIC, driven through gpiozero.
+
+Pins (BCM): SHK is an input, high while the handset is off hook; RM must stay low except while
+ringing; F/R is high (forward) at rest and toggled at the ring frequency during a ring burst.
+See shared/reference/hardware-and-os.md §1. The pin factory is always passed in: gpiozero's
+``MockFactory`` in tests and the demo, lgpio/RPi.GPIO on a Pi (gpiozero picks, never us).
+
+The driver only posts ``HookChanged``/``StationStatus`` and rings on command. It stops ringing
+by itself the moment the handset goes off hook ("ring trip"), because ringing voltage into an
+answered phone is a hardware matter, not a routing decision.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from appliance.events import HookChanged, StationStatus
+
+from .interfaces import Post
+
+
+@dataclass(frozen=True)
+class HandsetPins:
+    hook: int
+    ring_mode: int
+    forward_reverse: int
+
+
+@dataclass(frozen=True)
+class RingCadence:
+    """Bell on/off times and ring frequency (Spain by default: 1.5 s on, 3 s off, 25 Hz)."""
+
+    on_s: float = 1.5
+    off_s: float = 3.0
+    frequency_hz: float = 25.0
+
+
+class Handset:
+    def __init__(self, station_id: str, pins: HandsetPins, *, pin_factory: Any,
+                 cadence: RingCadence | None = None, bounce_s: float | None = 0.02) -> None:
+        self.station_id = station_id
+        self.pins = pins
+        self.cadence = cadence or RingCadence()
+        self._factory = pin_factory
+        self._bounce_s = bounce_s
+        self._post: Post | None = None
+        self._cond = threading.Condition()
+        self._ringing = False
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._hook = self._rm = self._fr = None
+
+    def start(self, post: Post) -> None:
+        from gpiozero import DigitalInputDevice, DigitalOutputDevice  # lazily: see module doc
+
+        self._post = post
+        try:
+            self._rm = DigitalOutputDevice(self.pins.ring_mode, initial_value=False,
+                                           pin_factory=self._factory)
+            self._fr = DigitalOutputDevice(self.pins.forward_reverse, initial_value=True,
+                                           pin_factory=self._factory)
+            self._hook = DigitalInputDevice(self.pins.hook, pull_up=False,
+                                            bounce_time=self._bounce_s, pin_factory=self._factory)
+        except Exception as exc:  # gpiozero raises many kinds for busy or missing pins
+            post(StationStatus(self.station_id, online=False,
+                               reason=f"GPIO pins {self.pins} could not be opened: {exc}. "
+                                      "Check the wiring table and that no other program uses them."))
+            return
+        self._hook.when_activated = lambda: self._hook_changed(True)
+        self._hook.when_deactivated = lambda: self._hook_changed(False)
+        self._thread = threading.Thread(target=self._ring_loop, name=f"ring-{self.station_id}",
+                                        daemon=True)
+        self._thread.start()
+        post(StationStatus(self.station_id, online=True))
+        if self._hook.is_active:
+            post(HookChanged(self.station_id, off_hook=True))
+
+    @property
+    def off_hook(self) -> bool:
+        return bool(self._hook is not None and self._hook.is_active)
+
+    @property
+    def ringing(self) -> bool:
+        return self._ringing
+
+    def ring(self) -> None:
+        if self.off_hook:
+            return
+        with self._cond:
+            self._ringing = True
+            self._cond.notify_all()
+
+    def stop_ring(self) -> None:
+        with self._cond:
+            self._ringing = False
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closing, self._ringing = True, False
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+        for device in (self._hook, self._rm, self._fr):
+            if device is not None:
+                device.close()
+
+    def _hook_changed(self, off_hook: bool) -> None:
+        if off_hook:
+            self.stop_ring()
+        if self._post is not None:
+            self._post(HookChanged(self.station_id, off_hook=off_hook))
+
+    def _ring_loop(self) -> None:
+        """Idle without polling until asked to ring; then play the cadence until stopped."""
+        half_period = 0.5 / self.cadence.frequency_hz
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._ringing or self._closing)
+                if self._closing:
+                    return
+            self._burst(half_period)
+            self._rm.off()
+            self._fr.on()
+            with self._cond:
+                self._cond.wait_for(lambda: not self._ringing or self._closing,
+                                    timeout=self.cadence.off_s)
+
+    def _burst(self, half_period: float) -> None:
+        self._rm.on()
+        toggles = int(self.cadence.on_s / half_period)
+        for _ in range(toggles):
+            self._fr.toggle()
+            with self._cond:
+                if self._cond.wait_for(lambda: not self._ringing or self._closing,
+                                       timeout=half_period):
+                    return

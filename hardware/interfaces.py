@@ -1,0 +1,67 @@
+"""What the core expects of a driver. Real drivers and the fakes implement the same protocols.
+
+Drivers never decide anything: they turn what the device says into events passed to ``post``
+and offer non-blocking commands. A command's outcome, when it matters, comes back as an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+Post = Callable[[Any], None]
+
+
+def line_port(line_id: str) -> str:
+    """Audio port name of a line (what the caller hears / says)."""
+    return f"line:{line_id}"
+
+
+def station_port(station_id: str) -> str:
+    """Audio port name of a desk handset."""
+    return f"station:{station_id}"
+
+
+class LineDriver(Protocol):
+    """A voice line: a GSM modem with its SIM, or an analog line behind an ATA."""
+
+    def start(self, post: Post) -> None: ...
+    def answer(self) -> None: ...          # then LineAnswered, or LineStatus on failure
+    def hangup(self) -> None: ...          # ends the current call; no CallerHungUp follows
+    def reject_waiting(self) -> None: ...  # refuse a second caller (they hear busy)
+    def close(self) -> None: ...
+
+
+class StationDriver(Protocol):
+    """A desk handset: posts HookChanged; rings on command."""
+
+    def start(self, post: Post) -> None: ...
+    def ring(self) -> None: ...
+    def stop_ring(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class AudioDriver(Protocol):
+    """Plays prompts and hold audio into ports, bridges two ports, records a port."""
+
+    def start(self, post: Post) -> None: ...
+    def play(self, port: str, source: str, *, loop: bool = False) -> int: ...  # token
+    def stop(self, port: str) -> None: ...
+    def bridge(self, a: str, b: str) -> None: ...
+    def unbridge(self, a: str, b: str) -> None: ...
+    def record(self, port: str, name: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class Hardware(Protocol):
+    """Where the core gets drivers for the lines and stations in its configuration.
+
+    Returns None when no device is configured for that id (the line or station is then shown
+    offline with a reason).
+    """
+
+    audio: AudioDriver
+
+    def line_driver(self, line_id: str) -> LineDriver | None: ...
+    def station_driver(self, station_id: str) -> StationDriver | None: ...
+    def close(self) -> None: ...

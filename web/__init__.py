@@ -1,0 +1,71 @@
+"""The web layer: a Flask app factory with one blueprint per concern.
+
+``create_app`` receives the ``ApplianceApi`` facade and nothing else from the appliance, so the
+web never touches drivers or core state (and never imports ``hardware/``). It is served by
+waitress in threads of the appliance's own process.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask
+
+from appliance.api import ApplianceApi
+
+from . import api as api_views
+from . import auth, pages, sim
+from .errors import register_error_handlers
+from .security import (
+    STATE_KEY,
+    LoginLimiter,
+    WebState,
+    csrf_token,
+    guard,
+    logged_in,
+    security_headers,
+)
+
+SECRET_SETTING = "secret_key"
+MAX_BODY_BYTES = 1024 * 1024  # config documents are small; refuse anything bigger early
+
+
+def _secret_key(store: Any) -> str:
+    """The session-signing key, made once and kept in the store so logins survive restarts."""
+    key = store.setting(SECRET_SETTING)
+    if not isinstance(key, str) or len(key) < 32:
+        key = secrets.token_hex(32)
+        store.set_setting(SECRET_SETTING, key)
+    return key
+
+
+def create_app(api: ApplianceApi, *, api_key: str | None = None,
+               test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``api_key`` enables the ``X-Api-Key`` header (an empty key enables nothing).
+
+    ``test_config`` overrides settings such as ``TESTING``, ``LOGIN_MAX_FAILURES`` and
+    ``LOGIN_LOCKOUT_S``.
+    """
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=_secret_key(api.store),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="switchboard_session",
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_LOCKOUT_S=30.0,
+    )
+    app.config.update(test_config or {})
+    limiter = LoginLimiter(app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_LOCKOUT_S"])
+    app.extensions[STATE_KEY] = WebState(api=api, api_key=api_key or None, limiter=limiter)
+    app.json.sort_keys = False  # keep the contract's field order readable
+    app.add_template_global(csrf_token)
+    app.add_template_global(logged_in)
+    app.before_request(guard)
+    app.after_request(security_headers)
+    for blueprint in (auth.bp, pages.bp, api_views.bp, sim.bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    return app

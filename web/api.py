@@ -1,0 +1,89 @@
+"""The JSON API of the black-box contract: live status, call history and configuration CRUD.
+
+Views only translate HTTP to ``ApplianceApi`` calls and back; validation, references and
+conflicts are decided by the appliance, whose ``ApplianceError`` becomes the JSON error reply in
+one place (``web.errors``). Authentication happens before any view runs (``web.security``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+
+from appliance.api import ApplianceApi
+from appliance.errors import ValidationError
+from appliance.store import KINDS
+
+from .security import web_state
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+DEFAULT_CALLS_LIMIT = 50
+# Only the six collections match, so /api/sim/... and /api/nope never reach the CRUD views.
+KIND = "<any(" + ", ".join(KINDS) + "):kind>"
+
+
+def appliance() -> ApplianceApi:
+    return web_state().api
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 400 that says what to send (wrong type, bad JSON, array)."""
+    data = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(data, dict):
+        raise ValidationError({}, "Send a JSON object.")
+    return data
+
+
+def accepted() -> ResponseReturnValue:
+    """Reply for commands handed to the core: it acts on them asynchronously."""
+    return jsonify({"ok": True}), 202
+
+
+@bp.get("/status")
+def status() -> ResponseReturnValue:
+    return jsonify(appliance().status())
+
+
+@bp.get("/calls")
+def calls() -> ResponseReturnValue:
+    raw = request.args.get("limit", str(DEFAULT_CALLS_LIMIT))
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise ValidationError({"limit": "Must be a whole number, e.g. ?limit=10."}) from None
+    return jsonify(appliance().calls(limit))
+
+
+@bp.get(f"/{KIND}")
+def list_items(kind: str) -> ResponseReturnValue:
+    return jsonify(appliance().list(kind))
+
+
+@bp.post(f"/{KIND}")
+def create_item(kind: str) -> ResponseReturnValue:
+    doc = appliance().create(kind, json_body())
+    return jsonify(doc), 201, {"Location": url_for(".get_item", kind=kind, rid=doc["id"])}
+
+
+@bp.get(f"/{KIND}/<rid>")
+def get_item(kind: str, rid: str) -> ResponseReturnValue:
+    return jsonify(appliance().get(kind, rid))
+
+
+@bp.put(f"/{KIND}/<rid>")
+def update_item(kind: str, rid: str) -> ResponseReturnValue:
+    return jsonify(appliance().update(kind, rid, json_body()))
+
+
+@bp.delete(f"/{KIND}/<rid>")
+def delete_item(kind: str, rid: str) -> ResponseReturnValue:
+    appliance().delete(kind, rid)
+    return "", 204
+
+
+@bp.post("/agents/<rid>/presence")
+def set_presence(rid: str) -> ResponseReturnValue:
+    return jsonify(appliance().set_presence(rid, json_body().get("presence")))

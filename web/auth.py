@@ -1,0 +1,92 @@
+"""The owner's password: first-run setup, login and logout.
+
+There is no default password (a box on an office LAN with a factory password is the classic way
+in): until the owner sets one, every page leads to ``/setup``. Only a werkzeug hash is stored,
+in the config store's settings. Wrong passwords are rate-limited per remote address.
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .security import PASSWORD_SETTING, logged_in, password_hash, start_session, web_state
+
+bp = Blueprint("auth", __name__)
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1000  # hashing megabytes of "password" would be a cheap way to load the Pi
+
+
+def password_problem(password: str, again: str) -> str | None:
+    """Why a new password is refused, in words the owner can act on; ``None`` if it is fine."""
+    if len(password) < MIN_PASSWORD:
+        return f"Use at least {MIN_PASSWORD} characters."
+    if len(password) > MAX_PASSWORD:
+        return f"Use at most {MAX_PASSWORD} characters."
+    if password != again:
+        return "The two passwords are different; type the same password twice."
+    return None
+
+
+@bp.get("/setup")
+def setup() -> ResponseReturnValue:
+    if password_hash():
+        return redirect(url_for("pages.index" if logged_in() else "auth.login"))
+    return render_template("setup.html", min_length=MIN_PASSWORD)
+
+
+@bp.post("/setup")
+def setup_submit() -> ResponseReturnValue:
+    """Set the first password. The lock makes check-then-set atomic between request threads."""
+    state = web_state()
+    with state.setup_lock:
+        if password_hash():
+            return render_template(
+                "message.html", title="Password already set",
+                message="The owner's password is already set. Log in with it instead."), 403
+        password = request.form.get("password", "")
+        error = password_problem(password, request.form.get("password_again", ""))
+        if error:
+            return render_template("setup.html", error=error, min_length=MIN_PASSWORD), 400
+        state.api.store.set_setting(PASSWORD_SETTING, generate_password_hash(password))
+    start_session()
+    return redirect(url_for("pages.index"))
+
+
+@bp.get("/login")
+def login() -> ResponseReturnValue:
+    if not password_hash():
+        return redirect(url_for("auth.setup"))
+    if logged_in():
+        return redirect(url_for("pages.index"))
+    return render_template("login.html")
+
+
+@bp.post("/login")
+def login_submit() -> ResponseReturnValue:
+    stored = password_hash()
+    if not stored:
+        return redirect(url_for("auth.setup"))
+    limiter = web_state().limiter
+    addr = request.remote_addr or "unknown"
+    wait = limiter.retry_after(addr)
+    if wait > 0:
+        error = (f"Too many wrong passwords. Wait {math.ceil(wait)} seconds, "
+                 "then try again.")
+        return render_template("login.html", error=error), 429
+    if not check_password_hash(stored, request.form.get("password", "")):
+        limiter.failed(addr)
+        return render_template("login.html", error="Wrong password. Try again."), 401
+    limiter.succeeded(addr)
+    start_session()
+    return redirect(url_for("pages.index"))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    session.clear()
+    return redirect(url_for("auth.login"))

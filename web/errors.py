@@ -1,0 +1,57 @@
+"""Every error becomes a reply a person can act on: JSON under /api, a short page elsewhere.
+
+Registered on the app, not on a blueprint, because unknown URLs match no blueprint and the
+contract wants ``/api/nope`` answered in JSON. Unexpected exceptions are logged with their
+traceback and answered with a plain sentence; the traceback never reaches the client.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from appliance.errors import ApplianceError, ValidationError
+
+from .security import is_api_request
+
+log = logging.getLogger(__name__)
+
+INTERNAL_MESSAGE = ("Something went wrong inside the appliance; the system log has the "
+                    "details. Try again, and restart the appliance if it keeps happening.")
+
+
+def appliance_error(exc: ApplianceError) -> ResponseReturnValue:
+    fields = exc.fields if isinstance(exc, ValidationError) else {}
+    return jsonify({"error": exc.message, "fields": fields}), exc.status
+
+
+def http_error(exc: HTTPException) -> ResponseReturnValue:
+    if not is_api_request():
+        return exc
+    code = exc.code or 500
+    if code == 404:
+        message = f"There is no API route {request.path}."
+    elif code == 405:
+        message = f"{request.method} is not allowed on {request.path}."
+    else:
+        message = exc.description or exc.name
+    headers = {}
+    if allow := exc.get_response().headers.get("Allow"):
+        headers["Allow"] = allow
+    return jsonify({"error": message, "fields": {}}), code, headers
+
+
+def unexpected_error(exc: Exception) -> ResponseReturnValue:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if is_api_request():
+        return jsonify({"error": INTERNAL_MESSAGE, "fields": {}}), 500
+    return render_template("message.html", title="Error", message=INTERNAL_MESSAGE), 500
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApplianceError, appliance_error)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)

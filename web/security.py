@@ -1,0 +1,196 @@
+"""Who may do what: the login limiter, CSRF tokens and the one guard in front of every request.
+
+The guard is deny-by-default: every URL needs a logged-in owner (pages) or an API key / session
+(``/api``) unless its endpoint is listed in ``PUBLIC_ENDPOINTS``, so a route added later cannot be
+left open by forgetting a decorator. The appliance sits on an office LAN with no TLS, so the
+session cookie is HttpOnly and SameSite=Lax, and every state-changing request made with the
+session also carries a per-session CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+if TYPE_CHECKING:
+    from appliance.api import ApplianceApi
+
+STATE_KEY = "switchboard"
+PASSWORD_SETTING = "password_hash"
+SESSION_USER = "owner"
+CSRF_SESSION_KEY = "csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+API_KEY_HEADER = "X-Api-Key"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC_ENDPOINTS = frozenset({"auth.setup", "auth.login", "auth.logout", "static"})
+CSRF_FORM_MESSAGE = ("This form has expired or was sent from another site. "
+                     "Reload the page and try again.")
+
+
+@dataclass
+class _Attempts:
+    count: int = 0
+    last: float = 0.0
+    locked_until: float = 0.0
+
+
+class LoginLimiter:
+    """Refuses a remote address for ``lockout_s`` seconds after ``max_failures`` wrong passwords.
+
+    It lives in memory on the app (a restart forgets it, acceptable on a LAN appliance) and
+    takes an injectable ``clock`` so tests need no sleeps. Waitress serves requests on several
+    threads, hence the lock; the table is bounded so a flood of addresses cannot grow it forever.
+    """
+
+    def __init__(self, max_failures: int = 5, lockout_s: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic, max_tracked: int = 1024) -> None:
+        self.max_failures = max_failures
+        self.lockout_s = lockout_s
+        self.clock = clock
+        self._max_tracked = max_tracked
+        self._lock = threading.Lock()
+        self._attempts: dict[str, _Attempts] = {}
+
+    def retry_after(self, addr: str) -> float:
+        """Seconds until ``addr`` may try again; 0 when it may try now."""
+        with self._lock:
+            attempts = self._attempts.get(addr)
+            return 0.0 if attempts is None else max(0.0, attempts.locked_until - self.clock())
+
+    def failed(self, addr: str) -> None:
+        now = self.clock()
+        with self._lock:
+            attempts = self._attempts.setdefault(addr, _Attempts())
+            if now - attempts.last > self.lockout_s:
+                attempts.count = 0  # old mistakes are forgiven
+            attempts.count += 1
+            attempts.last = now
+            if attempts.count >= self.max_failures:
+                attempts.count = 0
+                attempts.locked_until = now + self.lockout_s
+            self._prune(now)
+
+    def succeeded(self, addr: str) -> None:
+        with self._lock:
+            self._attempts.pop(addr, None)
+
+    def _prune(self, now: float) -> None:
+        if len(self._attempts) <= self._max_tracked:
+            return
+        for addr, attempts in list(self._attempts.items()):
+            if attempts.locked_until <= now and now - attempts.last > self.lockout_s:
+                del self._attempts[addr]
+        while len(self._attempts) > self._max_tracked:
+            oldest = min(self._attempts, key=lambda a: self._attempts[a].last)
+            del self._attempts[oldest]
+
+
+@dataclass
+class WebState:
+    """What the blueprints share, kept on ``app.extensions`` instead of in module globals."""
+
+    api: ApplianceApi
+    api_key: str | None
+    limiter: LoginLimiter
+    setup_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def web_state(app: Flask | None = None) -> WebState:
+    return (app or current_app).extensions[STATE_KEY]
+
+
+# -- password and session ----------------------------------------------------------------------
+
+
+def password_hash() -> str | None:
+    return web_state().api.store.setting(PASSWORD_SETTING)
+
+
+def logged_in() -> bool:
+    return session.get("user") == SESSION_USER
+
+
+def start_session() -> None:
+    """A fresh session after login or setup: nothing from before the login is carried over."""
+    session.clear()
+    session["user"] = SESSION_USER
+    session[CSRF_SESSION_KEY] = secrets.token_urlsafe(32)
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, created on first use (templates call this for forms and meta)."""
+    token = session.get(CSRF_SESSION_KEY)
+    if not token:
+        token = session[CSRF_SESSION_KEY] = secrets.token_urlsafe(32)
+    return token
+
+
+def same_secret(given: Any, expected: str | None) -> bool:
+    """Constant-time comparison that is simply false for missing or non-text values."""
+    if not expected or not isinstance(given, str):
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+# -- the guard ----------------------------------------------------------------------------------
+
+
+def is_api_request() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str) -> ResponseReturnValue:
+    return jsonify({"error": message, "fields": {}}), status
+
+
+def guard() -> ResponseReturnValue | None:
+    """``before_request`` for the whole app: returns a response to refuse, ``None`` to allow."""
+    return _guard_api() if is_api_request() else _guard_page()
+
+
+def _guard_api() -> ResponseReturnValue | None:
+    given = request.headers.get(API_KEY_HEADER)
+    if given is not None:
+        if same_secret(given, web_state().api_key):
+            return None
+        return json_error(401, "The X-Api-Key header is wrong; use the key the appliance was "
+                               "started with (--api-key).")
+    if not logged_in():
+        return json_error(401, "Log in on the web page, or send the X-Api-Key header.")
+    if request.method not in SAFE_METHODS and not same_secret(
+            request.headers.get(CSRF_HEADER), session.get(CSRF_SESSION_KEY)):
+        return json_error(403, "Missing or wrong X-CSRF-Token header; reload the page and "
+                               "try again.")
+    return None
+
+
+def _guard_page() -> ResponseReturnValue | None:
+    if request.method not in SAFE_METHODS and not same_secret(
+            request.form.get(CSRF_FIELD), session.get(CSRF_SESSION_KEY)):
+        return render_template("message.html", title="Form refused",
+                               message=CSRF_FORM_MESSAGE), 403
+    if request.endpoint in PUBLIC_ENDPOINTS or logged_in():
+        return None
+    return redirect(url_for("auth.login" if password_hash() else "auth.setup"))
+
+
+def security_headers(response: Any) -> Any:
+    """``after_request``: no framing, no inline script, no caching of live data."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    if is_api_request():
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

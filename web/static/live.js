@@ -1,0 +1,375 @@
+/* Live page: polls the JSON API every second and keeps the tables up to date.
+   Rows are updated in place, not rebuilt, so a number being typed into a simulation input
+   survives the next poll. Plain fetch and DOM calls: no framework, nothing from the internet. */
+"use strict";
+
+(function () {
+  const root = document.getElementById("live");
+  if (!root) {
+    return;
+  }
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const simulated = root.dataset.simulated === "true";
+  const pollMs = Number(root.dataset.pollMs) || 1000;
+  const recent = Number(root.dataset.recent) || 10;
+  const messageBox = document.getElementById("message");
+  const rowsByTable = new WeakMap();
+  let timer = null;
+  let polling = false;
+
+  // -- small helpers -------------------------------------------------------------------------
+
+  function shown(value) {
+    return value === null || value === undefined || value === "" ? "—" : String(value);
+  }
+
+  function words(value) {
+    return shown(value).replace(/_/g, " ");
+  }
+
+  function formatTime(iso) {
+    if (!iso) {
+      return "—";
+    }
+    const when = new Date(iso);
+    return Number.isNaN(when.getTime()) ? iso : when.toLocaleString();
+  }
+
+  function localInputValue(iso) {
+    const d = new Date(iso);
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}` +
+      `T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+
+  function el(tag, props) {
+    return Object.assign(document.createElement(tag), props || {});
+  }
+
+  function rowWith(count) {
+    const row = el("tr");
+    for (let i = 0; i < count; i += 1) {
+      row.append(el("td"));
+    }
+    return row;
+  }
+
+  function setCells(row, values) {
+    values.forEach((value, i) => {
+      if (row.cells[i].textContent !== value) {
+        row.cells[i].textContent = value;
+      }
+    });
+  }
+
+  function markState(cell, state) {
+    cell.className = state ? `state-${state}` : "";
+  }
+
+  function cloneTemplate(id) {
+    return document.getElementById(id).content.firstElementChild.cloneNode(true);
+  }
+
+  function byId(items) {
+    return new Map((items || []).map((item) => [item.id, item]));
+  }
+
+  function nameOf(map, id) {
+    const item = map.get(id);
+    return item ? item.name : shown(id);
+  }
+
+  // -- talking to the API --------------------------------------------------------------------
+
+  function showMessage(text, isError) {
+    messageBox.textContent = text;
+    messageBox.className = isError ? "message error" : "message ok";
+    messageBox.hidden = !text;
+  }
+
+  function describeError(data, response) {
+    let text = (data && data.error) ||
+      `The appliance answered ${response.status} ${response.statusText}.`;
+    const fields = (data && data.fields) || {};
+    const details = Object.entries(fields).map(([name, problem]) => `${name}: ${problem}`);
+    if (details.length) {
+      text += " " + details.join("; ");
+    }
+    return text;
+  }
+
+  async function readJson(response) {
+    try {
+      return await response.json();
+    } catch (err) {
+      return null;
+    }
+  }
+
+  async function getJson(path) {
+    const response = await fetch(path, {headers: {Accept: "application/json"}, cache: "no-store"});
+    if (response.status === 401) {
+      window.location.assign("/login");
+      throw new Error("You are logged out.");
+    }
+    const data = await readJson(response);
+    if (!response.ok) {
+      throw new Error(describeError(data, response));
+    }
+    return data;
+  }
+
+  async function post(path, body, done) {
+    try {
+      const response = await fetch(path, {
+        method: "POST",
+        headers: {"Content-Type": "application/json", Accept: "application/json",
+                  "X-CSRF-Token": csrf},
+        body: JSON.stringify(body || {}),
+      });
+      if (response.status === 401) {
+        window.location.assign("/login");
+        return;
+      }
+      const data = await readJson(response);
+      if (!response.ok) {
+        showMessage(describeError(data, response), true);
+        return;
+      }
+      showMessage(done, false);
+      poll();
+    } catch (err) {
+      showMessage(`Could not reach the appliance: ${err.message}`, true);
+    }
+  }
+
+  // -- tables ----------------------------------------------------------------------------------
+
+  /* Make tbody show one row per item, in order, reusing the rows of keys seen before. */
+  function syncRows(tbody, items, keyOf, build, update) {
+    let rows = rowsByTable.get(tbody);
+    if (!rows) {
+      rows = new Map();
+      rowsByTable.set(tbody, rows);
+    }
+    const seen = new Set();
+    items.forEach((item, index) => {
+      const key = keyOf(item);
+      seen.add(key);
+      let row = rows.get(key);
+      if (!row) {
+        row = build(item);
+        rows.set(key, row);
+      }
+      update(row, item);
+      if (tbody.children[index] !== row) {
+        tbody.insertBefore(row, tbody.children[index] || null);
+      }
+    });
+    rows.forEach((row, key) => {
+      if (!seen.has(key)) {
+        row.remove();
+        rows.delete(key);
+      }
+    });
+    const empty = document.querySelector(`[data-empty-for="${tbody.id}"]`);
+    if (empty) {
+      empty.hidden = items.length > 0;
+    }
+  }
+
+  function lineControls(line) {
+    const node = cloneTemplate("line-sim");
+    const base = `/api/sim/lines/${encodeURIComponent(line.id)}`;
+    const form = node.querySelector("form.sim-call");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const caller = form.elements.caller.value;
+      post(`${base}/incoming`, {caller}, `${caller} is calling ${line.name}.`);
+    });
+    node.querySelectorAll("[data-digit]").forEach((button) => {
+      const digit = button.dataset.digit;
+      button.addEventListener("click", () => {
+        post(`${base}/dtmf`, {digits: digit}, `The caller on ${line.name} pressed ${digit}.`);
+      });
+    });
+    node.querySelector(".sim-hangup").addEventListener("click", () => {
+      post(`${base}/hangup`, {}, `The caller on ${line.name} hung up.`);
+    });
+    return node;
+  }
+
+  function renderLines(status, calls) {
+    const count = simulated ? 4 : 3;
+    syncRows(document.getElementById("lines"), status.lines || [], (line) => line.id,
+      (line) => {
+        const row = rowWith(count);
+        if (simulated) {
+          row.cells[3].append(lineControls(line));
+        }
+        return row;
+      },
+      (row, line) => {
+        const call = calls.get(line.call_id);
+        const state = words(line.state) + (line.reason ? ` (${line.reason})` : "");
+        setCells(row, [shown(line.name), state, call ? shown(call.caller) : "—"]);
+        markState(row.cells[1], line.state);
+      });
+  }
+
+  function presenceButtons(agent) {
+    const box = el("span", {className: "buttons"});
+    [["available", "Set available"], ["away", "Set away"]].forEach(([value, label]) => {
+      const button = el("button", {type: "button", textContent: label});
+      button.dataset.presence = value;
+      button.addEventListener("click", () => {
+        post(`/api/agents/${encodeURIComponent(agent.id)}/presence`, {presence: value},
+          `${agent.name} is now ${value}.`);
+      });
+      box.append(button);
+    });
+    return box;
+  }
+
+  function stationControls(station) {
+    const node = cloneTemplate("station-sim");
+    node.querySelectorAll("[data-hook]").forEach((button) => {
+      const action = button.dataset.hook;
+      const said = action === "offhook" ? "picked up" : "put down";
+      button.addEventListener("click", () => {
+        post(`/api/sim/stations/${encodeURIComponent(station.id)}/${action}`, {},
+          `${station.name} ${said}.`);
+      });
+    });
+    return node;
+  }
+
+  /* One row per handset with the agent sitting at it, then agents without a handset. */
+  function pairs(status) {
+    const agents = status.agents || [];
+    const rows = (status.stations || []).map((station) => ({
+      station, agent: agents.find((a) => a.station === station.id) || null,
+    }));
+    agents.filter((agent) => !rows.some((r) => r.agent === agent))
+      .forEach((agent) => rows.push({station: null, agent}));
+    return rows;
+  }
+
+  function hookText(station) {
+    if (!station) {
+      return "—";
+    }
+    if (station.online === false) {
+      return "offline";
+    }
+    return station.hook === "off" ? "off hook" : "on hook";
+  }
+
+  function renderPeople(status) {
+    syncRows(document.getElementById("people"), pairs(status),
+      (p) => `${p.station ? p.station.id : ""}|${p.agent ? p.agent.id : ""}`,
+      (p) => {
+        const row = rowWith(7);
+        if (p.agent) {
+          row.cells[6].append(presenceButtons(p.agent));
+        }
+        if (simulated && p.station) {
+          row.cells[6].append(stationControls(p.station));
+        }
+        return row;
+      },
+      (row, p) => {
+        const {station, agent} = p;
+        setCells(row, [
+          station ? shown(station.name) : "(no handset)", hookText(station),
+          station ? (station.ringing ? "ringing" : "no") : "—",
+          agent ? shown(agent.name) : "(nobody)", agent ? words(agent.presence) : "—",
+          agent ? words(agent.state) : "—",
+        ]);
+        markState(row.cells[2], station && station.ringing ? "ringing" : "");
+        markState(row.cells[5], agent ? agent.state : "");
+        row.querySelectorAll("[data-presence]").forEach((button) => {
+          button.disabled = agent !== null && button.dataset.presence === agent.presence;
+        });
+      });
+  }
+
+  function renderCalls(status, lines, agents) {
+    syncRows(document.getElementById("calls"), status.calls || [], (call) => call.id,
+      () => rowWith(6),
+      (row, call) => {
+        setCells(row, [nameOf(lines, call.line), shown(call.caller), words(call.state),
+          shown(call.team), call.agent ? nameOf(agents, call.agent) : "—", shown(call.wait_s)]);
+        markState(row.cells[2], call.state);
+      });
+  }
+
+  function renderHistory(records, lines, agents) {
+    syncRows(document.getElementById("history"), records || [], (call) => call.id,
+      () => rowWith(8),
+      (row, call) => {
+        setCells(row, [formatTime(call.ended), nameOf(lines, call.line), shown(call.caller),
+          words(call.outcome), shown(call.team), call.agent ? nameOf(agents, call.agent) : "—",
+          shown(call.wait_s), shown(call.talk_s)]);
+      });
+  }
+
+  function renderClock(status) {
+    document.getElementById("clock").textContent =
+      `${formatTime(status.time)} (${shown(status.time)})`;
+    const input = document.getElementById("sim-clock-input");
+    if (input && !input.value && document.activeElement !== input && status.time) {
+      input.value = localInputValue(status.time);
+    }
+  }
+
+  function setConnection(error) {
+    const box = document.getElementById("connection");
+    box.textContent = error ? `Not updating: ${error.message} Retrying…` : "live";
+    box.className = error ? "message error" : "muted";
+  }
+
+  // -- the loop ----------------------------------------------------------------------------------
+
+  async function poll() {
+    clearTimeout(timer);
+    if (polling) {
+      return;
+    }
+    polling = true;
+    try {
+      const [status, history] = await Promise.all([
+        getJson("/api/status"), getJson(`/api/calls?limit=${recent}`),
+      ]);
+      const lines = byId(status.lines);
+      const agents = byId(status.agents);
+      renderClock(status);
+      renderLines(status, byId(status.calls));
+      renderPeople(status);
+      renderCalls(status, lines, agents);
+      renderHistory(history, lines, agents);
+      setConnection(null);
+    } catch (err) {
+      setConnection(err);
+    } finally {
+      polling = false;
+      timer = setTimeout(poll, pollMs);
+    }
+  }
+
+  const clockForm = document.getElementById("sim-clock");
+  if (clockForm) {
+    clockForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = document.getElementById("sim-clock-input").value;
+      const when = new Date(value);
+      if (Number.isNaN(when.getTime())) {
+        showMessage("Choose a date and a time first.", true);
+        return;
+      }
+      post("/api/sim/clock", {now: when.toISOString()}, `The schedules now see ${value}.`);
+    });
+  }
+
+  poll();
+}());
