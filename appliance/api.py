@@ -33,7 +33,7 @@ class ApplianceApi:
         self.history = history
         self._simulation = simulation
 
-    # -- live state ----------------------------------------------------------------------------
+    # -- live state ---------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
         """The contract's /api/status document from the core's latest immutable snapshot."""
@@ -44,7 +44,7 @@ class ApplianceApi:
             raise ValidationError({"limit": "Must be between 1 and 1000."})
         return self.history.recent(limit)
 
-    # -- configuration ---------------------------------------------------------------------------
+    # -- configuration ------------------------------------------------------------------------
 
     def list(self, kind: str) -> list[dict[str, Any]]:
         return self.store.list(kind)
@@ -69,7 +69,7 @@ class ApplianceApi:
                 {"presence": "Must be one of: available, away, offline."}) from None
         return self.store.set_presence(agent_id, value)
 
-    # -- simulation --------------------------------------------------------------------------------
+    # -- simulation ---------------------------------------------------------------------------
 
     @property
     def simulated(self) -> bool:

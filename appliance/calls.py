@@ -42,7 +42,7 @@ class CallFlow:
     def __init__(self, core: Engine) -> None:
         self.core = core
 
-    # -- line events -------------------------------------------------------------------------------
+    # -- line events --------------------------------------------------------------------------
 
     def incoming(self, e: ev.IncomingCall) -> None:
         core, line = self.core, self.core.lines.get(e.line)
@@ -101,7 +101,7 @@ class CallFlow:
         self._stop_audio(call)
         call.cancel_timer("menu")
         if call.phase is Phase.GREETING:
-            entry = self.core.config.lines[call.line].entry
+            entry = self._entry(call)
             if entry.menu is None:
                 return self.route(call, entry)
             call.menu, _ = menus.enter(self.core.config, entry.menu)
@@ -114,7 +114,7 @@ class CallFlow:
             return
         call.playback = None
         if call.phase is Phase.GREETING:
-            self.route(call, self.core.config.lines[call.line].entry)
+            self.route(call, self._entry(call))
         elif call.phase is Phase.MENU_PROMPT:
             call.phase = Phase.MENU_INPUT
             menu = self.core.config.menus.get(call.menu.current)
@@ -125,7 +125,7 @@ class CallFlow:
         elif call.phase is Phase.VOICEMAIL_PROMPT:
             self._record(call)
 
-    # -- steps ---------------------------------------------------------------------------------------
+    # -- steps --------------------------------------------------------------------------------
 
     def route(self, call: Call, target: Target) -> None:
         """Send the call where a line entry, menu option or overflow points."""
@@ -162,7 +162,8 @@ class CallFlow:
         call.cancel_timer("max_wait")
         if team.max_wait_s:
             call.timers["max_wait"] = core.after(
-                team.max_wait_s, lambda: self.overflow(call, team, "max_wait"))
+                team.max_wait_s,
+                lambda: self.overflow(call, core.config.teams.get(team.id, team), "max_wait"))
         self._stop_audio(call)
         core.hardware.audio.play(line_port(call.line),
                                  f"file:{team.hold_audio}" if team.hold_audio else HOLD_TONE,
@@ -212,7 +213,7 @@ class CallFlow:
         self._record_end(call, outcome, reason, agent_id)
         core.offers.dispatch()
 
-    # -- helpers ---------------------------------------------------------------------------------------
+    # -- helpers ------------------------------------------------------------------------------
 
     def _closed(self, call: Call, line: Line) -> bool:
         schedule = self.core.config.schedules.get(line.schedule or "")
@@ -264,6 +265,11 @@ class CallFlow:
     def _stop_audio(self, call: Call) -> None:
         call.playback = None
         self.core.hardware.audio.stop(line_port(call.line))
+
+    def _entry(self, call: Call) -> Target:
+        """The line's entry now (the line may have been removed while its call goes on)."""
+        line = self.core.config.lines.get(call.line)
+        return line.entry if line is not None else Target()
 
     def _call_on(self, line_id: str) -> Call | None:
         line = self.core.lines.get(line_id)

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 log = logging.getLogger("switchboard")
@@ -49,6 +49,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"Created a sample office in {args.data}/")
     _open_the_office(appliance, clock)
     appliance.start()
+    appliance.engine.settle()   # lines and desks exist before the first page is served
     app = create_app(appliance.api, api_key=args.api_key)
     server = create_server(app, host=args.host, port=args.port, threads=4)
     web = threading.Thread(target=server.run, name="web", daemon=True)

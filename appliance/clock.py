@@ -85,5 +85,5 @@ class ManualClock(SystemClock):
         if when.tzinfo is None:
             raise ValueError("give the time with its UTC offset")
         with self._lock:
-            self._now = when
+            self._now = when.astimezone(UTC)
         self._jumped()

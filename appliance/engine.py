@@ -63,7 +63,7 @@ class Engine:
             ev.RunOnCore: self._run_on_core,
         }
 
-    # -- lifecycle -------------------------------------------------------------------------------
+    # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self, config: Config) -> None:
         self.post(ev.ConfigChanged(config))
@@ -100,17 +100,13 @@ class Engine:
 
     def settle(self, timeout: float = 5.0) -> None:
         """Block until the core has handled everything posted so far and what that caused."""
-        def quiet(core: Engine) -> bool:
-            return core._queue.empty() and core.timers.next_deadline() is None or (
-                core._queue.empty() and not core._due())
-
-        while not self.on_core(quiet, timeout):
+        while not self.on_core(lambda core: core._queue.empty() and not core._due(), timeout):
             pass
 
     def after(self, seconds: float, action: Callable[[], None]) -> Timer:
         return self.timers.at(self.clock.monotonic() + seconds, action)
 
-    # -- the loop ----------------------------------------------------------------------------------
+    # -- the loop -----------------------------------------------------------------------------
 
     def _run(self) -> None:
         while True:
@@ -144,7 +140,7 @@ class Engine:
         except Exception as exc:
             request.reply.set_exception(exc)
 
-    # -- configuration -------------------------------------------------------------------------------
+    # -- configuration ------------------------------------------------------------------------
 
     def _apply_config(self, config: Config) -> None:
         """Bring runtimes and drivers in line with a new config; calls in progress keep going."""
@@ -191,7 +187,8 @@ class Engine:
                 if driver is not None:
                     driver.close()
         for station_id in [i for i in self.stations if i not in config.stations]:
-            if self.stations[station_id].ringing_for is None:
+            station = self.stations[station_id]
+            if station.ringing_for is None and station.call is None:
                 del self.stations[station_id]
                 driver = self.station_drivers.pop(station_id, None)
                 if driver is not None:

@@ -26,7 +26,7 @@ class Offers:
     def __init__(self, core: Engine) -> None:
         self.core = core
 
-    # -- choosing -------------------------------------------------------------------------------
+    # -- choosing -----------------------------------------------------------------------------
 
     def eligible(self, agent_id: str) -> bool:
         core = self.core
@@ -95,7 +95,7 @@ class Offers:
             runtime.missed_in_row = 0
             self.core.persist_presence(agent_id, Presence.AWAY)
 
-    # -- handsets ---------------------------------------------------------------------------------
+    # -- handsets -----------------------------------------------------------------------------
 
     def hook(self, e: ev.HookChanged) -> None:
         station = self.core.stations.get(e.station)
@@ -105,9 +105,9 @@ class Offers:
         agent = self.core.config.agent_at_station(e.station)
         runtime = self.core.agents.get(agent.id) if agent else None
         if e.off_hook and station.ringing_for is not None and runtime is not None:
-            self._connect(self.core.calls[station.ringing_for], runtime)
-        elif not e.off_hook and runtime is not None and runtime.state is AgentState.TALKING:
-            call = self.core.calls.get(runtime.call or "")
+            self._connect(self.core.calls[station.ringing_for], runtime, e.station)
+        elif not e.off_hook and station.call is not None:
+            call = self.core.calls.get(station.call)
             if call is not None:
                 self.core.flow.finish(call, Outcome.ANSWERED, "agent_hung_up")
         self.dispatch()
@@ -124,26 +124,27 @@ class Offers:
             self.hook(ev.HookChanged(e.station, off_hook=False))
         self.dispatch()
 
-    def _connect(self, call: Call, runtime: AgentRuntime) -> None:
+    def _connect(self, call: Call, runtime: AgentRuntime, station_id: str) -> None:
         core = self.core
         call.cancel_timer("ring")
         call.cancel_timer("max_wait")
         for other in list(call.offered_to - {runtime.id}):
             self._stop_ringing(other)
         call.offered_to.clear()
-        station_id = core.config.agents[runtime.id].station
-        core.stations[station_id].ringing_for = None
+        station = core.stations[station_id]
+        station.ringing_for, station.call = None, call.id
         core.station_drivers[station_id].stop_ring()
         runtime.state, runtime.call = AgentState.TALKING, call.id
         runtime.missed_in_row = 0
         runtime.calls_taken += 1
-        call.state, call.phase, call.agent = CallState.CONNECTED, Phase.TALKING, runtime.id
+        call.state, call.phase = CallState.CONNECTED, Phase.TALKING
+        call.agent, call.station = runtime.id, station_id
         call.answered_mono = core.clock.monotonic()
         call.hangup_outcome = Outcome.ANSWERED
         core.hardware.audio.stop(line_port(call.line))
         core.hardware.audio.bridge(line_port(call.line), station_port(station_id))
 
-    # -- ending -----------------------------------------------------------------------------------
+    # -- ending -------------------------------------------------------------------------------
 
     def withdraw_call(self, call: Call) -> None:
         """Stop ringing everyone for ``call`` (it overflows or ends); no miss is counted."""
@@ -168,12 +169,12 @@ class Offers:
     def end_call(self, call: Call) -> None:
         """The call is over: release ringing agents, start wrap-up for the one who talked."""
         self.withdraw_call(call)
-        if call.agent is None:
-            return
-        runtime = self.core.agents.get(call.agent)
-        station_id = self.core.config.agents[call.agent].station if runtime else None
-        if station_id is not None:
-            self.core.hardware.audio.unbridge(line_port(call.line), station_port(station_id))
+        station = self.core.stations.get(call.station or "")
+        if station is not None:
+            station.call = None
+        if call.station is not None:
+            self.core.hardware.audio.unbridge(line_port(call.line), station_port(call.station))
+        runtime = self.core.agents.get(call.agent or "")
         if runtime is None:
             return
         team = self.core.config.teams.get(call.team or "")

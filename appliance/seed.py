@@ -18,7 +18,7 @@ SAMPLE_OFFICE: dict[str, list[dict[str, Any]]] = {
                "overflow": {"action": "message",
                             "text": "Sorry, everyone is busy. Please call again later."}}],
     "schedules": [{"id": "office-hours", "name": "Office hours", "timezone": "Europe/Madrid",
-                   "weekly": {d: OFFICE_HOURS for d in ("mon", "tue", "wed", "thu", "fri")},
+                   "weekly": dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), OFFICE_HOURS),
                    "holidays": {"country": "ES", "subdivision": "MD"},
                    "closed_action": {"action": "message",
                                      "text": "We are closed. We open Monday to Friday "

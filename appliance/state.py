@@ -79,7 +79,8 @@ class StationRuntime:
     online: bool = False
     reason: str = "Starting."
     off_hook: bool = False
-    ringing_for: str | None = None   # call id
+    ringing_for: str | None = None   # call id ringing this handset
+    call: str | None = None          # call id connected to this handset
 
 
 @dataclass
@@ -104,6 +105,7 @@ class Call:
     phase: Phase = Phase.ANSWERING
     team: str | None = None
     agent: str | None = None
+    station: str | None = None
     menu: MenuState | None = None
     waiting_since: float | None = None     # first time queued: fairness and wait time
     answered_mono: float | None = None

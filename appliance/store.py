@@ -107,7 +107,7 @@ class ConfigStore:
         with self._lock:
             return all(len(self._db.table(k)) == 0 for k in KINDS)
 
-    # -- resources -------------------------------------------------------------------------
+    # -- resources ----------------------------------------------------------------------------
 
     def list(self, kind: str) -> list[dict[str, Any]]:
         self._check_kind(kind)
@@ -163,7 +163,7 @@ class ConfigStore:
         with self._lock:
             self._db.table(SETTINGS).upsert({"key": key, "value": value}, Query().key == key)
 
-    # -- internals -----------------------------------------------------------------------------
+    # -- internals ----------------------------------------------------------------------------
 
     def _check_kind(self, kind: str) -> None:
         if kind not in KINDS:

@@ -164,7 +164,7 @@ def _intervals(r: Reader, name: str, value: Any) -> tuple[Interval, ...]:
     for i, pair in enumerate(value):
         ok = isinstance(pair, list | tuple) and len(pair) == 2
         start, end = (_minutes(pair[0]), _minutes(pair[1])) if ok else (None, None)
-        if start is None or end is None or start == MINUTES_PER_DAY or start == end:
+        if start is None or end is None or start in (MINUTES_PER_DAY, end):
             r.fail(f"{name}.{i}", 'Use ["HH:MM", "HH:MM"] with different times (end may be 24:00).')
             continue
         found.append(Interval(start, end))
@@ -236,7 +236,8 @@ def parse_team(doc: Any, tid: str) -> Team:
         members = []
     elif len(set(members)) != len(members):
         r.fail("members", "An agent is listed twice.")
-    overflow = r.sub("overflow", _target(frozenset({Action.MESSAGE, Action.TEAM, Action.VOICEMAIL})),
+    overflow_actions = frozenset({Action.MESSAGE, Action.TEAM, Action.VOICEMAIL})
+    overflow = r.sub("overflow", _target(overflow_actions),
                      Team.__dataclass_fields__["overflow"].default_factory())
     if overflow.team == tid:
         r.fail("overflow.team", "A team cannot overflow to itself.")

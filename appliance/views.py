@@ -18,7 +18,7 @@ def build_snapshot(core: Engine) -> Snapshot:
         for lid, line in cfg.lines.items() if (rt := core.lines.get(lid)) is not None)
     stations = tuple(
         StationView(sid, st.name, "off" if rt.off_hook else "on", rt.ringing_for is not None,
-                    rt.ringing_for or _talking_on(core, sid), rt.online)
+                    rt.ringing_for or rt.call, rt.online)
         for sid, st in cfg.stations.items() if (rt := core.stations.get(sid)) is not None)
     agents = tuple(
         AgentView(aid, agent.name, presence_of(core.presence.get(aid)), rt.state.value,
@@ -30,8 +30,3 @@ def build_snapshot(core: Engine) -> Snapshot:
         for c in sorted(core.calls.values(), key=lambda c: c.started_mono))
     return Snapshot(core.clock.now().isoformat(), lines, stations, agents, calls, core.handled)
 
-
-def _talking_on(core: Engine, station_id: str) -> str | None:
-    agent = core.config.agent_at_station(station_id)
-    runtime = core.agents.get(agent.id) if agent else None
-    return runtime.call if runtime and runtime.state.value == "talking" else None

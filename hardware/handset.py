@@ -64,9 +64,9 @@ class Handset:
             self._hook = DigitalInputDevice(self.pins.hook, pull_up=False,
                                             bounce_time=self._bounce_s, pin_factory=self._factory)
         except Exception as exc:  # gpiozero raises many kinds for busy or missing pins
-            post(StationStatus(self.station_id, online=False,
-                               reason=f"GPIO pins {self.pins} could not be opened: {exc}. "
-                                      "Check the wiring table and that no other program uses them."))
+            reason = (f"GPIO pins {self.pins} could not be opened: {exc}. Check the wiring "
+                      "table and that no other program uses them.")
+            post(StationStatus(self.station_id, online=False, reason=reason))
             return
         self._hook.when_activated = lambda: self._hook_changed(True)
         self._hook.when_deactivated = lambda: self._hook_changed(False)

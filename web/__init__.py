@@ -27,7 +27,7 @@ from .security import (
     security_headers,
 )
 
-SECRET_SETTING = "secret_key"
+SECRET_SETTING = "secret_key"  # noqa: S105 (the name of a setting, not a secret)
 MAX_BODY_BYTES = 1024 * 1024  # config documents are small; refuse anything bigger early
 
 

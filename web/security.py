@@ -24,14 +24,16 @@ if TYPE_CHECKING:
     from appliance.api import ApplianceApi
 
 STATE_KEY = "switchboard"
-PASSWORD_SETTING = "password_hash"
+PASSWORD_SETTING = "password_hash"  # noqa: S105 (the name of a setting, not a secret)
 SESSION_USER = "owner"
 CSRF_SESSION_KEY = "csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 API_KEY_HEADER = "X-Api-Key"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC_ENDPOINTS = frozenset({"auth.setup", "auth.login", "auth.logout", "static"})
+PUBLIC_ENDPOINTS = frozenset({
+    "auth.setup", "auth.setup_submit", "auth.login", "auth.login_submit", "auth.logout", "static",
+})
 CSRF_FORM_MESSAGE = ("This form has expired or was sent from another site. "
                      "Reload the page and try again.")
 

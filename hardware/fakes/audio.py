@@ -13,8 +13,7 @@ import time
 from dataclasses import dataclass
 
 from appliance.events import PlaybackEnded
-
-from ..interfaces import Post
+from hardware.interfaces import Post
 
 SECONDS_PER_CHAR = 0.065   # about the pace of espeak-ng at its default speed
 FILE_PROMPT_S = 3.0

@@ -11,8 +11,7 @@ import threading
 from enum import StrEnum
 
 from appliance.events import CallerHungUp, DtmfReceived, IncomingCall, LineAnswered, LineStatus
-
-from ..interfaces import Post
+from hardware.interfaces import Post
 
 DTMF_KEYS = frozenset("0123456789*#ABCD")
 
@@ -60,7 +59,7 @@ class FakeLine:
     def close(self) -> None:
         self._post = None
 
-    # -- simulation side (the caller and the network) -------------------------------------------
+    # -- simulation side (the caller and the network) -----------------------------------------
 
     def incoming(self, caller: str | None) -> None:
         """A caller dials this line's number. A busy line still reports it (call waiting)."""

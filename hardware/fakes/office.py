@@ -8,19 +8,20 @@ of stations can be added from the page.
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime
 from typing import Any
 
-from appliance.errors import NotFound, ValidationError
-
-from ..handset import Handset, HandsetPins, RingCadence
-from .audio import FakeAudio
-from .line import DTMF_KEYS, FakeLine
+from appliance.errors import Conflict, NotFound, ValidationError
+from hardware.fakes.audio import FakeAudio
+from hardware.fakes.line import DTMF_KEYS, FakeLine
+from hardware.handset import Handset, HandsetPins, RingCadence
 
 # Handset 1's pins from the wiring table (hardware-and-os.md §1.7); each station has its own
 # mock factory, so every simulated station can use the same numbers.
 SIM_PINS = HandsetPins(hook=27, ring_mode=17, forward_reverse=4)
+CALLER_RE = re.compile(r"\+?[0-9]{1,20}")
 
 
 class SimulatedHardware:
@@ -34,7 +35,7 @@ class SimulatedHardware:
         self._cadence = cadence
         self._lock = threading.Lock()
 
-    # -- Hardware (called by the core) -------------------------------------------------------------
+    # -- Hardware (called by the core) --------------------------------------------------------
 
     def line_driver(self, line_id: str) -> FakeLine:
         with self._lock:
@@ -53,12 +54,15 @@ class SimulatedHardware:
     def close(self) -> None:
         self.audio.close()
 
-    # -- Simulation (called by the demo page, the API and tests) -----------------------------------
+    # -- Simulation (called by the demo page, the API and tests) ------------------------------
 
     def incoming(self, line_id: str, caller: str) -> None:
-        if not isinstance(caller, str) or not 1 <= len(caller) <= 20:
-            raise ValidationError({"caller": "Give the caller's number (1-20 characters)."})
-        self._line(line_id).incoming(caller)
+        if not isinstance(caller, str) or not CALLER_RE.fullmatch(caller):
+            raise ValidationError({"caller": "Give the caller's number: digits, optional +."})
+        try:
+            self._line(line_id).incoming(caller)
+        except RuntimeError as exc:
+            raise Conflict(f"{exc}: the simulated line is out of service.") from exc
 
     def dtmf(self, line_id: str, digits: str) -> None:
         if not isinstance(digits, str) or not digits or set(digits) - DTMF_KEYS:

@@ -315,8 +315,9 @@
   }
 
   function renderClock(status) {
-    document.getElementById("clock").textContent =
-      `${formatTime(status.time)} (${shown(status.time)})`;
+    const clock = document.getElementById("clock");
+    clock.textContent = formatTime(status.time);
+    clock.title = shown(status.time);
     const input = document.getElementById("sim-clock-input");
     if (input && !input.value && document.activeElement !== input && status.time) {
       input.value = localInputValue(status.time);

@@ -1,0 +1,109 @@
+"""`switchboard demo` as a newcomer runs it: a real process, real HTTP, a whole call."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+KEY = "test-key-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 15.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Client:
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+
+    def request(self, method: str, path: str, body: dict | None = None, key: str | None = KEY):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method)  # noqa: S310
+        if key:
+            req.add_header("X-Api-Key", key)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - loopback only
+                text = resp.read()
+                return resp.status, json.loads(text) if text else None
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+
+    def up(self) -> bool:
+        try:
+            return self.request("GET", "/api/status")[0] == 200
+        except OSError:
+            return False
+
+
+@pytest.fixture
+def demo(tmp_path):
+    port = free_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [sys.executable, "-m", "appliance.cli", "demo", "--data", str(tmp_path / "data"),
+         "--port", str(port), "--api-key", KEY],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    client = Client(port)
+    try:
+        wait_for(client.up, what="the demo to serve the API")
+        yield client, proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+
+def test_demo_routes_a_call_end_to_end_through_the_api(demo):
+    client, proc = demo
+    assert client.request("GET", "/api/status", key=None)[0] == 401
+    _, status = client.request("GET", "/api/status")
+    assert {line["id"] for line in status["lines"]} == {"line-1", "line-2"}
+    assert len(status["stations"]) == len(status["agents"]) == 3
+    assert client.request("POST", "/api/sim/lines/line-2/incoming", {"caller": "600111222"})[0] \
+        == 202
+
+    def ringing_station():
+        stations = client.request("GET", "/api/status")[1]["stations"]
+        return next((s["id"] for s in stations if s["ringing"]), None)
+
+    station = wait_for(ringing_station, what="a desk to ring")
+    assert client.request("POST", f"/api/sim/stations/{station}/offhook")[0] == 202
+    wait_for(lambda: client.request("GET", "/api/status")[1]["calls"][0]["state"] == "connected",
+             what="the call to connect")
+    assert client.request("POST", f"/api/sim/stations/{station}/onhook")[0] == 202
+    calls = wait_for(lambda: client.request("GET", "/api/calls?limit=5")[1], what="history")
+    assert (calls[0]["caller"], calls[0]["outcome"], calls[0]["line"]) == (
+        "600111222", "answered", "line-2")
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "Switchboard demo running at http://127.0.0.1:" in out
+    assert "first visit asks you to choose the owner's password" in out
