@@ -1,0 +1,1 @@
+"""GSM modem driver: transport, AT protocol, GSM layer, dialect profiles."""
