@@ -62,9 +62,16 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None) 
 
 
 def build_simulated(data_dir: Path, clock: Any, *, realtime_audio: bool = False,
-                    cadence: Any = None) -> Appliance:
-    """The whole appliance on simulated hardware (tests and ``switchboard demo``)."""
+                    cadence: Any = None, modems: bool = False,
+                    line_devices: dict[str, str] | None = None) -> Appliance:
+    """The whole appliance on simulated hardware (tests and ``switchboard demo``).
+
+    ``modems``: lines are pty fake modems behind the real modem driver (the demo) instead of
+    in-process fake lines (fast core tests). ``line_devices``: line id → a real serial device.
+    """
     from hardware.fakes.office import SimulatedHardware
 
-    hardware = SimulatedHardware(clock, realtime_audio=realtime_audio, cadence=cadence)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    hardware = SimulatedHardware(clock, realtime_audio=realtime_audio, cadence=cadence,
+                                 modems=modems, line_devices=line_devices, data_dir=data_dir)
     return build(data_dir, hardware, clock, simulation=hardware)

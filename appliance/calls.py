@@ -94,6 +94,23 @@ class CallFlow:
             line.state = LineState.IDLE
         line.reason = e.reason
 
+    def line_info(self, e: ev.LineInfo) -> None:
+        line = self.core.lines.get(e.line)
+        if line is not None:
+            line.info = dict(e.info)
+
+    def dial_result(self, e: ev.DialResult) -> None:
+        log.info("outgoing call from %s to %s: %s", e.line, e.number, e.outcome)
+
+    def sms_received(self, e: ev.SmsReceived) -> None:
+        log.info("SMS on %s from %s (%d characters)", e.line, e.sender, len(e.text))
+        self.core.history.append_sms("in", e.line, e.sender, e.text, e.sent_at, "received")
+
+    def sms_sent(self, e: ev.SmsSent) -> None:
+        status = "sent" if e.ok else f"failed: {e.error}"
+        self.core.history.append_sms("out", e.line, e.number, "", self.core.clock.now().isoformat(),
+                                     status)
+
     def dtmf(self, e: ev.DtmfReceived) -> None:
         call = self._call_on(e.line)
         if call is None or call.phase not in (Phase.MENU_PROMPT, Phase.MENU_INPUT, Phase.GREETING):

@@ -24,9 +24,22 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--api-key", help="also accept this key in the X-Api-Key header (scripts)")
+    demo.add_argument("--line-device", action="append", default=[], metavar="PATH",
+                      help="a real modem's serial port for the next sample line (repeatable)")
+    doctor = commands.add_parser("doctor", help="check the modems and say what to fix")
+    doctor.add_argument("--config", type=Path, help="the appliance's TOML configuration")
+    doctor.add_argument("--device", action="append", default=[], metavar="PATH",
+                        help="check this serial port (repeatable); default: every USB modem")
     args = parser.parse_args(argv)
+    # Driver, core and web threads share the GIL; a 1 ms switch interval (default 5 ms) keeps
+    # a URC's path to its hardware command well inside the 5 ms budget (bench/modem_latency.py).
+    sys.setswitchinterval(0.001)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "doctor":
+        from .doctor import run_doctor
+
+        return run_doctor(args.config, args.device, sys.stdout)
     if args.api_key is not None and len(args.api_key) < 12:
         parser.error("--api-key must be at least 12 characters")
     return run_demo(args)
@@ -43,7 +56,11 @@ def run_demo(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     clock = SimulatedClock()
-    appliance = build_simulated(args.data, clock, realtime_audio=True)
+    devices = dict(zip(("line-1", "line-2"), args.line_device, strict=False))
+    if len(args.line_device) > len(devices):
+        print("Only the first two --line-device options are used (the sample has two lines).")
+    appliance = build_simulated(args.data, clock, realtime_audio=True, modems=True,
+                                line_devices=devices)
     if appliance.store.is_empty():
         seed_sample_office(appliance.store)
         print(f"Created a sample office in {args.data}/")

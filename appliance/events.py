@@ -48,6 +48,39 @@ class LineStatus:
 
 
 @dataclass(frozen=True)
+class LineInfo:
+    """What a line's device reports about itself (model, SIM, operator, signal...)."""
+
+    line: str
+    info: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DialResult:
+    """How an outgoing call ended up: answered | busy | no_answer | no_network | failed."""
+
+    line: str
+    number: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class SmsReceived:
+    line: str
+    sender: str
+    text: str
+    sent_at: str          # ISO-8601, from the network's timestamp
+
+
+@dataclass(frozen=True)
+class SmsSent:
+    line: str
+    number: str
+    ok: bool
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class HookChanged:
     station: str
     off_hook: bool
@@ -91,5 +124,6 @@ class Stop:
     pass
 
 
-Event = (IncomingCall | LineAnswered | CallerHungUp | DtmfReceived | LineStatus | HookChanged
-         | StationStatus | PlaybackEnded | ConfigChanged | Tick | RunOnCore | Stop)
+Event = (IncomingCall | LineAnswered | CallerHungUp | DtmfReceived | LineStatus | LineInfo
+         | DialResult | SmsReceived | SmsSent | HookChanged | StationStatus | PlaybackEnded
+         | ConfigChanged | Tick | RunOnCore | Stop)

@@ -33,7 +33,17 @@ CREATE TABLE IF NOT EXISTS calls (
     talk_s REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS calls_ended ON calls (ended);
+CREATE TABLE IF NOT EXISTS sms (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    direction TEXT NOT NULL,
+    line TEXT NOT NULL,
+    number TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at TEXT NOT NULL,
+    status TEXT NOT NULL
+);
 """
+SMS_COLUMNS = ("direction", "line", "number", "text", "at", "status")
 
 
 class History:
@@ -59,6 +69,20 @@ class History:
                 f"SELECT {', '.join(COLUMNS)} FROM calls "  # noqa: S608 - fixed column names
                 "ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
         return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+
+    def append_sms(self, direction: str, line: str, number: str, text: str, at: str,
+                   status: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO sms (direction, line, number, text, at, status) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (direction, line, number, text, at,
+                                                           status))
+
+    def recent_sms(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT direction, line, number, text, at, status FROM sms "
+                "ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(zip(SMS_COLUMNS, row, strict=True)) for row in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -71,6 +71,7 @@ class LineRuntime:
     state: LineState = LineState.OFFLINE
     reason: str = "Starting."
     call: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)   # modem model, SIM, operator, signal
 
 
 @dataclass
@@ -133,6 +134,7 @@ class LineView:
     state: str
     call_id: str | None
     reason: str
+    device: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

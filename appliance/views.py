@@ -14,7 +14,8 @@ def build_snapshot(core: Engine) -> Snapshot:
     """Called on the core thread after every event; cheap enough for a small office."""
     cfg, mono = core.config, core.clock.monotonic()
     lines = tuple(
-        LineView(lid, line.name, line.kind.value, line.number, rt.state.value, rt.call, rt.reason)
+        LineView(lid, line.name, line.kind.value, line.number, rt.state.value, rt.call, rt.reason,
+                 dict(rt.info))
         for lid, line in cfg.lines.items() if (rt := core.lines.get(lid)) is not None)
     stations = tuple(
         StationView(sid, st.name, "off" if rt.off_hook else "on", rt.ringing_for is not None,

@@ -69,7 +69,7 @@ def answer_latency(appliance) -> list[float]:
     for _ in range(ROUNDS):
         answered.clear()
         t0 = time.perf_counter()
-        line.incoming("600111222")
+        line.ring("600111222")
         answered.wait(2)
         samples.append(stamp[0] - t0)
         line.caller_hangs_up()

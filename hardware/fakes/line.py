@@ -61,7 +61,7 @@ class FakeLine:
 
     # -- simulation side (the caller and the network) -----------------------------------------
 
-    def incoming(self, caller: str | None) -> None:
+    def ring(self, caller: str | None) -> None:
         """A caller dials this line's number. A busy line still reports it (call waiting)."""
         with self._lock:
             if self.state is FakeLineState.DOWN:

@@ -9,38 +9,65 @@ of stations can be added from the page.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from appliance.errors import Conflict, NotFound, ValidationError
 from hardware.fakes.audio import FakeAudio
 from hardware.fakes.line import DTMF_KEYS, FakeLine
+from hardware.fakes.modem import Dialect, FakeModem
 from hardware.handset import Handset, HandsetPins, RingCadence
+from hardware.modem.gsm import GsmModem, ModemSettings
+from hardware.modem.setup import PinGuard
 
 # Handset 1's pins from the wiring table (hardware-and-os.md §1.7); each station has its own
 # mock factory, so every simulated station can use the same numbers.
 SIM_PINS = HandsetPins(hook=27, ring_mode=17, forward_reverse=4)
 CALLER_RE = re.compile(r"\+?[0-9]{1,20}")
+# Dialects whose modems report the caller's keys (Huawei needs in-band detection, not here yet).
+DEMO_DIALECTS = (Dialect.SIM7600, Dialect.EC25, Dialect.SIM800)
 
 
 class SimulatedHardware:
+    """Simulated lines are ``FakeLine`` objects (``modems=False``: fast, for core tests) or pty
+    fake modems driven by the real modem driver (``modems=True``: the demo). Lines named in
+    ``line_devices`` get the real driver on that serial device instead of any fake."""
+
     def __init__(self, clock: Any, *, realtime_audio: bool = False,
-                 cadence: RingCadence | None = None) -> None:
+                 cadence: RingCadence | None = None, modems: bool = False,
+                 line_devices: dict[str, str] | None = None, data_dir: Path | None = None) -> None:
         self.clock = clock
         self.audio = FakeAudio(realtime=realtime_audio)
-        self.lines: dict[str, FakeLine] = {}
+        self.lines: dict[str, Any] = {}        # line id -> what the simulation presses
         self.handsets: dict[str, Handset] = {}
         self._factories: dict[str, Any] = {}
         self._cadence = cadence
+        self._modems = modems
+        self._devices = dict(line_devices or {})
+        self._pins = PinGuard(data_dir / "refused-pins" if data_dir else None)
+        self._links = Path(tempfile.mkdtemp(prefix="switchboard-ptys-")) if modems else None
         self._lock = threading.Lock()
 
     # -- Hardware (called by the core) --------------------------------------------------------
 
-    def line_driver(self, line_id: str) -> FakeLine:
+    def line_driver(self, line_id: str) -> Any:
         with self._lock:
-            line = self.lines[line_id] = FakeLine(line_id)
-            return line
+            if line_id in self._devices:
+                return GsmModem(line_id, ModemSettings(self._devices[line_id]),
+                                pin_guard=self._pins)
+            if not self._modems:
+                line = self.lines[line_id] = FakeLine(line_id)
+                return line
+            dialect = DEMO_DIALECTS[len(self.lines) % len(DEMO_DIALECTS)]
+            modem = FakeModem(dialect, name=line_id, link=self._links / f"{line_id}-at",
+                              seed=len(self.lines))
+            modem.start()
+            self.lines[line_id] = modem
+            return GsmModem(line_id, ModemSettings(modem.path), pin_guard=self._pins)
 
     def station_driver(self, station_id: str) -> Handset:
         from gpiozero.pins.mock import MockFactory
@@ -52,7 +79,12 @@ class SimulatedHardware:
             return handset
 
     def close(self) -> None:
+        """Stop the fakes (the core has closed the drivers on them already)."""
         self.audio.close()
+        for fake in self.lines.values():
+            fake.close()
+        if self._links is not None:
+            shutil.rmtree(self._links, ignore_errors=True)
 
     # -- Simulation (called by the demo page, the API and tests) ------------------------------
 
@@ -60,7 +92,7 @@ class SimulatedHardware:
         if not isinstance(caller, str) or not CALLER_RE.fullmatch(caller):
             raise ValidationError({"caller": "Give the caller's number: digits, optional +."})
         try:
-            self._line(line_id).incoming(caller)
+            self._line(line_id).ring(caller)
         except RuntimeError as exc:
             raise Conflict(f"{exc}: the simulated line is out of service.") from exc
 
@@ -81,10 +113,11 @@ class SimulatedHardware:
     def set_clock(self, now: datetime) -> None:
         self.clock.set_now(now)
 
-    def _line(self, line_id: str) -> FakeLine:
+    def _line(self, line_id: str) -> Any:
         line = self.lines.get(line_id)
         if line is None:
-            raise NotFound(f"No simulated line '{line_id}'.")
+            raise NotFound(f"No simulated line '{line_id}'" + (
+                " (it is a real device)." if line_id in self._devices else "."))
         return line
 
     def _hook_pin(self, station_id: str) -> Any:

@@ -14,6 +14,8 @@ import urllib.request
 
 import pytest
 
+from hardware.fakes.modem import Dialect, FakeModem
+
 KEY = "test-key-0123456789"
 
 
@@ -59,12 +61,13 @@ class Client:
 
 
 @pytest.fixture
-def demo(tmp_path):
+def demo(tmp_path, request):
     port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    extra = getattr(request, "param", [])
     proc = subprocess.Popen(  # noqa: S603 - fixed arguments
         [sys.executable, "-m", "appliance.cli", "demo", "--data", str(tmp_path / "data"),
-         "--port", str(port), "--api-key", KEY],
+         "--port", str(port), "--api-key", KEY, *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     client = Client(port)
     try:
@@ -107,3 +110,45 @@ def test_demo_routes_a_call_end_to_end_through_the_api(demo):
     assert proc.returncode == 0
     assert "Switchboard demo running at http://127.0.0.1:" in out
     assert "first visit asks you to choose the owner's password" in out
+
+
+@pytest.fixture
+def serial_modem(tmp_path):
+    """A modem on a serial device the demo does not know is fake (as a real SIMCom would be)."""
+    modem = FakeModem(Dialect.SIM7600, link=tmp_path / "usb-SimTech-if02")
+    modem.start()
+    yield modem
+    modem.close()
+
+
+def test_demo_with_a_real_serial_device_on_line_1(tmp_path, serial_modem):
+    port = free_port()
+    proc = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [sys.executable, "-m", "appliance.cli", "demo", "--data", str(tmp_path / "data"),
+         "--port", str(port), "--api-key", KEY, "--line-device", serial_modem.path],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+    client = Client(port)
+    try:
+        wait_for(client.up, what="the demo")
+
+        def line_1():
+            return next(ln for ln in client.request("GET", "/api/status")[1]["lines"]
+                        if ln["id"] == "line-1")
+
+        wait_for(lambda: line_1()["state"] == "idle", what="the modem to come up")
+        assert line_1()["device"]["model"] == "SIMCOM_SIM7600G-H"
+        assert client.request("POST", "/api/sim/lines/line-1/incoming",
+                              {"caller": "600111222"})[0] == 404      # a real device
+        serial_modem.ring("+34600123456")
+        serial_modem.wait_for(lambda m: m.call_state == "active")   # answered by the box
+        wait_for(lambda: line_1()["state"] == "in_call", what="the call")
+        serial_modem.press("1")                                      # the menu's option 1
+        station = wait_for(lambda: next((s["id"] for s in client.request(
+            "GET", "/api/status")[1]["stations"] if s["ringing"]), None), what="a desk ringing")
+        client.request("POST", f"/api/sim/stations/{station}/offhook")
+        serial_modem.caller_hangs_up()
+        calls = wait_for(lambda: client.request("GET", "/api/calls?limit=1")[1], what="history")
+        assert (calls[0]["caller"], calls[0]["outcome"]) == ("+34600123456", "answered")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)

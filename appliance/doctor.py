@@ -1,0 +1,55 @@
+"""``switchboard doctor``: check each modem and say what to do about anything wrong.
+
+Prints a short report a non-engineer can act on; exits 1 when something needs attention.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import TextIO
+
+from hardware.modem.probe import ProbeResult, candidate_ports, modem_manager_running, probe
+
+FIELDS = (("Model", "model"), ("Maker", "manufacturer"), ("Firmware", "firmware"),
+          ("Dialect", "dialect"), ("IMEI", "imei"), ("SIM", "sim"), ("ICCID", "iccid"),
+          ("Operator", "operator"), ("Network", "registration"), ("Signal", "signal_dbm"))
+
+
+def devices_from_config(path: Path) -> list[str]:
+    """The ``device`` of each ``[[lines]]`` entry of the appliance's TOML config."""
+    with path.open("rb") as f:
+        config = tomllib.load(f)
+    return [line["device"] for line in config.get("lines", []) if line.get("device")]
+
+
+def run_doctor(config: Path | None, devices: list[str], out: TextIO) -> int:
+    devices = devices or (devices_from_config(config) if config else candidate_ports())
+    healthy = True
+    if modem_manager_running():
+        healthy = False
+        out.write("! ModemManager is running: it talks to modems and garbles Switchboard's "
+                  "replies.\n  Fix: sudo systemctl disable --now ModemManager\n\n")
+    if not devices:
+        out.write("No modem found under /dev/serial/by-id. Plug the modem in (use a powered "
+                  "USB hub or its own power supply) and run this again.\n")
+        return 1
+    for device in devices:
+        result = probe(device)
+        healthy &= result.ok
+        _report(result, out)
+    out.write("All modems look fine.\n" if healthy else "Some things need attention (above).\n")
+    return 0 if healthy else 1
+
+
+def _report(result: ProbeResult, out: TextIO) -> None:
+    out.write(f"Modem on {result.device}\n")
+    if result.info is not None:
+        for label, name in FIELDS:
+            value = getattr(result.info, name)
+            if name == "signal_dbm":
+                value = "none" if value is None else f"{value} dBm"
+            out.write(f"  {label:<9} {value or '-'}\n")
+    for problem in result.problems:
+        out.write(f"  ! {problem}\n")
+    out.write("  OK\n\n" if result.ok else "\n")

@@ -1,0 +1,478 @@
+"""A GSM line: the modem driver the core uses, built on the transport and the AT channel.
+
+Two threads per modem. The transport's reader feeds bytes to the AT channel, which hands each
+unsolicited line, typed, to this driver's inbox. The worker thread (``modem-<line>``) owns all
+modem state: it brings the modem up, runs the core's commands (answer, hang up, refuse a
+waiting caller, dial, DTMF, SMS), interprets URCs in arrival order, polls health, and reopens
+the port by its stable path when the modem vanishes or reboots. It only *posts* events.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+import time
+from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from appliance import events as ev
+
+from . import sms, urc
+from .at import AtAborted, AtChannel, AtTimeout
+from .dialects import PROFILES, Dialect, Profile
+from .pdu import Deliver
+from .setup import (
+    ModemInfo,
+    ModemProblem,
+    PinGuard,
+    check_service,
+    configure,
+    identify,
+    network,
+    read_iccid,
+    unlock_sim,
+    wake,
+)
+from .transport import SerialTransport
+
+log = logging.getLogger(__name__)
+
+BACKOFF_S = (0.5, 1, 2, 5, 10, 30)
+DIAL_END_GRACE_S = 0.5
+
+
+@dataclass(frozen=True)
+class ModemSettings:
+    url: str
+    dialect: Dialect | None = None        # None: detect from the model
+    pin: str | None = None
+    health_s: float = 30.0
+    command_timeout_s: float = 5.0
+    clcc_poll_s: float = 2.0              # backstop for modems that miss the call-end URC
+    clip_wait_s: float = 0.3              # after RING, how long to wait for +CLIP
+    ring_gap_s: float = 10.0              # no RING for this long: the caller gave up
+    answer_timeout_s: float = 10.0
+    dial_timeout_s: float = 90.0
+    backoff_s: tuple[float, ...] = BACKOFF_S
+
+
+class CallPhase(StrEnum):
+    NONE = "none"
+    RINGING = "ringing"
+    ACTIVE = "active"
+    DIALING = "dialing"
+
+
+class Lost(Exception):
+    """The port is gone or the modem restarted: reconnect. The message says which."""
+
+
+class GsmModem:
+    def __init__(self, line_id: str, settings: ModemSettings, *,
+                 pin_guard: PinGuard | None = None) -> None:
+        self.line_id = line_id
+        self.settings = settings
+        self.info = ModemInfo()
+        self.profile: Profile = PROFILES[settings.dialect or Dialect.GENERIC]
+        self._guard = pin_guard or PinGuard(None)
+        self._post: Any = None
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._transport: SerialTransport | None = None
+        self._chan: AtChannel | None = None
+        self._sms_ref = itertools.count(1)
+        self._inbox_sms = sms.Inbox(self._sms_arrived)
+        self._reset_call()
+
+    # -- LineDriver (any thread) -----------------------------------------------------------------
+
+    def start(self, post: Any) -> None:
+        self._post = post
+        self._thread = threading.Thread(target=self._run, name=f"modem-{self.line_id}",
+                                        daemon=True)
+        self._thread.start()
+
+    def answer(self) -> None:
+        self._inbox.put(("answer",))
+
+    def hangup(self) -> None:
+        self._inbox.put(("hangup",))
+
+    def reject_waiting(self) -> None:
+        self._inbox.put(("reject_waiting",))
+
+    def dial(self, number: str) -> None:
+        self._inbox.put(("dial", number))
+
+    def send_dtmf(self, digits: str) -> None:
+        self._inbox.put(("dtmf", digits))
+
+    def send_sms(self, number: str, text: str) -> None:
+        self._inbox.put(("sms", number, text))
+
+    def close(self) -> None:
+        self._closing.set()
+        self._inbox.put(("stop",))
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._disconnect()
+
+    # -- the worker ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        attempt = 0
+        while not self._closing.is_set():
+            try:
+                self._connect()
+                attempt = 0
+                self._serve()
+            except (ModemProblem, Lost, AtTimeout, OSError) as exc:
+                self._went_down(exc)
+            self._disconnect()
+            delay = self.settings.backoff_s[min(attempt, len(self.settings.backoff_s) - 1)]
+            attempt += 1
+            if self._wait_or_stop(delay):
+                return
+
+    def _serve(self) -> None:
+        next_health = time.monotonic() + self.settings.health_s
+        while True:
+            timeout = max(0.0, min(next_health, self._next_call_check()) - time.monotonic())
+            try:
+                job = self._inbox.get(timeout=timeout)
+            except queue.Empty:
+                job = ("tick",)
+            if job[0] == "stop":
+                return
+            self._handle(job)
+            now = time.monotonic()
+            if now >= next_health:
+                self._health()
+                next_health = now + self.settings.health_s
+            self._check_call(now)
+
+    def _handle(self, job: tuple) -> None:
+        kind = job[0]
+        if kind == "lost":
+            raise Lost(f"the modem went away ({job[1]})")
+        if kind == "urc":
+            self._urc(job[1])
+        elif kind in ("answer", "hangup", "reject_waiting"):
+            getattr(self, f"_{kind}")()
+        elif kind == "dial":
+            self._dial(job[1])
+        elif kind == "dtmf":
+            for digit in job[1]:
+                self._cmd(f"AT+VTS={digit}")
+        elif kind == "sms":
+            self._send_sms(job[1], job[2])
+
+    # -- connection ------------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        self._transport = SerialTransport(self.settings.url, name=self.line_id,
+                                          on_bytes=self._bytes, on_lost=self._lost)
+        self._chan = AtChannel(self._transport.write, self._urc_line, urc.is_urc,
+                               timeout=self.settings.command_timeout_s)
+        self._transport.open()
+        self._transport.write(b"\x1b")            # leave an SMS prompt a crash left open
+        wake(self._chan)
+        self.profile, info = identify(self._chan, self.settings.dialect)
+        self._chan.echo_seen = False
+        sim = unlock_sim(self._chan, self.line_id, self.settings.pin, self._guard)
+        info = replace(info, sim=sim, iccid=read_iccid(self._chan, self.profile))
+        configure(self._chan, self.profile)
+        self._set_info(network(self._chan, info))
+        self._reset_call()
+        for index, pdu in sms.list_stored(self._chan):
+            self._inbox_sms.add(pdu)
+            sms.delete(self._chan, index)
+        self._report_service()
+
+    def _disconnect(self) -> None:
+        if self._chan is not None:
+            self._chan.abort()
+        if self._transport is not None:
+            self._transport.close()
+        self._transport = self._chan = None
+
+    def _went_down(self, exc: Exception) -> None:
+        was_in_call = self.call is not CallPhase.NONE
+        self._reset_call()
+        if self._closing.is_set():
+            return
+        if isinstance(exc, ModemProblem):
+            reason, error = exc.reason, exc.error
+        elif "restarted" in str(exc):
+            reason, error = "The modem restarted by itself; setting it up again.", True
+        elif isinstance(exc, AtTimeout) and not isinstance(exc, AtAborted):
+            reason, error = "The modem stopped answering; restarting the connection.", True
+        else:
+            reason = "The modem disconnected (unplugged or restarting); reconnecting."
+            error = True
+        log.warning("line %s down%s: %s (%s)", self.line_id,
+                    " during a call" if was_in_call else "", reason, exc)
+        self._emit(ev.LineStatus(self.line_id, online=False, error=error, reason=reason))
+
+    def _health(self) -> None:
+        try:
+            self._set_info(network(self._chan, self.info))
+        except AtTimeout:
+            wake(self._chan, attempts=2)          # raises ModemProblem: reconnect
+        if self._chan.echo_seen:                  # echo is back on: it rebooted silently
+            raise Lost("the modem restarted (its settings were reset)")
+        self._report_service()
+
+    def _report_service(self) -> None:
+        try:
+            check_service(self.info)
+        except ModemProblem as problem:
+            self._emit(ev.LineStatus(self.line_id, online=False, error=problem.error,
+                                     reason=problem.reason))
+            return
+        self._emit(ev.LineStatus(self.line_id, online=True))
+
+    def _set_info(self, info: ModemInfo) -> None:
+        if info != self.info:
+            self.info = info
+            self._emit(ev.LineInfo(self.line_id, asdict(info)))
+
+    # -- calls ------------------------------------------------------------------------------------
+
+    def _reset_call(self) -> None:
+        self.call = CallPhase.NONE
+        self._caller: str | None = None
+        self._announced = False
+        self._last_ring = 0.0
+        self._clip_deadline = 0.0
+        self._last_poll = 0.0
+        self._last_dtmf = ("", 0.0)
+        self._dialled = ""
+        self._dial_ending = 0.0
+
+    def _urc(self, item: urc.Urc) -> None:
+        handler = _URC_HANDLERS.get(type(item))
+        if handler is not None:
+            handler(self, item)
+
+    def _on_ring(self, _: urc.Ring) -> None:
+        now = time.monotonic()
+        if self.call is CallPhase.NONE:
+            self.call, self._clip_deadline = CallPhase.RINGING, now + self.settings.clip_wait_s
+        if self.call is CallPhase.RINGING:
+            self._last_ring = now
+
+    def _on_caller(self, item: urc.CallerId | urc.IncomingListed) -> None:
+        if self.call is CallPhase.NONE:
+            self.call, self._last_ring = CallPhase.RINGING, time.monotonic()
+        if self.call is CallPhase.RINGING and not self._announced:
+            self._caller = item.number
+            self._announce()
+
+    def _announce(self) -> None:
+        self._announced = True
+        self._emit(ev.IncomingCall(self.line_id, self._caller))
+
+    def _on_waiting(self, item: urc.WaitingCall) -> None:
+        if self.call is not CallPhase.NONE:
+            self._emit(ev.IncomingCall(self.line_id, item.number))   # the core refuses it
+
+    def _on_end(self, item: urc.CallEnded) -> None:
+        if self.call is CallPhase.DIALING:
+            if item.reason in _DIAL_OUTCOMES:
+                self._dial_result(_DIAL_OUTCOMES[item.reason])
+            elif not self._dial_ending:     # BUSY / NO ANSWER usually follows the release
+                self._dial_ending = time.monotonic() + DIAL_END_GRACE_S
+        elif self.call is not CallPhase.NONE:
+            announced = self._announced or self.call is CallPhase.ACTIVE
+            if self.call is CallPhase.ACTIVE:
+                self._audio(self.profile.audio_off)
+            self._reset_call()
+            if announced:
+                self._emit(ev.CallerHungUp(self.line_id))
+
+    def _on_connected(self, _: urc.CallConnected) -> None:
+        if self.call is CallPhase.DIALING:
+            self.call = CallPhase.ACTIVE
+            self._emit(ev.DialResult(self.line_id, self._dialled, "answered"))
+            self._audio(self.profile.audio_on)
+
+    def _on_dtmf(self, item: urc.Dtmf) -> None:
+        now = time.monotonic()
+        digit, last = self._last_dtmf
+        if self.call is not CallPhase.ACTIVE:
+            return
+        self._last_dtmf = (item.digit, now)
+        if item.digit == digit and now - last < self.profile.dtmf_dedupe_s:
+            return
+        self._emit(ev.DtmfReceived(self.line_id, item.digit))
+
+    def _on_boot(self, item: urc.Boot) -> None:
+        raise Lost(f"the modem restarted ({item.marker})")
+
+    def _on_sms_index(self, item: urc.NewSms) -> None:
+        pdu = sms.read_stored(self._chan, item.index)
+        if pdu is not None:
+            self._inbox_sms.add(pdu)
+        sms.delete(self._chan, item.index)
+
+    def _on_sms_pdu(self, item: urc.SmsPdu) -> None:
+        self._inbox_sms.add(item.pdu)
+
+    def _on_registration(self, item: urc.Registration) -> None:
+        self._health()
+
+    def _answer(self) -> None:
+        if self.call is not CallPhase.RINGING:
+            self._emit(ev.CallerHungUp(self.line_id))     # the caller gave up first
+            return
+        result = self._chan.command("ATA", call_finals=True,
+                                    timeout=self.settings.answer_timeout_s)
+        if not result.ok:
+            self._reset_call()
+            self._emit(ev.CallerHungUp(self.line_id))
+            return
+        self.call, self._last_poll = CallPhase.ACTIVE, time.monotonic()
+        self._emit(ev.LineAnswered(self.line_id))
+        self._audio(self.profile.audio_on)
+
+    def _hangup(self) -> None:
+        active = self.call is not CallPhase.NONE
+        self._reset_call()                 # a NO CARRIER after our own hang-up is not news
+        if active:
+            self._audio(self.profile.audio_off)
+            self._cmd(self.profile.hangup, timeout=10)
+
+    def _reject_waiting(self) -> None:
+        self._cmd("AT+CHLD=0")
+
+    def _dial(self, number: str) -> None:
+        if self.call is not CallPhase.NONE or not all(c in "+0123456789*#" for c in number):
+            self._emit(ev.DialResult(self.line_id, number, "failed"))
+            return
+        self.call, self._dialled, self._last_poll = CallPhase.DIALING, number, time.monotonic()
+        result = self._chan.command(f"ATD{number};", call_finals=True,
+                                    timeout=self.settings.dial_timeout_s)
+        if not result.ok:
+            outcome = "no_network" if result.error == "30" else \
+                _DIAL_OUTCOMES.get(result.final, "failed")
+            self._dial_result(outcome)
+
+    def _dial_result(self, outcome: str) -> None:
+        number = self._dialled
+        self._reset_call()
+        self._emit(ev.DialResult(self.line_id, number, outcome))
+
+    def _next_call_check(self) -> float:
+        if self._dial_ending:
+            return self._dial_ending
+        if self.call is CallPhase.RINGING and not self._announced:
+            return self._clip_deadline
+        if self.call is CallPhase.RINGING:
+            return self._last_ring + self.settings.ring_gap_s
+        if self.call in (CallPhase.ACTIVE, CallPhase.DIALING):
+            return self._last_poll + self.settings.clcc_poll_s
+        return float("inf")
+
+    def _check_call(self, now: float) -> None:
+        """Timers of the call in progress: caller ID that never came, the silent abandon."""
+        if now < self._next_call_check():
+            return
+        if self._dial_ending:
+            self._dial_result("failed")
+        elif self.call is CallPhase.RINGING and not self._announced:
+            calls = self._list_calls()
+            incoming = [n for _, stat, n in calls if stat == urc.CLCC_INCOMING]
+            if not calls:
+                self._reset_call()
+                return
+            self._caller = incoming[0] if incoming else None
+            self._announce()
+        elif self.call is not CallPhase.NONE:
+            self._last_poll = self._last_ring = now
+            if not self._list_calls():
+                self._on_end(urc.CallEnded("call list empty"))
+
+    def _list_calls(self) -> list[tuple[int, int, str | None]]:
+        result = self._chan.command("AT+CLCC", expect=("+CLCC:",))
+        return urc.parse_clcc_list(result.lines) if result.ok else [(0, 0, None)]
+
+    # -- SMS -----------------------------------------------------------------------------------
+
+    def _send_sms(self, number: str, text: str) -> None:
+        try:
+            sms.send(self._chan, number, text, ref=next(self._sms_ref) & 0xFF)
+        except (sms.SmsError, ValueError) as exc:
+            self._emit(ev.SmsSent(self.line_id, number, ok=False, error=str(exc)))
+            return
+        self._emit(ev.SmsSent(self.line_id, number, ok=True))
+
+    def _sms_arrived(self, message: Deliver) -> None:
+        self._emit(ev.SmsReceived(self.line_id, message.sender, message.text,
+                                  message.timestamp.isoformat()))
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def _cmd(self, command: str, **kwargs: Any) -> bool:
+        result = self._chan.command(command, **kwargs)
+        if not result.ok:
+            log.info("line %s: %s -> %s", self.line_id, command, result.final)
+        return result.ok
+
+    def _audio(self, commands: tuple[str, ...]) -> None:
+        for command in commands:
+            self._cmd(command)
+
+    def _bytes(self, data: bytes) -> None:
+        chan = self._chan
+        if chan is not None:
+            chan.feed(data)
+
+    def _urc_line(self, line: str) -> None:
+        item = urc.parse(line)
+        if isinstance(item, urc.Boot) and self._chan is not None:
+            self._chan.abort(f"the modem restarted ({item.marker})")   # its answer will not come
+        if not isinstance(item, urc.Other):
+            self._inbox.put(("urc", item))
+
+    def _lost(self, exc: Exception) -> None:
+        chan = self._chan
+        if chan is not None:
+            chan.abort(f"the modem went away ({exc})")
+        self._inbox.put(("lost", exc))
+
+    def _emit(self, event: Any) -> None:
+        if self._post is not None:
+            self._post(event)
+
+    def _wait_or_stop(self, seconds: float) -> bool:
+        """Sleep between reconnection attempts unless asked to stop; True when stopping."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                job = self._inbox.get(timeout=left)
+            except queue.Empty:
+                break
+            if job[0] == "stop":
+                return True
+            if job[0] == "answer":           # the core missed that the line is down
+                self._emit(ev.CallerHungUp(self.line_id))
+        return self._closing.is_set()
+
+
+_DIAL_OUTCOMES = {"BUSY": "busy", "NO ANSWER": "no_answer", "NO CARRIER": "failed",
+                  "NO DIALTONE": "no_network"}
+
+_URC_HANDLERS = {
+    urc.Ring: GsmModem._on_ring, urc.CallerId: GsmModem._on_caller,
+    urc.IncomingListed: GsmModem._on_caller, urc.WaitingCall: GsmModem._on_waiting,
+    urc.CallEnded: GsmModem._on_end, urc.CallConnected: GsmModem._on_connected,
+    urc.Dtmf: GsmModem._on_dtmf, urc.Boot: GsmModem._on_boot,
+    urc.NewSms: GsmModem._on_sms_index, urc.SmsPdu: GsmModem._on_sms_pdu,
+    urc.Registration: GsmModem._on_registration,
+}

@@ -1,0 +1,94 @@
+"""`switchboard doctor` against pty fake modems: what it reports and what it tells people."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from appliance.cli import main
+from appliance.doctor import devices_from_config, run_doctor
+from hardware.fakes.modem import Dialect, FakeModem
+from hardware.modem.probe import modem_manager_running
+
+
+@pytest.fixture
+def modem(request):
+    kwargs = getattr(request, "param", {})
+    fake = FakeModem(kwargs.pop("dialect", Dialect.EC25), **kwargs)
+    fake.start()
+    yield fake
+    fake.close()
+
+
+def doctor(*devices: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return run_doctor(None, list(devices), out), out.getvalue()
+
+
+def test_a_healthy_modem_is_described(modem, mocker):
+    mocker.patch("appliance.doctor.modem_manager_running", return_value=False)
+    code, text = doctor(modem.path)
+    assert code == 0
+    for expected in ("Model     EC25", "Maker     Quectel", "IMEI      862000000000001",
+                     "SIM       READY", "ICCID     8934071100000000001", "Operator  movistar",
+                     "Network   registered (home)", "Signal    -73 dBm", "All modems look fine."):
+        assert expected in text
+    assert not any(c.startswith("AT+CPIN=") for c in modem.commands)
+
+
+@pytest.mark.parametrize("modem", [{"dialect": Dialect.SIM7600, "pin": "1234"}], indirect=True)
+def test_a_pin_locked_sim_is_explained_and_no_pin_is_tried(modem, mocker):
+    mocker.patch("appliance.doctor.modem_manager_running", return_value=False)
+    code, text = doctor(modem.path)
+    assert code == 1
+    assert "The SIM asks for a PIN" in text
+    assert not any(c.startswith("AT+CPIN=") for c in modem.commands)
+
+
+@pytest.mark.parametrize("modem", [{"registered": 3}], indirect=True)
+def test_a_denied_registration_is_explained(modem, mocker):
+    mocker.patch("appliance.doctor.modem_manager_running", return_value=False)
+    code, text = doctor(modem.path)
+    assert code == 1
+    assert "Not registered (registration denied)" in text
+
+
+def test_a_missing_device_and_a_silent_one(tmp_path, mocker):
+    mocker.patch("appliance.doctor.modem_manager_running", return_value=False)
+    wedged = FakeModem(Dialect.HUAWEI)
+    wedged.start()
+    wedged.wedge(True)
+    try:
+        code, text = doctor(str(tmp_path / "ttyUSB9"), wedged.path)
+    finally:
+        wedged.close()
+    assert code == 1
+    assert "does not exist: is the modem plugged in" in text
+    assert "The modem does not answer" in text
+
+
+def test_modem_manager_is_reported_with_the_fix(modem, mocker):
+    mocker.patch("appliance.doctor.modem_manager_running", return_value=True)
+    code, text = doctor(modem.path)
+    assert code == 1
+    assert "sudo systemctl disable --now ModemManager" in text
+
+
+def test_modem_manager_detection_reads_proc(tmp_path):
+    (tmp_path / "12").mkdir()
+    (tmp_path / "12" / "comm").write_text("bash\n")
+    assert not modem_manager_running(tmp_path)
+    (tmp_path / "34").mkdir()
+    (tmp_path / "34" / "comm").write_text("ModemManager\n")
+    assert modem_manager_running(tmp_path)
+
+
+def test_devices_come_from_the_config_file(tmp_path, modem, mocker, capsys):
+    mocker.patch("appliance.doctor.modem_manager_running", return_value=False)
+    config = tmp_path / "switchboard.toml"
+    config.write_text(f'[[lines]]\nid = "line-1"\ndevice = "{modem.path}"\n\n'
+                      '[[lines]]\nid = "line-2"\n')
+    assert devices_from_config(config) == [modem.path]
+    assert main(["doctor", "--config", str(config)]) == 0
+    assert f"Modem on {modem.path}" in capsys.readouterr().out
