@@ -40,9 +40,10 @@ class ApplianceApi:
         return self.engine.snapshot().to_dict()
 
     def calls(self, limit: int = 50) -> list[dict[str, Any]]:
-        if not 1 <= limit <= 1000:
-            raise ValidationError({"limit": "Must be between 1 and 1000."})
-        return self.history.recent(limit)
+        return self.history.recent(_limit(limit))
+
+    def sms(self, limit: int = 50) -> list[dict[str, Any]]:
+        return self.history.recent_sms(_limit(limit))
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -80,3 +81,9 @@ class ApplianceApi:
         if self._simulation is None:
             raise NotFound("Simulation is only available in 'switchboard demo'.")
         return self._simulation
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= 1000:
+        raise ValidationError({"limit": "Must be between 1 and 1000."})
+    return limit

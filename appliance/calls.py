@@ -108,8 +108,8 @@ class CallFlow:
 
     def sms_sent(self, e: ev.SmsSent) -> None:
         status = "sent" if e.ok else f"failed: {e.error}"
-        self.core.history.append_sms("out", e.line, e.number, "", self.core.clock.now().isoformat(),
-                                     status)
+        self.core.history.append_sms("out", e.line, e.number, e.text,
+                                     self.core.clock.now().isoformat(), status)
 
     def dtmf(self, e: ev.DtmfReceived) -> None:
         call = self._call_on(e.line)

@@ -20,7 +20,7 @@ from hardware.interfaces import Hardware, LineDriver, StationDriver
 
 from . import events as ev
 from .calls import CallFlow
-from .errors import Unavailable
+from .errors import NotFound, Unavailable
 from .model import Config, Presence
 from .offers import Offers
 from .state import AgentRuntime, Call, LineRuntime, LineState, Snapshot, StationRuntime
@@ -104,6 +104,19 @@ class Engine:
         """Block until the core has handled everything posted so far and what that caused."""
         while not self.on_core(lambda core: core._queue.empty() and not core._due(), timeout):
             pass
+
+    def send_sms(self, line_id: str, number: str, text: str) -> None:
+        """Ask a line to send a text (thread-safe); the outcome comes back as ``SmsSent``.
+
+        Only for messages the rules allow (rule 4: telling a caller who asked for a callback).
+        """
+        def send(core: Engine) -> None:
+            driver = core.line_drivers.get(line_id)
+            if driver is None or not hasattr(driver, "send_sms"):
+                raise NotFound(f"Line '{line_id}' cannot send text messages.")
+            driver.send_sms(number, text)
+
+        self.on_core(send)
 
     def after(self, seconds: float, action: Callable[[], None]) -> Timer:
         return self.timers.at(self.clock.monotonic() + seconds, action)

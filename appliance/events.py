@@ -76,6 +76,7 @@ class SmsReceived:
 class SmsSent:
     line: str
     number: str
+    text: str
     ok: bool
     error: str = ""
 

@@ -47,14 +47,23 @@ def status() -> ResponseReturnValue:
     return jsonify(appliance().status())
 
 
-@bp.get("/calls")
-def calls() -> ResponseReturnValue:
+def limit_arg() -> int:
     raw = request.args.get("limit", str(DEFAULT_CALLS_LIMIT))
     try:
-        limit = int(raw)
+        return int(raw)
     except ValueError:
         raise ValidationError({"limit": "Must be a whole number, e.g. ?limit=10."}) from None
-    return jsonify(appliance().calls(limit))
+
+
+@bp.get("/calls")
+def calls() -> ResponseReturnValue:
+    return jsonify(appliance().calls(limit_arg()))
+
+
+@bp.get("/sms")
+def sms() -> ResponseReturnValue:
+    """Text messages the lines received (and sent), newest first."""
+    return jsonify(appliance().sms(limit_arg()))
 
 
 @bp.get(f"/{KIND}")

@@ -157,6 +157,8 @@ class BasicCommands:
                                                    else [])
         for name in (*_NOOP_BASIC, *EXTRA_OK[p.dialect]):
             table[name] = lambda rest: Reply()
+        if p.dialect is Dialect.HUAWEI:  # voice-enabled firmware (reference §2.4)
+            table["^CVOICE"] = lambda rest: Reply(["^CVOICE:0,8000,16,20"] if rest == "?" else [])
         return table
 
     # --- handlers ---------------------------------------------------------------------------

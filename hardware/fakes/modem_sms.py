@@ -176,18 +176,25 @@ class SmsCenter:
         return None
 
     def _text_in(self, raw: bytes) -> str | None:
-        """A text-mode string in the current CSCS: hex UTF-16 for "UCS2", else ASCII."""
+        """A text-mode string in the current CSCS: hex UTF-16 for "UCS2", Latin-1 for
+        "8859-1", else ASCII (None when the bytes don't fit)."""
+        cscs = self.core.settings.cscs
         try:
-            if self.core.settings.cscs == "UCS2":
+            if cscs == "UCS2":
                 return bytes.fromhex(raw.decode("ascii")).decode("utf-16-be")
-            return raw.decode("ascii")
+            return raw.decode("latin-1" if cscs == "8859-1" else "ascii")
         except (UnicodeDecodeError, ValueError):
             return None
 
     def _text_out(self, text: str) -> str:
-        if self.core.settings.cscs == "UCS2":
+        """Text mode is lossy: what the charset cannot show becomes "?" (use PDU mode)."""
+        cscs = self.core.settings.cscs
+        if cscs == "UCS2":
             return text.encode("utf-16-be").hex().upper()
-        return text
+        limit = 0x100 if cscs == "8859-1" else 0x80
+        # Lone surrogates carry raw Latin-1 bytes through the framing's surrogateescape.
+        return "".join(ch if ord(ch) < 0x80 else chr(0xDC00 + ord(ch)) if ord(ch) < limit
+                       else "?" for ch in text)
 
     # --- reading and deleting ---------------------------------------------------------------
 

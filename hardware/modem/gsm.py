@@ -408,9 +408,9 @@ class GsmModem:
         try:
             sms.send(self._chan, number, text, ref=next(self._sms_ref) & 0xFF)
         except (sms.SmsError, ValueError) as exc:
-            self._emit(ev.SmsSent(self.line_id, number, ok=False, error=str(exc)))
+            self._emit(ev.SmsSent(self.line_id, number, text, ok=False, error=str(exc)))
             return
-        self._emit(ev.SmsSent(self.line_id, number, ok=True))
+        self._emit(ev.SmsSent(self.line_id, number, text, ok=True))
 
     def _sms_arrived(self, message: Deliver) -> None:
         self._emit(ev.SmsReceived(self.line_id, message.sender, message.text,
