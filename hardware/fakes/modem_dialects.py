@@ -10,15 +10,8 @@ driver's dialect profile can be tested against each one. Sources: reference at-c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Dialect(StrEnum):
-    SIM7600 = "simcom_sim7600"
-    SIM800 = "simcom_sim800"
-    EC25 = "quectel_ec25"
-    HUAWEI = "huawei_e1550"
-    GENERIC = "generic"
+from hardware.modem.dialects import Dialect  # the fake plays the driver's dialects, by name
 
 
 @dataclass

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from appliance.assembly import build_simulated
 from appliance.clock import SystemClock
 from hardware.fakes.modem import Dialect, FakeModem
-
-
-def wait_for(predicate, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not (result := predicate()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
-    return result
+from tests.waiting import wait_for
 
 
 @pytest.fixture

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from appliance.assembly import build_simulated
 from appliance.clock import SystemClock
 from appliance.errors import NotFound
 from hardware.fakes.modem import Dialect, FakeModem
+from tests.waiting import wait_for
 from web import create_app
 
 KEY = "sms-test-key-12345"
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not (result := predicate()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-    return result
 
 
 @pytest.fixture

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import queue
-import time
 
 import pytest
 from gpiozero.pins.mock import MockFactory
 
 from appliance.events import HookChanged, StationStatus
 from hardware.handset import Handset, HandsetPins, RingCadence
+from tests.waiting import wait_for
 
 PINS = HandsetPins(hook=27, ring_mode=17, forward_reverse=4)
 FAST = RingCadence(on_s=0.1, off_s=0.05, frequency_hz=100)
-
-
-def wait_until(predicate, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.005)
 
 
 @pytest.fixture
@@ -63,19 +56,19 @@ def test_hook_changes_become_events(handset, factory):
 def test_ringing_holds_ring_mode_and_toggles_polarity_then_rests(handset, factory):
     rm, fr = factory.pin(PINS.ring_mode), factory.pin(PINS.forward_reverse)
     handset.ring()
-    wait_until(lambda: sum(1 for s in fr.states if not s.state) >= 3)
+    wait_for(lambda: sum(1 for s in fr.states if not s.state) >= 3)
     assert any(s.state for s in rm.states)
     handset.stop_ring()
-    wait_until(lambda: rm.state is False and fr.state is True)
+    wait_for(lambda: rm.state is False and fr.state is True)
     assert handset.ringing is False
 
 
 def test_lifting_the_handset_stops_the_bell_at_once(handset, factory):
     handset.ring()
-    wait_until(lambda: factory.pin(PINS.ring_mode).state is True)
+    wait_for(lambda: factory.pin(PINS.ring_mode).state is True)
     factory.pin(PINS.hook).drive_high()
     assert handset.ringing is False
-    wait_until(lambda: factory.pin(PINS.ring_mode).state is False)
+    wait_for(lambda: factory.pin(PINS.ring_mode).state is False)
 
 
 def test_an_off_hook_handset_is_never_rung(handset, factory):
