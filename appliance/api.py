@@ -8,6 +8,7 @@ Every method returns plain JSON-ready values or raises an ``ApplianceError``.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import NotFound, ValidationError
@@ -27,10 +28,11 @@ class Simulation(Protocol):
 
 class ApplianceApi:
     def __init__(self, store: Any, engine: Any, history: Any,
-                 simulation: Simulation | None = None) -> None:
+                 simulation: Simulation | None = None, *, recordings: Path | None = None) -> None:
         self.store = store
         self.engine = engine
         self.history = history
+        self.recordings = recordings
         self._simulation = simulation
 
     # -- live state ---------------------------------------------------------------------------
@@ -44,6 +46,36 @@ class ApplianceApi:
 
     def sms(self, limit: int = 50) -> list[dict[str, Any]]:
         return self.history.recent_sms(_limit(limit))
+
+    # -- voicemail ----------------------------------------------------------------------------
+
+    def voicemails(self, limit: int = 100) -> list[dict[str, Any]]:
+        return self.history.voicemails(_limit(limit))
+
+    def voicemail_file(self, vid: str) -> Path:
+        """The WAV of a message (404 when unknown or when the recording is missing)."""
+        self._voicemail(vid)
+        path = (self.recordings or Path("/nonexistent")) / f"{vid}.wav"
+        if not path.is_file():
+            raise NotFound("The recording of this message is missing.")
+        return path
+
+    def mark_heard(self, vid: str, heard: bool = True) -> dict[str, Any]:
+        if not self.history.mark_voicemail_heard(vid, heard):
+            raise NotFound(f"No voicemail '{vid}'.")
+        return self._voicemail(vid)
+
+    def delete_voicemail(self, vid: str) -> None:
+        if not self.history.delete_voicemail(vid):
+            raise NotFound(f"No voicemail '{vid}'.")
+        if self.recordings is not None:
+            (self.recordings / f"{vid}.wav").unlink(missing_ok=True)
+
+    def _voicemail(self, vid: str) -> dict[str, Any]:
+        found = next((v for v in self.history.voicemails(1000) if v["id"] == vid), None)
+        if found is None:
+            raise NotFound(f"No voicemail '{vid}'.")
+        return found
 
     # -- configuration ------------------------------------------------------------------------
 

@@ -57,7 +57,9 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None) 
             log.exception("could not save presence of %s", agent_id)
 
     engine = Engine(hardware, clock, history, persist_presence=persist_presence)
-    api = ApplianceApi(store, engine, history, simulation)
+    recordings = data_dir / "recordings"
+    recordings.mkdir(exist_ok=True)
+    api = ApplianceApi(store, engine, history, simulation, recordings=recordings)
     return Appliance(store, history, engine, hardware, api, clock)
 
 

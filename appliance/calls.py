@@ -34,6 +34,10 @@ def say(text: str) -> str:
     return f"say:{text}"
 
 
+def hold_source(team: Team) -> str:
+    return f"file:{team.hold_audio}" if team.hold_audio else HOLD_TONE
+
+
 def source_of(prompt: Prompt) -> str:
     return say(prompt.text) if prompt.text is not None else f"file:{prompt.audio}"
 
@@ -141,6 +145,17 @@ class CallFlow:
             self.finish(call, call.end_outcome, call.reason)
         elif call.phase is Phase.VOICEMAIL_PROMPT:
             self._record(call)
+        elif call.phase is Phase.WAITING:              # an announcement ended: back to hold
+            team = self.core.config.teams.get(call.team or "")
+            if team is not None:
+                self._hold(call, team)
+
+    def recording_finished(self, e: ev.RecordingFinished) -> None:
+        """The recorder stopped (silence, maximum length, or we stopped it): keep its length."""
+        call = self.core.calls.get(e.name)
+        if call is not None and call.phase is Phase.RECORDING:
+            self.finish(call, Outcome.VOICEMAIL, e.reason)
+        self.core.history.set_voicemail_seconds(e.name, e.seconds)
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -181,11 +196,23 @@ class CallFlow:
             call.timers["max_wait"] = core.after(
                 team.max_wait_s,
                 lambda: self.overflow(call, core.config.teams.get(team.id, team), "max_wait"))
-        self._stop_audio(call)
-        core.hardware.audio.play(line_port(call.line),
-                                 f"file:{team.hold_audio}" if team.hold_audio else HOLD_TONE,
-                                 loop=True)
+        self._hold(call, team)
         core.offers.dispatch()
+
+    def _hold(self, call: Call, team: Team) -> None:
+        """Hold audio (the owner's, or a soft tone) and, if set, the periodic announcement."""
+        self._stop_audio(call)
+        self.core.hardware.audio.play(line_port(call.line), hold_source(team), loop=True)
+        if team.announce and team.announce_every_s:
+            call.timers["announce"] = self.core.after(
+                team.announce_every_s, lambda: self._announce(call))
+
+    def _announce(self, call: Call) -> None:
+        call.timers.pop("announce", None)
+        team = self.core.config.teams.get(call.team or "")
+        if call.id in self.core.calls and call.phase is Phase.WAITING and team and team.announce:
+            call.playback = self.core.hardware.audio.play(line_port(call.line),
+                                                          say(team.announce))
 
     def overflow(self, call: Call, team: Team, reason: str) -> None:
         """The team could not take the call in time (or its queue is full)."""
@@ -228,6 +255,8 @@ class CallFlow:
             driver.hangup()
         core.line_idle(call.line)
         self._record_end(call, outcome, reason, agent_id)
+        if outcome is Outcome.VOICEMAIL and call.phase is Phase.RECORDING:
+            core.history.add_voicemail(call.id, call.line, call.caller, call.started.isoformat())
         core.offers.dispatch()
 
     # -- helpers ------------------------------------------------------------------------------

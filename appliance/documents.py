@@ -56,7 +56,8 @@ def dump(obj: Any) -> dict[str, Any]:
                     "members": list(obj.members), "ring_timeout_s": obj.ring_timeout_s,
                     "max_wait_s": obj.max_wait_s, "wrap_up_s": obj.wrap_up_s,
                     "max_queue": obj.max_queue, "autopause_after": obj.autopause_after,
-                    "overflow": _target(obj.overflow), "hold_audio": obj.hold_audio}
+                    "overflow": _target(obj.overflow), "hold_audio": obj.hold_audio,
+                    "announce": obj.announce, "announce_every_s": obj.announce_every_s}
         case Agent():
             return {"id": obj.id, "name": obj.name, "station": obj.station,
                     "presence": obj.presence.value}

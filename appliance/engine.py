@@ -58,6 +58,7 @@ class Engine:
             ev.IncomingCall: self.flow.incoming, ev.LineAnswered: self.flow.answered,
             ev.CallerHungUp: self.flow.caller_hung_up, ev.DtmfReceived: self.flow.dtmf,
             ev.PlaybackEnded: self.flow.playback_ended, ev.LineStatus: self.flow.line_status,
+            ev.RecordingFinished: self.flow.recording_finished,
             ev.LineInfo: self.flow.line_info, ev.DialResult: self.flow.dial_result,
             ev.SmsReceived: self.flow.sms_received, ev.SmsSent: self.flow.sms_sent,
             ev.HookChanged: self.offers.hook, ev.StationStatus: self.offers.station_status,

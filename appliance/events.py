@@ -103,6 +103,16 @@ class PlaybackEnded:
 
 
 @dataclass(frozen=True)
+class RecordingFinished:
+    """A recording ended (silence, maximum length or stopped); its WAV file is complete."""
+
+    port: str
+    name: str
+    seconds: float
+    reason: str
+
+
+@dataclass(frozen=True)
 class ConfigChanged:
     config: Config
 
@@ -127,4 +137,4 @@ class Stop:
 
 Event = (IncomingCall | LineAnswered | CallerHungUp | DtmfReceived | LineStatus | LineInfo
          | DialResult | SmsReceived | SmsSent | HookChanged | StationStatus | PlaybackEnded
-         | ConfigChanged | Tick | RunOnCore | Stop)
+         | RecordingFinished | ConfigChanged | Tick | RunOnCore | Stop)

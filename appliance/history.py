@@ -44,6 +44,17 @@ CREATE TABLE IF NOT EXISTS sms (
 );
 """
 SMS_COLUMNS = ("direction", "line", "number", "text", "at", "status")
+VOICEMAIL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS voicemail (
+    id TEXT PRIMARY KEY,
+    line TEXT NOT NULL,
+    caller TEXT,
+    at TEXT NOT NULL,
+    seconds REAL,
+    heard INTEGER NOT NULL DEFAULT 0
+);
+"""
+VOICEMAIL_COLUMNS = ("id", "line", "caller", "at", "seconds", "heard")
 
 
 class History:
@@ -53,7 +64,7 @@ class History:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
+            self._db.executescript(SCHEMA + VOICEMAIL_SCHEMA)
 
     def append(self, record: dict[str, Any]) -> None:
         values = [record.get(c) for c in COLUMNS]
@@ -83,6 +94,36 @@ class History:
                 "SELECT direction, line, number, text, at, status FROM sms "
                 "ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
         return [dict(zip(SMS_COLUMNS, row, strict=True)) for row in rows]
+
+    def add_voicemail(self, vid: str, line: str, caller: str | None, at: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO voicemail (id, line, caller, at) "
+                             "VALUES (?, ?, ?, ?)", (vid, line, caller, at))
+
+    def set_voicemail_seconds(self, vid: str, seconds: float) -> None:
+        """The recorder reports the length when it stops (possibly after the call ended)."""
+        with self._lock:
+            self._db.execute("UPDATE voicemail SET seconds = ? WHERE id = ?",
+                             (round(seconds, 1), vid))
+
+    def voicemails(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, line, caller, at, seconds, heard FROM voicemail "
+                "ORDER BY at DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(zip(VOICEMAIL_COLUMNS, row, strict=True)) | {"heard": bool(row[5])}
+                for row in rows]
+
+    def mark_voicemail_heard(self, vid: str, heard: bool = True) -> bool:
+        with self._lock:
+            cursor = self._db.execute("UPDATE voicemail SET heard = ? WHERE id = ?",
+                                      (int(heard), vid))
+        return cursor.rowcount == 1
+
+    def delete_voicemail(self, vid: str) -> bool:
+        with self._lock:
+            cursor = self._db.execute("DELETE FROM voicemail WHERE id = ?", (vid,))
+        return cursor.rowcount == 1
 
     def close(self) -> None:
         with self._lock:

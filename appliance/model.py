@@ -132,6 +132,8 @@ class Team:
         default_factory=lambda: Target(action=Action.MESSAGE, text=DEFAULT_OVERFLOW_TEXT)
     )
     hold_audio: str | None = None
+    announce: str | None = None    # said to waiting callers every ``announce_every_s``
+    announce_every_s: int = 0      # 0: never
 
 
 @dataclass(frozen=True)

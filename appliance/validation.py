@@ -249,7 +249,9 @@ def parse_team(doc: Any, tid: str) -> Team:
         wrap_up_s=r.integer("wrap_up_s", 10, 0, 600),
         max_queue=r.integer("max_queue", 10, 0, 100),
         autopause_after=r.integer("autopause_after", 3, 0, 50),
-        overflow=overflow, hold_audio=r.ref("hold_audio")))
+        overflow=overflow, hold_audio=r.ref("hold_audio"),
+        announce=r.text("announce", limit=MAX_TEXT),
+        announce_every_s=r.integer("announce_every_s", 0, 0, 600)))
 
 
 def parse_agent(doc: Any, aid: str) -> Agent:

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from appliance.events import PlaybackEnded
+from appliance.events import PlaybackEnded, RecordingFinished
 from hardware.interfaces import Post
 
 SECONDS_PER_CHAR = 0.065   # about the pace of espeak-ng at its default speed
@@ -73,7 +73,14 @@ class FakeAudio:
             if self.playing.pop(port, None) is not None:
                 self.log.append(AudioOp("stop", port))
             self._current.pop(port, None)
-            self.recording.pop(port, None)
+        self.end_recording(port, "stopped")
+
+    def end_recording(self, port: str, reason: str, seconds: float = 0.0) -> None:
+        """The recorder on ``port`` stops (tests call this to play silence or maximum length)."""
+        with self._lock:
+            name = self.recording.pop(port, None)
+        if name is not None and self._post is not None:
+            self._post(RecordingFinished(port, name, seconds, reason))
 
     def bridge(self, a: str, b: str) -> None:
         with self._lock:
@@ -85,7 +92,7 @@ class FakeAudio:
             self.bridges.discard(frozenset((a, b)))
             self.log.append(AudioOp("unbridge", a, b))
 
-    def record(self, port: str, name: str) -> None:
+    def record(self, port: str, name: str, **limits: float) -> None:
         with self._lock:
             self.recording[port] = name
             self.log.append(AudioOp("record", port, name))

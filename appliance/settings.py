@@ -1,0 +1,159 @@
+"""The appliance's TOML file for ``switchboard run``: where data lives and what is wired where.
+
+Business configuration (teams, hours, menus) lives in the data directory and is edited from the
+web page; this file only describes the box: the web address, each modem's port and SIM PIN,
+each handset's GPIO pins and sound devices. Mistakes are reported all at once, by key.
+
+    data_dir = "/var/lib/switchboard"
+    [web]
+    host = "0.0.0.0"
+    port = 8080
+    [audio]
+    rate = 8000
+    [[lines]]
+    id = "line-1"
+    device = "/dev/serial/by-id/usb-SimTech_..._-if02-port0"
+    dialect = "auto"          # or simcom_sim7600, quectel_ec25, huawei_e1550, generic ...
+    pin = "1234"              # only if the SIM asks for one
+    audio_playback = "modem1" # ALSA device names (see /etc/asound.conf), or
+    audio_capture = "modem1"
+    audio_serial = ""         # the modem's PCM serial port (SIMCom if04, Huawei if01)
+    [[handsets]]
+    station = "desk-1"
+    hook = 27
+    ring_mode = 17
+    forward_reverse = 4
+    audio_playback = "hs1"
+    audio_capture = "hs1mic"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hardware.modem.dialects import Dialect
+
+
+class SettingsError(Exception):
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        super().__init__(f"{path}: " + "; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class LineWiring:
+    id: str
+    device: str
+    dialect: Dialect | None = None
+    pin: str | None = None
+    audio_playback: str | None = None
+    audio_capture: str | None = None
+    audio_serial: str | None = None
+
+
+@dataclass(frozen=True)
+class HandsetWiring:
+    station: str
+    hook: int
+    ring_mode: int
+    forward_reverse: int
+    audio_playback: str | None = None
+    audio_capture: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+    audio_rate: int = 8000
+    lines: tuple[LineWiring, ...] = ()
+    handsets: tuple[HandsetWiring, ...] = ()
+
+
+def load_settings(path: Path) -> Settings:
+    try:
+        with path.open("rb") as f:
+            doc = tomllib.load(f)
+    except FileNotFoundError:
+        raise SettingsError(path, ["the file does not exist"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(path, [f"not valid TOML ({exc})"]) from None
+    problems: list[str] = []
+    web, audio = doc.get("web", {}), doc.get("audio", {})
+    settings = Settings(
+        data_dir=Path(_text(doc, "data_dir", problems, "data_dir") or "."),
+        host=_text(web, "host", problems, "web.host", "127.0.0.1"),
+        port=_number(web, "port", problems, "web.port", 8080, 1, 65535),
+        audio_rate=_number(audio, "rate", problems, "audio.rate", 8000, 8000, 16000),
+        lines=tuple(_line(item, i, problems) for i, item in enumerate(doc.get("lines", []))),
+        handsets=tuple(_handset(item, i, problems)
+                       for i, item in enumerate(doc.get("handsets", []))))
+    if settings.audio_rate not in (8000, 16000):
+        problems.append("audio.rate must be 8000 or 16000")
+    _check_unique([w.id for w in settings.lines], "lines", problems)
+    _check_unique([w.station for w in settings.handsets], "handsets", problems)
+    pins = [p for h in settings.handsets for p in (h.hook, h.ring_mode, h.forward_reverse)]
+    if len(set(pins)) != len(pins):
+        problems.append("a GPIO pin is used twice in [[handsets]]")
+    if problems:
+        raise SettingsError(path, problems)
+    return settings
+
+
+def _text(doc: dict[str, Any], key: str, problems: list[str], where: str,
+          default: str | None = None) -> Any:
+    value = doc.get(key, default)
+    if value is None:
+        problems.append(f"{where} is required")
+    elif not isinstance(value, str) or not value.strip():
+        problems.append(f"{where} must be a non-empty text")
+    return value
+
+
+def _number(doc: dict[str, Any], key: str, problems: list[str], where: str, default: int,
+            low: int, high: int) -> int:
+    value = doc.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problems.append(f"{where} must be a whole number from {low} to {high}")
+        return default
+    return value
+
+
+def _optional(doc: dict[str, Any], key: str) -> str | None:
+    value = doc.get(key)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _line(item: dict[str, Any], i: int, problems: list[str]) -> LineWiring:
+    where = f"lines[{i}]"
+    dialect = item.get("dialect", "auto")
+    if dialect != "auto" and dialect not in {d.value for d in Dialect}:
+        problems.append(f"{where}.dialect must be auto or one of "
+                        + ", ".join(d.value for d in Dialect))
+        dialect = "auto"
+    pin = item.get("pin")
+    if pin is not None and not (isinstance(pin, str) and pin.isdigit() and 4 <= len(pin) <= 8):
+        problems.append(f"{where}.pin must be 4 to 8 digits, in quotes")
+        pin = None
+    return LineWiring(_text(item, "id", problems, f"{where}.id"),
+                      _text(item, "device", problems, f"{where}.device"),
+                      None if dialect == "auto" else Dialect(dialect), pin,
+                      _optional(item, "audio_playback"), _optional(item, "audio_capture"),
+                      _optional(item, "audio_serial"))
+
+
+def _handset(item: dict[str, Any], i: int, problems: list[str]) -> HandsetWiring:
+    where = f"handsets[{i}]"
+    return HandsetWiring(_text(item, "station", problems, f"{where}.station"),
+                         *(_number(item, key, problems, f"{where}.{key}", 0, 2, 27)
+                           for key in ("hook", "ring_mode", "forward_reverse")),
+                         _optional(item, "audio_playback"), _optional(item, "audio_capture"))
+
+
+def _check_unique(ids: list[str], what: str, problems: list[str]) -> None:
+    if len(set(ids)) != len(ids):
+        problems.append(f"two [[{what}]] entries have the same id")

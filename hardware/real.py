@@ -1,0 +1,40 @@
+"""The appliance's real devices, as the core asks for them (``hardware.interfaces.Hardware``).
+
+Modems by their stable serial path, handsets on GPIO through gpiozero's default pin factory
+(lgpio on a Pi 5, RPi.GPIO or lgpio elsewhere: gpiozero chooses), audio through the engine the
+assembly built. A line or station with nothing wired is reported offline with the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hardware.handset import Handset, HandsetPins
+from hardware.modem.gsm import GsmModem, ModemSettings
+from hardware.modem.setup import PinGuard
+
+
+class RealHardware:
+    def __init__(self, settings: Any, audio: Any, data_dir: Path) -> None:
+        self.audio = audio
+        self._lines = {w.id: w for w in settings.lines}
+        self._handsets = {w.station: w for w in settings.handsets}
+        self._pins = PinGuard(data_dir / "refused-pins")
+
+    def line_driver(self, line_id: str) -> GsmModem | None:
+        wiring = self._lines.get(line_id)
+        if wiring is None:
+            return None
+        return GsmModem(line_id, ModemSettings(wiring.device, dialect=wiring.dialect,
+                                               pin=wiring.pin), pin_guard=self._pins)
+
+    def station_driver(self, station_id: str) -> Handset | None:
+        wiring = self._handsets.get(station_id)
+        if wiring is None:
+            return None
+        pins = HandsetPins(wiring.hook, wiring.ring_mode, wiring.forward_reverse)
+        return Handset(station_id, pins, pin_factory=None)
+
+    def close(self) -> None:
+        self.audio.close()

@@ -1,0 +1,34 @@
+"""Voicemail messages: list, listen (download the WAV), mark heard, delete."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request, send_file
+from flask.typing import ResponseReturnValue
+
+from .api import appliance, limit_arg
+
+bp = Blueprint("voicemail", __name__, url_prefix="/api/voicemail")
+
+
+@bp.get("")
+def list_messages() -> ResponseReturnValue:
+    return jsonify(appliance().voicemails(limit_arg()))
+
+
+@bp.get("/<vid>/download")
+def download(vid: str) -> ResponseReturnValue:
+    return send_file(appliance().voicemail_file(vid), mimetype="audio/wav",
+                     as_attachment=True, download_name=f"voicemail-{vid}.wav")
+
+
+@bp.post("/<vid>/heard")
+def heard(vid: str) -> ResponseReturnValue:
+    body = request.get_json(silent=True) if request.is_json else None
+    value = body.get("heard", True) if isinstance(body, dict) else True
+    return jsonify(appliance().mark_heard(vid, bool(value)))
+
+
+@bp.delete("/<vid>")
+def delete(vid: str) -> ResponseReturnValue:
+    appliance().delete_voicemail(vid)
+    return "", 204
