@@ -27,6 +27,11 @@ class Appliance:
     hardware: Any
     api: ApplianceApi
     clock: Any
+    library: Any = None      # the owner's audio library (uploads), when audio is real
+
+    def web_extras(self) -> dict[str, Any]:
+        """What create_app needs besides the API facade."""
+        return {} if self.library is None else {"audio_library": self.library}
 
     def start(self) -> None:
         self.store.subscribe(self._config_changed)
@@ -45,7 +50,8 @@ class Appliance:
         self.engine.post(ConfigChanged(config))
 
 
-def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None) -> Appliance:
+def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
+          library: Any = None) -> Appliance:
     data_dir.mkdir(parents=True, exist_ok=True)
     store = ConfigStore(data_dir / "config.json")
     history = History(data_dir / "history.sqlite3")
@@ -60,7 +66,7 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None) 
     recordings = data_dir / "recordings"
     recordings.mkdir(exist_ok=True)
     api = ApplianceApi(store, engine, history, simulation, recordings=recordings)
-    return Appliance(store, history, engine, hardware, api, clock)
+    return Appliance(store, history, engine, hardware, api, clock, library)
 
 
 def build_simulated(data_dir: Path, clock: Any, *, realtime_audio: bool = False,
@@ -77,3 +83,55 @@ def build_simulated(data_dir: Path, clock: Any, *, realtime_audio: bool = False,
     hardware = SimulatedHardware(clock, realtime_audio=realtime_audio, cadence=cadence,
                                  modems=modems, line_devices=line_devices, data_dir=data_dir)
     return build(data_dir, hardware, clock, simulation=hardware)
+
+
+def build_real(settings: Any) -> Appliance:
+    """The appliance on the box's real modems, handsets and sound devices."""
+    from hardware.real import RealHardware
+
+    from .clock import SystemClock
+
+    data_dir = Path(settings.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    audio, library = build_audio(settings, data_dir)
+    return build(data_dir, RealHardware(settings, audio, data_dir), SystemClock(),
+                 library=library)
+
+
+def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
+    """The audio engine on the configured ALSA / serial PCM devices, and the owner's library."""
+    from hardware.audio.engine import AudioEngine
+    from hardware.audio.format import AudioFormat
+    from hardware.audio.ports import AlsaPort, SerialPcmPort
+    from hardware.interfaces import line_port, station_port
+
+    from .audio_library import AudioLibrary
+    from .speech import Speech
+
+    fmt = AudioFormat(settings.audio_rate)
+    ports: dict[str, Any] = {}
+    for line in settings.lines:
+        if line.audio_serial:
+            ports[line_port(line.id)] = SerialPcmPort(line_port(line.id), line.audio_serial, fmt)
+        elif line.audio_playback:
+            ports[line_port(line.id)] = AlsaPort(line_port(line.id), line.audio_playback,
+                                                 line.audio_capture, fmt)
+    for handset in settings.handsets:
+        if handset.audio_playback:
+            name = station_port(handset.station)
+            ports[name] = AlsaPort(name, handset.audio_playback, handset.audio_capture, fmt)
+    library = AudioLibrary(data_dir / "audio", fmt)
+    resolve = sound_resolver(Speech(data_dir / "speech", fmt).resolver(library), fmt)
+    return AudioEngine(ports, resolve, recordings=data_dir / "recordings"), library
+
+
+def sound_resolver(speech_and_files: Any, fmt: Any) -> Any:
+    """``tone:`` sources are generated here; ``say:`` and ``file:`` go to speech and library."""
+    from hardware.audio import tones
+
+    generated = {"tone:hold": tones.hold_tone(fmt), "tone:beep": tones.beep(fmt)}
+
+    def resolve(source: str) -> bytes:
+        return generated[source] if source in generated else speech_and_files(source)
+
+    return resolve

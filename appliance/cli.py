@@ -1,4 +1,4 @@
-"""``switchboard`` command line: ``demo`` runs the whole appliance on simulated hardware."""
+"""``switchboard``: ``demo`` (simulated office), ``run`` (real hardware), ``doctor`` (checks)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import threading
 import time
 from datetime import UTC, timedelta
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("switchboard")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every event")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -26,10 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--api-key", help="also accept this key in the X-Api-Key header (scripts)")
     demo.add_argument("--line-device", action="append", default=[], metavar="PATH",
                       help="a real modem's serial port for the next sample line (repeatable)")
+    run = commands.add_parser("run", help="run the appliance on its real hardware")
+    run.add_argument("--config", type=Path, required=True, help="the box's TOML settings")
     doctor = commands.add_parser("doctor", help="check the modems and say what to fix")
     doctor.add_argument("--config", type=Path, help="the appliance's TOML configuration")
     doctor.add_argument("--device", action="append", default=[], metavar="PATH",
                         help="check this serial port (repeatable); default: every USB modem")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     # Driver, core and web threads share the GIL; a 1 ms switch interval (default 5 ms) keeps
     # a URC's path to its hardware command well inside the 5 ms budget (bench/modem_latency.py).
@@ -40,16 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         from .doctor import run_doctor
 
         return run_doctor(args.config, args.device, sys.stdout)
+    if args.command == "run":
+        return run_real(args.config)
     if args.api_key is not None and len(args.api_key) < 12:
         parser.error("--api-key must be at least 12 characters")
     return run_demo(args)
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from waitress.server import create_server
-
-    from web import create_app
-
     from .assembly import build_simulated
     from .clock import SimulatedClock
     from .seed import seed_sample_office
@@ -65,17 +71,42 @@ def run_demo(args: argparse.Namespace) -> int:
         seed_sample_office(appliance.store)
         print(f"Created a sample office in {args.data}/")
     _open_the_office(appliance, clock)
+    return _serve(appliance, args.host, args.port, args.api_key, started)
+
+
+def run_real(config: Path) -> int:
+    from .assembly import build_real
+    from .settings import SettingsError, load_settings
+
+    started = time.monotonic()
+    try:
+        settings = load_settings(config)
+    except SettingsError as exc:
+        print(f"Cannot start: {config} has mistakes:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    appliance = build_real(settings)
+    return _serve(appliance, settings.host, settings.port, None, started)
+
+
+def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: float) -> int:
+    """Start the core and the web page; stop both cleanly on Ctrl+C or SIGTERM."""
+    from waitress.server import create_server
+
+    from web import create_app
+
     appliance.start()
     appliance.engine.settle()   # lines and desks exist before the first page is served
-    app = create_app(appliance.api, api_key=args.api_key)
-    server = create_server(app, host=args.host, port=args.port, threads=4)
+    app = create_app(appliance.api, api_key=api_key, **appliance.web_extras())
+    server = create_server(app, host=host, port=port, threads=4)
     web = threading.Thread(target=server.run, name="web", daemon=True)
     web.start()
-    url = f"http://{args.host}:{server.effective_port}/"
-    print(f"Switchboard demo running at {url}  (started in {time.monotonic() - started:.1f} s)")
+    print(f"Switchboard running at http://{host}:{server.effective_port}/  "
+          f"(started in {time.monotonic() - started:.1f} s)")
     print("Open it in a browser: the first visit asks you to choose the owner's password."
-          + (" Scripts may send the header X-Api-Key." if args.api_key else ""))
-    print("Press Ctrl+C to stop.")
+          + (" Scripts may send the header X-Api-Key." if api_key else ""))
+    print("Press Ctrl+C to stop.", flush=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -87,7 +118,7 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_the_office(appliance, clock) -> None:
+def _open_the_office(appliance: Any, clock: Any) -> None:
     """If the sample office is closed right now, move the simulated clock to its next opening.
 
     A newcomer trying the demo on a Saturday night should still see a call reach a desk; the

@@ -98,7 +98,7 @@ def test_demo_routes_a_call_end_to_end_through_the_api(demo):
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0
-    assert "Switchboard demo running at http://127.0.0.1:" in out
+    assert "Switchboard running at http://127.0.0.1:" in out
     assert "first visit asks you to choose the owner's password" in out
 
 

@@ -1,0 +1,75 @@
+"""The box's TOML settings: every mistake reported by key, nothing guessed."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.settings import SettingsError, load_settings
+from hardware.modem.dialects import Dialect
+
+GOOD = """
+data_dir = "/var/lib/switchboard"
+[web]
+host = "0.0.0.0"
+port = 8080
+[audio]
+rate = 16000
+[[lines]]
+id = "line-1"
+device = "/dev/serial/by-id/usb-SimTech-if02-port0"
+dialect = "simcom_sim7600"
+pin = "1234"
+audio_playback = "modem1"
+audio_capture = "modem1"
+[[lines]]
+id = "line-2"
+device = "/dev/serial/by-id/usb-Quectel-if02-port0"
+[[handsets]]
+station = "desk-1"
+hook = 27
+ring_mode = 17
+forward_reverse = 4
+audio_playback = "hs1"
+audio_capture = "hs1mic"
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "switchboard.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_complete_file(tmp_path):
+    s = load_settings(write(tmp_path, GOOD))
+    assert (str(s.data_dir), s.host, s.port, s.audio_rate) == (
+        "/var/lib/switchboard", "0.0.0.0", 8080, 16000)
+    assert [(w.id, w.dialect, w.pin) for w in s.lines] == [
+        ("line-1", Dialect.SIM7600, "1234"), ("line-2", None, None)]
+    assert (s.handsets[0].hook, s.handsets[0].audio_capture) == (27, "hs1mic")
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("", "data_dir is required"),
+    ('data_dir = "/d"\n[web]\nport = 70000', "web.port must be a whole number"),
+    ('data_dir = "/d"\n[audio]\nrate = 11025', "audio.rate must be 8000 or 16000"),
+    ('data_dir = "/d"\n[[lines]]\nid = "l"\ndevice = "/dev/x"\ndialect = "nokia"',
+     "lines[0].dialect must be auto or one of"),
+    ('data_dir = "/d"\n[[lines]]\nid = "l"\ndevice = "/dev/x"\npin = 1234',
+     "lines[0].pin must be 4 to 8 digits, in quotes"),
+    ('data_dir = "/d"\n[[lines]]\nid = "l"', "lines[0].device is required"),
+    ('data_dir = "/d"\n[[handsets]]\nstation = "s"\nhook = 27\nring_mode = 27\n'
+     'forward_reverse = 4', "a GPIO pin is used twice"),
+    ('data_dir = "/d"\n[[handsets]]\nstation = "s"\nhook = 40\nring_mode = 17\n'
+     'forward_reverse = 4', "handsets[0].hook must be a whole number from 2 to 27"),
+    ("data_dir = ", "not valid TOML"),
+])
+def test_mistakes_are_named(tmp_path, text, problem):
+    with pytest.raises(SettingsError) as err:
+        load_settings(write(tmp_path, text))
+    assert any(problem in p for p in err.value.problems), err.value.problems
+
+
+def test_a_missing_file(tmp_path):
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
