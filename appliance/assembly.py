@@ -33,9 +33,10 @@ class Appliance:
         """What create_app needs besides the API facade."""
         return {} if self.library is None else {"audio_library": self.library}
 
-    def start(self) -> None:
+    def start(self, **heartbeat: Any) -> None:
+        """Start the core; ``heartbeat``/``heartbeat_s`` as in ``Engine.start`` (watchdog)."""
         self.store.subscribe(self._config_changed)
-        self.engine.start(self.store.config())
+        self.engine.start(self.store.config(), **heartbeat)
 
     def close(self) -> None:
         """Stop in reverse order of start; safe to call twice."""
@@ -101,6 +102,7 @@ def build_real(settings: Any) -> Appliance:
 def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
     """The audio engine on the configured ALSA / serial PCM devices, and the owner's library."""
     from hardware.audio.engine import AudioEngine
+
     from hardware.audio.format import AudioFormat
     from hardware.audio.ports import AlsaPort, SerialPcmPort
     from hardware.interfaces import line_port, station_port

@@ -96,7 +96,10 @@ def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: f
 
     from web import create_app
 
-    appliance.start()
+    from .watchdog import SystemdNotifier
+
+    notifier = SystemdNotifier()
+    appliance.start(heartbeat=notifier.watchdog, heartbeat_s=notifier.watchdog_interval_s)
     appliance.engine.settle()   # lines and desks exist before the first page is served
     app = create_app(appliance.api, api_key=api_key, **appliance.web_extras())
     server = create_server(app, host=host, port=port, threads=4)
@@ -107,11 +110,13 @@ def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: f
     print("Open it in a browser: the first visit asks you to choose the owner's password."
           + (" Scripts may send the header X-Api-Key." if api_key else ""))
     print("Press Ctrl+C to stop.", flush=True)
+    notifier.ready()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     print("Stopping…")
+    notifier.stopping()
     server.close()
     web.join(timeout=5)
     appliance.close()

@@ -11,16 +11,39 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+NTP_SYNCED_FLAG = Path("/run/systemd/timesync/synchronized")   # touched by timesyncd
+NETWORK_TRUST_S = 60.0      # ignore the network's time when it agrees with ours this closely
 
 
 class SystemClock:
-    """Real time. The core may block on its queue until the next timer is due."""
+    """Real time. The core may block on its queue until the next timer is due.
 
-    def __init__(self) -> None:
+    With no NTP (an office without internet), the system clock may be wrong after a power cut;
+    the mobile network's time then corrects *our* clock by an offset. The service has no
+    capability to set the system clock, and does not need one.
+    """
+
+    def __init__(self, ntp_flag: Path = NTP_SYNCED_FLAG) -> None:
         self._listeners: list[Callable[[], None]] = []
+        self._ntp_flag = ntp_flag
+        self._network_offset = timedelta(0)
+        self.source = "system clock"
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return datetime.now(UTC) + self._network_offset
+
+    def adjust_from_network(self, utc: datetime, line: str) -> None:
+        """Take the network's time when NTP has not set the system clock."""
+        if self._ntp_flag.exists():
+            self.source = "system clock (NTP)"
+            return
+        offset = utc - datetime.now(UTC)
+        if abs(offset.total_seconds()) > NETWORK_TRUST_S:
+            self._network_offset = offset
+            self._jumped()
+        self.source = f"mobile network ({line})"
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -52,7 +75,11 @@ class SimulatedClock(SystemClock):
         if when.tzinfo is None:
             raise ValueError("give the time with its UTC offset")
         self._offset = when - datetime.now(UTC)
+        self.source = "simulated (set from the page)"
         self._jumped()
+
+    def adjust_from_network(self, utc: datetime, line: str) -> None:
+        """The demo's time is the one its user chose."""
 
 
 class ManualClock(SystemClock):
@@ -63,6 +90,7 @@ class ManualClock(SystemClock):
         self._lock = threading.Lock()
         self._now = start or datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
         self._mono = 1000.0
+        self.source = "manual (tests)"
 
     def now(self) -> datetime:
         with self._lock:
@@ -74,6 +102,9 @@ class ManualClock(SystemClock):
 
     def wait_time(self, deadline: float | None) -> float | None:
         return None  # nothing is due until a test advances the clock
+
+    def adjust_from_network(self, utc: datetime, line: str) -> None:
+        """Tests move time themselves."""
 
     def advance(self, seconds: float) -> None:
         with self._lock:

@@ -60,6 +60,7 @@ class Engine:
             ev.PlaybackEnded: self.flow.playback_ended, ev.LineStatus: self.flow.line_status,
             ev.RecordingFinished: self.flow.recording_finished,
             ev.LineInfo: self.flow.line_info, ev.DialResult: self.flow.dial_result,
+            ev.NetworkTime: lambda e: self.clock.adjust_from_network(e.utc, e.line),
             ev.SmsReceived: self.flow.sms_received, ev.SmsSent: self.flow.sms_sent,
             ev.HookChanged: self.offers.hook, ev.StationStatus: self.offers.station_status,
             ev.ConfigChanged: lambda e: self._apply_config(e.config), ev.Tick: lambda e: None,
@@ -68,8 +69,13 @@ class Engine:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self, config: Config) -> None:
+    def start(self, config: Config, *, heartbeat: Callable[[], None] | None = None,
+              heartbeat_s: float | None = None) -> None:
+        """Start the core thread. ``heartbeat`` runs on it every ``heartbeat_s`` (the systemd
+        watchdog ping), so it stops when the core is stuck."""
         self.post(ev.ConfigChanged(config))
+        if heartbeat is not None and heartbeat_s:
+            self._beat(heartbeat, heartbeat_s)
         self.clock.subscribe(lambda: self.post(ev.Tick()))
         self.hardware.audio.start(self.post)
         self._thread = threading.Thread(target=self._run, name="core", daemon=True)
@@ -118,6 +124,10 @@ class Engine:
             driver.send_sms(number, text)
 
         self.on_core(send)
+
+    def _beat(self, heartbeat: Callable[[], None], every_s: float) -> None:
+        heartbeat()
+        self.after(every_s, lambda: self._beat(heartbeat, every_s))
 
     def after(self, seconds: float, action: Callable[[], None]) -> Timer:
         return self.timers.at(self.clock.monotonic() + seconds, action)

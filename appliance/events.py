@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .model import Config
@@ -53,6 +54,14 @@ class LineInfo:
 
     line: str
     info: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NetworkTime:
+    """The mobile network's time (NITZ, read with AT+CCLK), for boxes without NTP."""
+
+    line: str
+    utc: datetime
 
 
 @dataclass(frozen=True)
@@ -136,5 +145,5 @@ class Stop:
 
 
 Event = (IncomingCall | LineAnswered | CallerHungUp | DtmfReceived | LineStatus | LineInfo
-         | DialResult | SmsReceived | SmsSent | HookChanged | StationStatus | PlaybackEnded
-         | RecordingFinished | ConfigChanged | Tick | RunOnCore | Stop)
+         | NetworkTime | DialResult | SmsReceived | SmsSent | HookChanged | StationStatus
+         | PlaybackEnded | RecordingFinished | ConfigChanged | Tick | RunOnCore | Stop)

@@ -177,6 +177,7 @@ class Snapshot:
     stations: tuple[StationView, ...] = ()
     agents: tuple[AgentView, ...] = ()
     calls: tuple[CallView, ...] = ()
+    clock_source: str = ""
     events: int = 0    # how many events the core has handled (lets tests wait for progress)
 
     def to_dict(self) -> dict[str, Any]:

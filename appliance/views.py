@@ -29,5 +29,6 @@ def build_snapshot(core: Engine) -> Snapshot:
         CallView(c.id, c.line, c.caller, c.state.value, c.team, c.agent, c.started.isoformat(),
                  round((c.answered_mono or mono) - c.waiting_since, 1) if c.waiting_since else 0.0)
         for c in sorted(core.calls.values(), key=lambda c: c.started_mono))
-    return Snapshot(core.clock.now().isoformat(), lines, stations, agents, calls, core.handled)
+    return Snapshot(core.clock.now().isoformat(), lines, stations, agents, calls,
+                    getattr(core.clock, "source", ""), core.handled)
 

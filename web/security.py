@@ -33,6 +33,7 @@ API_KEY_HEADER = "X-Api-Key"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ENDPOINTS = frozenset({
     "auth.setup", "auth.setup_submit", "auth.login", "auth.login_submit", "auth.logout", "static",
+    "health.healthz",
 })
 CSRF_FORM_MESSAGE = ("This form has expired or was sent from another site. "
                      "Reload the page and try again.")

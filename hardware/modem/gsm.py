@@ -32,6 +32,7 @@ from .setup import (
     configure,
     identify,
     network,
+    network_time,
     read_iccid,
     unlock_sim,
     wake,
@@ -188,6 +189,9 @@ class GsmModem:
         info = replace(info, sim=sim, iccid=read_iccid(self._chan, self.profile))
         configure(self._chan, self.profile)
         self._set_info(network(self._chan, info))
+        when = network_time(self._chan)
+        if when is not None:
+            self._emit(ev.NetworkTime(self.line_id, when))
         self._reset_call()
         for index, pdu in sms.list_stored(self._chan):
             self._inbox_sms.add(pdu)

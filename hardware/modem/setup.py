@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from .at import AtChannel, AtTimeout
@@ -20,6 +22,8 @@ from .urc import OPERATOR_RE, fields, rssi_to_dbm
 log = logging.getLogger(__name__)
 
 REGISTERED = (1, 5)
+CCLK_RE = re.compile(r'"?(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-]\d+)"?')
+MIN_NETWORK_YEAR = 2024
 REGISTRATION_TEXT = {0: "not registered", 1: "registered (home)", 2: "searching",
                      3: "registration denied", 4: "unknown", 5: "registered (roaming)"}
 CME_SIM_NOT_INSERTED, CME_SIM_PUK, CME_SIM_BUSY, CME_WRONG_PIN = "10", "12", "14", "16"
@@ -190,3 +194,21 @@ def check_service(info: ModemInfo) -> None:
                            "check the antenna and the SIM's coverage.", error=False)
     if info.signal_dbm is None:
         raise ModemProblem("No signal: check the antenna.", error=False)
+
+
+def network_time(chan: AtChannel) -> datetime | None:
+    """The network's time from ``AT+CCLK?`` (local time, zone in quarter hours), as UTC.
+
+    None when the modem has no network time yet: many report 2000 or 1980 until NITZ arrives.
+    """
+    result = chan.command("AT+CCLK?", expect=("+CCLK:",))
+    match = CCLK_RE.search(result.first("+CCLK:") or "")
+    if not result.ok or match is None:
+        return None
+    yy, mo, dd, hh, mi, ss, zone = match.groups()
+    try:
+        local = datetime(2000 + int(yy), int(mo), int(dd), int(hh), int(mi), int(ss),
+                         tzinfo=timezone(timedelta(minutes=15 * int(zone))))
+    except ValueError:
+        return None
+    return local.astimezone(UTC) if local.year >= MIN_NETWORK_YEAR else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -305,3 +306,9 @@ def test_modem_facts_are_reported(rig):
         "sim": "READY", "operator": "movistar", "registration": "registered (home)",
         "signal_dbm": None}
     assert info["signal_dbm"] == -73
+
+
+def test_the_network_time_is_reported(rig):
+    r = rig(Dialect.SIM7600)
+    reported = r.expect(ev.NetworkTime).utc
+    assert abs((reported - datetime.now(UTC)).total_seconds()) < 5

@@ -193,3 +193,21 @@ def test_clcc_list_and_signal_conversion():
                                  '+CLCC: 2,1,5,0,0,"",128,,,1'])
     assert calls == [(1, 4, "+34600123456"), (1, 5, None)]
     assert [urc.rssi_to_dbm(r) for r in (0, 20, 31, 99)] == [-113, -73, -51, None]
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    (b'\r\n+CCLK: "26/11/25,10:22:33+04"\r\n\r\nOK\r\n', "2026-11-25T09:22:33+00:00"),
+    (b'\r\n+CCLK: "26/07/09,09:00:00-12"\r\n\r\nOK\r\n', "2026-07-09T12:00:00+00:00"),
+    (b'\r\n+CCLK: "00/01/01,00:00:05+00"\r\n\r\nOK\r\n', None),       # no NITZ yet
+    (b"\r\nERROR\r\n", None),
+])
+def test_network_time_from_cclk(wire, answer, expected):
+    from hardware.modem.setup import network_time
+
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(t=network_time(wire.chan)))
+    thread.start()
+    assert wire.wrote.wait(2)
+    wire.chan.feed(answer)
+    thread.join(2)
+    assert (result["t"].isoformat() if result["t"] else None) == expected

@@ -43,7 +43,7 @@ def write(tmp_path, text):
 def test_a_complete_file(tmp_path):
     s = load_settings(write(tmp_path, GOOD))
     assert (str(s.data_dir), s.host, s.port, s.audio_rate) == (
-        "/var/lib/switchboard", "0.0.0.0", 8080, 16000)
+        "/var/lib/switchboard", "0.0.0.0", 8080, 16000)  # noqa: S104 - read, not bound
     assert [(w.id, w.dialect, w.pin) for w in s.lines] == [
         ("line-1", Dialect.SIM7600, "1234"), ("line-2", None, None)]
     assert (s.handsets[0].hook, s.handsets[0].audio_capture) == (27, "hs1mic")

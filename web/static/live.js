@@ -318,6 +318,8 @@
     const clock = document.getElementById("clock");
     clock.textContent = formatTime(status.time);
     clock.title = shown(status.time);
+    document.getElementById("clock-source").textContent =
+      status.clock_source ? `(set by: ${status.clock_source})` : "";
     const input = document.getElementById("sim-clock-input");
     if (input && !input.value && document.activeElement !== input && status.time) {
       input.value = localInputValue(status.time);
