@@ -11,6 +11,9 @@ from typing import TextIO
 
 from hardware.modem.probe import ProbeResult, candidate_ports, modem_manager_running, probe
 
+from . import system_checks
+
+DEFAULT_DATA = Path("/var/lib/switchboard")
 FIELDS = (("Model", "model"), ("Maker", "manufacturer"), ("Firmware", "firmware"),
           ("Dialect", "dialect"), ("IMEI", "imei"), ("SIM", "sim"), ("ICCID", "iccid"),
           ("Operator", "operator"), ("Network", "registration"), ("Signal", "signal_dbm"))
@@ -25,7 +28,7 @@ def devices_from_config(path: Path) -> list[str]:
 
 def run_doctor(config: Path | None, devices: list[str], out: TextIO) -> int:
     devices = devices or (devices_from_config(config) if config else candidate_ports())
-    healthy = True
+    healthy = _system(config, out)
     if modem_manager_running():
         healthy = False
         out.write("! ModemManager is running: it talks to modems and garbles Switchboard's "
@@ -40,6 +43,18 @@ def run_doctor(config: Path | None, devices: list[str], out: TextIO) -> int:
         _report(result, out)
     out.write("All modems look fine.\n" if healthy else "Some things need attention (above).\n")
     return 0 if healthy else 1
+
+
+def _system(config: Path | None, out: TextIO) -> bool:
+    data_dir = DEFAULT_DATA
+    if config is not None:
+        with config.open("rb") as f:
+            data_dir = Path(tomllib.load(f).get("data_dir", DEFAULT_DATA))
+    findings = system_checks.all_checks(data_dir)
+    for finding in findings:
+        out.write(("  " if finding.ok else "! ") + finding.message + "\n")
+    out.write("\n")
+    return all(f.ok for f in findings)
 
 
 def _report(result: ProbeResult, out: TextIO) -> None:

@@ -6,10 +6,18 @@ import io
 
 import pytest
 
+from appliance import system_checks
 from appliance.cli import main
 from appliance.doctor import devices_from_config, run_doctor
 from hardware.fakes.modem import Dialect, FakeModem
 from hardware.modem.probe import modem_manager_running
+
+
+@pytest.fixture(autouse=True)
+def quiet_system(mocker):
+    """The box's own checks are tested in tests/unit/test_system_checks.py."""
+    mocker.patch("appliance.system_checks.all_checks",
+                 return_value=[system_checks.Finding(True, "Service: fine.")])
 
 
 @pytest.fixture
