@@ -72,7 +72,8 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
 
 def build_simulated(data_dir: Path, clock: Any, *, realtime_audio: bool = False,
                     cadence: Any = None, modems: bool = False,
-                    line_devices: dict[str, str] | None = None) -> Appliance:
+                    line_devices: dict[str, str] | None = None, audio: Any = None,
+                    library: Any = None) -> Appliance:
     """The whole appliance on simulated hardware (tests and ``switchboard demo``).
 
     ``modems``: lines are pty fake modems behind the real modem driver (the demo) instead of
@@ -82,8 +83,9 @@ def build_simulated(data_dir: Path, clock: Any, *, realtime_audio: bool = False,
 
     data_dir.mkdir(parents=True, exist_ok=True)
     hardware = SimulatedHardware(clock, realtime_audio=realtime_audio, cadence=cadence,
-                                 modems=modems, line_devices=line_devices, data_dir=data_dir)
-    return build(data_dir, hardware, clock, simulation=hardware)
+                                 modems=modems, line_devices=line_devices, data_dir=data_dir,
+                                 audio=audio)
+    return build(data_dir, hardware, clock, simulation=hardware, library=library)
 
 
 def build_real(settings: Any) -> Appliance:
@@ -102,13 +104,12 @@ def build_real(settings: Any) -> Appliance:
 def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
     """The audio engine on the configured ALSA / serial PCM devices, and the owner's library."""
     from hardware.audio.engine import AudioEngine
-
     from hardware.audio.format import AudioFormat
     from hardware.audio.ports import AlsaPort, SerialPcmPort
     from hardware.interfaces import line_port, station_port
 
     from .audio_library import AudioLibrary
-    from .speech import Speech
+    from .speech import VOICE_LANGUAGE, Speech
 
     fmt = AudioFormat(settings.audio_rate)
     ports: dict[str, Any] = {}
@@ -123,17 +124,23 @@ def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
             name = station_port(handset.station)
             ports[name] = AlsaPort(name, handset.audio_playback, handset.audio_capture, fmt)
     library = AudioLibrary(data_dir / "audio", fmt)
-    resolve = sound_resolver(Speech(data_dir / "speech", fmt).resolver(library), fmt)
+    resolve = Speech(data_dir / "speech", fmt).resolver(library, language=VOICE_LANGUAGE)
     return AudioEngine(ports, resolve, recordings=data_dir / "recordings"), library
 
 
-def sound_resolver(speech_and_files: Any, fmt: Any) -> Any:
-    """``tone:`` sources are generated here; ``say:`` and ``file:`` go to speech and library."""
-    from hardware.audio import tones
+def build_demo_audio(data_dir: Path, clock: Any, lines: list[str],
+                     stations: list[str]) -> tuple[Any, Any]:
+    """The real audio engine for the demo, on ALSA file devices (see hardware.fakes.demo_audio)."""
+    from hardware.audio.engine import AudioEngine
+    from hardware.audio.format import LINE_FORMAT
+    from hardware.fakes.demo_audio import demo_ports
 
-    generated = {"tone:hold": tones.hold_tone(fmt), "tone:beep": tones.beep(fmt)}
+    from .audio_library import AudioLibrary
+    from .speech import VOICE_LANGUAGE, Speech
 
-    def resolve(source: str) -> bytes:
-        return generated[source] if source in generated else speech_and_files(source)
-
-    return resolve
+    speech = Speech(data_dir / "speech", LINE_FORMAT)
+    library = AudioLibrary(data_dir / "audio", LINE_FORMAT)
+    ports = demo_ports(data_dir, LINE_FORMAT, lines, stations, speech.render, clock.now)
+    engine = AudioEngine(ports, speech.resolver(library, language=VOICE_LANGUAGE),
+                         recordings=data_dir / "recordings")
+    return engine, library

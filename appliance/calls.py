@@ -16,6 +16,7 @@ from . import events as ev
 from . import menus
 from .model import Action, Line, Prompt, Target, Team
 from .schedule import status_at
+from .speech import VOICE_LANGUAGE, fill_hours
 from .state import Call, CallState, LineState, Outcome, Phase
 
 if TYPE_CHECKING:
@@ -270,11 +271,11 @@ class CallFlow:
             return False
         call.reason = f"closed:{status.reason.value}"
         action = schedule.closed_action
+        text = fill_hours(action.text, schedule, VOICE_LANGUAGE) if action.text else None
         if action.action is Action.VOICEMAIL:
-            self.voicemail(call, Outcome.CLOSED, action.text)
+            self.voicemail(call, Outcome.CLOSED, text)
         else:
-            self.final_message(call, action.text or "We are closed.", Outcome.CLOSED,
-                               call.reason)
+            self.final_message(call, text or "We are closed.", Outcome.CLOSED, call.reason)
         return True
 
     def _menu_step(self, call: Call, step: menus.MenuStep) -> None:

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, jsonify, send_file
 from flask.typing import ResponseReturnValue
 
 from appliance.api import Simulation
@@ -90,3 +90,14 @@ def clock() -> ResponseReturnValue:
     sim = _sim()
     sim.set_clock(parse_now(json_body().get("now")))
     return accepted()
+
+
+@bp.get("/heard")
+def heard() -> ResponseReturnValue:
+    """Per finished call, a WAV of what the caller heard (the demo with real audio)."""
+    return jsonify(_sim().heard())
+
+
+@bp.get("/heard/<name>")
+def heard_file(name: str) -> ResponseReturnValue:
+    return send_file(_sim().heard_file(name), mimetype="audio/wav")

@@ -39,9 +39,11 @@ class SimulatedHardware:
 
     def __init__(self, clock: Any, *, realtime_audio: bool = False,
                  cadence: RingCadence | None = None, modems: bool = False,
-                 line_devices: dict[str, str] | None = None, data_dir: Path | None = None) -> None:
+                 line_devices: dict[str, str] | None = None, data_dir: Path | None = None,
+                 audio: Any = None) -> None:
         self.clock = clock
-        self.audio = FakeAudio(realtime=realtime_audio)
+        self.audio = audio if audio is not None else FakeAudio(realtime=realtime_audio)
+        self._heard = data_dir / "heard" if data_dir else None
         self.lines: dict[str, Any] = {}        # line id -> what the simulation presses
         self.handsets: dict[str, Handset] = {}
         self._factories: dict[str, Any] = {}
@@ -112,6 +114,23 @@ class SimulatedHardware:
 
     def set_clock(self, now: datetime) -> None:
         self.clock.set_now(now)
+
+    def heard(self) -> list[dict[str, str]]:
+        """Per call, a WAV of what the caller heard (demo with real audio only), newest first."""
+        if self._heard is None or not self._heard.is_dir():
+            return []
+        found = []
+        for wav in sorted(self._heard.glob("line-*.wav"), reverse=True):
+            port, _, stamp = wav.stem.rpartition("-")
+            found.append({"name": wav.name, "line": port.removeprefix("line-"),
+                          "started": datetime.strptime(stamp, "%Y%m%dT%H%M%S").isoformat()})
+        return found
+
+    def heard_file(self, name: str) -> Path:
+        path = (self._heard / name) if self._heard and "/" not in name else None
+        if path is None or not path.is_file() or path.suffix != ".wav":
+            raise NotFound(f"No recording '{name}'.")
+        return path
 
     def _line(self, line_id: str) -> Any:
         line = self.lines.get(line_id)

@@ -170,3 +170,16 @@ def test_max_wait_overflow_to_voicemail(office):
     office.advance(120)                       # the longest message allowed
     assert office.last_call()["outcome"] == "voicemail"
     assert office.hw.lines["l1"].commands[-1] == "hangup"
+
+
+def test_the_out_of_hours_message_says_the_current_hours(hours):
+    hours.change("schedules", "hours", closed_action={
+        "action": "message", "text": "We are closed. {hours}"})
+    hours.set_time(SATURDAY_11_MADRID)
+    hours.call("l1")
+    assert hours.heard("l1") == [
+        "say:We are closed. We are open Monday to Friday from 9:00 to 18:00."]
+    hours.change("schedules", "hours", weekly={"mon": [["10:00", "14:00"]]})
+    hours.change("lines", "l2", schedule="hours")
+    hours.call("l2")
+    assert hours.heard("l2")[-1] == "say:We are closed. We are open on Mondays from 10:00 to 14:00."

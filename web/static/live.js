@@ -304,14 +304,38 @@
       });
   }
 
-  function renderHistory(records, lines, agents) {
+  function renderHistory(records, lines, agents, heard) {
     syncRows(document.getElementById("history"), records || [], (call) => call.id,
-      () => rowWith(8),
+      () => rowWith(simulated ? 9 : 8),
       (row, call) => {
         setCells(row, [formatTime(call.ended), nameOf(lines, call.line), shown(call.caller),
           words(call.outcome), shown(call.team), call.agent ? nameOf(agents, call.agent) : "—",
           shown(call.wait_s), shown(call.talk_s)]);
+        if (simulated) {
+          setListenLink(row.cells[8], recordingOf(call, heard || []));
+        }
       });
+  }
+
+  // The demo keeps a WAV per call of what the caller heard; match it by line and time.
+  function recordingOf(call, heard) {
+    const from = Date.parse(call.started) - 2000;
+    const to = Date.parse(call.ended) + 1000;
+    return heard.find((r) => r.line === call.line &&
+      Date.parse(r.started + "Z") >= from && Date.parse(r.started + "Z") <= to);
+  }
+
+  function setListenLink(cell, recording) {
+    const href = recording ? `/api/sim/heard/${encodeURIComponent(recording.name)}` : "";
+    const link = cell.querySelector("a");
+    if (!recording) {
+      cell.textContent = "—";
+    } else if (!link || link.getAttribute("href") !== href) {
+      const a = document.createElement("a");
+      a.href = href;
+      a.textContent = "listen";
+      cell.replaceChildren(a);
+    }
   }
 
   function renderClock(status) {
@@ -341,8 +365,9 @@
     }
     polling = true;
     try {
-      const [status, history] = await Promise.all([
+      const [status, history, heard] = await Promise.all([
         getJson("/api/status"), getJson(`/api/calls?limit=${recent}`),
+        simulated ? getJson("/api/sim/heard") : Promise.resolve([]),
       ]);
       const lines = byId(status.lines);
       const agents = byId(status.agents);
@@ -350,7 +375,7 @@
       renderLines(status, byId(status.calls));
       renderPeople(status);
       renderCalls(status, lines, agents);
-      renderHistory(history, lines, agents);
+      renderHistory(history, lines, agents, heard);
       setConnection(null);
     } catch (err) {
       setConnection(err);
