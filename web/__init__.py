@@ -15,7 +15,7 @@ from flask import Flask
 from appliance.api import ApplianceApi
 
 from . import api as api_views
-from . import auth, health, pages, sim, voicemail
+from . import audio, auth, health, pages, sim, voicemail
 from .errors import register_error_handlers
 from .security import (
     STATE_KEY,
@@ -41,11 +41,11 @@ def _secret_key(store: Any) -> str:
 
 
 def create_app(api: ApplianceApi, *, api_key: str | None = None,
-               test_config: dict[str, Any] | None = None) -> Flask:
+               test_config: dict[str, Any] | None = None, audio_library: Any = None) -> Flask:
     """Build the app. ``api_key`` enables the ``X-Api-Key`` header (an empty key enables nothing).
 
     ``test_config`` overrides settings such as ``TESTING``, ``LOGIN_MAX_FAILURES`` and
-    ``LOGIN_LOCKOUT_S``.
+    ``LOGIN_LOCKOUT_S``. ``audio_library`` (an ``AudioLibrary``) enables ``/api/audio``.
     """
     app = Flask(__name__)
     app.config.update(
@@ -65,7 +65,8 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.add_template_global(logged_in)
     app.before_request(guard)
     app.after_request(security_headers)
-    for blueprint in (auth.bp, pages.bp, api_views.bp, sim.bp, voicemail.bp, health.bp):
+    for blueprint in (auth.bp, pages.bp, api_views.bp, sim.bp, voicemail.bp, health.bp, audio.bp):
         app.register_blueprint(blueprint)
+    audio.install(app, audio_library)
     register_error_handlers(app)
     return app
