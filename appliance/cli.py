@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("switchboard")
+SD_LISTEN_FDS_START = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--config", type=Path, help="the appliance's TOML configuration")
     doctor.add_argument("--device", action="append", default=[], metavar="PATH",
                         help="check this serial port (repeatable); default: every USB modem")
+    backup = commands.add_parser("backup", help="write config, call history and audio to FILE")
+    backup.add_argument("file", type=Path, metavar="FILE", help="the .tar.gz to write")
+    backup.add_argument("--data", type=Path, default=Path("/var/lib/switchboard"),
+                        help="data directory (default: /var/lib/switchboard)")
+    restore = commands.add_parser("restore", help="replace the data with a backup (stop the "
+                                                  "appliance first; the old data is kept)")
+    restore.add_argument("file", type=Path, metavar="FILE", help="a .tar.gz from `backup`")
+    restore.add_argument("--data", type=Path, default=Path("/var/lib/switchboard"),
+                         help="data directory (default: /var/lib/switchboard)")
     return parser
 
 
@@ -50,23 +62,34 @@ def main(argv: list[str] | None = None) -> int:
         return run_doctor(args.config, args.device, sys.stdout)
     if args.command == "run":
         return run_real(args.config)
+    if args.command == "backup":
+        from .backup import backup_command
+
+        return backup_command(args.file, args.data)
+    if args.command == "restore":
+        from .backup import restore_command
+
+        return restore_command(args.file, args.data)
     if args.api_key is not None and len(args.api_key) < 12:
         parser.error("--api-key must be at least 12 characters")
     return run_demo(args)
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from .assembly import build_simulated
+    from .assembly import build_demo_audio, build_simulated
     from .clock import SimulatedClock
-    from .seed import seed_sample_office
+    from .seed import SAMPLE_OFFICE, seed_sample_office
 
     started = time.monotonic()
     clock = SimulatedClock()
     devices = dict(zip(("line-1", "line-2"), args.line_device, strict=False))
     if len(args.line_device) > len(devices):
         print("Only the first two --line-device options are used (the sample has two lines).")
-    appliance = build_simulated(args.data, clock, realtime_audio=True, modems=True,
-                                line_devices=devices)
+    audio, library = build_demo_audio(args.data, clock,
+                                      [d["id"] for d in SAMPLE_OFFICE["lines"]],
+                                      [d["id"] for d in SAMPLE_OFFICE["stations"]])
+    appliance = build_simulated(args.data, clock, modems=True, line_devices=devices,
+                                audio=audio, library=library)
     if appliance.store.is_empty():
         seed_sample_office(appliance.store)
         print(f"Created a sample office in {args.data}/")
@@ -102,10 +125,17 @@ def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: f
     appliance.start(heartbeat=notifier.watchdog, heartbeat_s=notifier.watchdog_interval_s)
     appliance.engine.settle()   # lines and desks exist before the first page is served
     app = create_app(appliance.api, api_key=api_key, **appliance.web_extras())
-    server = create_server(app, host=host, port=port, threads=4)
+    inherited = systemd_socket()
+    if inherited is not None:
+        server = create_server(app, sockets=[inherited], threads=4)
+        host, port = inherited.getsockname()[:2]
+        host = socket.gethostname() + ".local" if host in ("::", "0.0.0.0") else host  # noqa: S104
+    else:
+        server = create_server(app, host=host, port=port, threads=4)
+        port = server.effective_port
     web = threading.Thread(target=server.run, name="web", daemon=True)
     web.start()
-    print(f"Switchboard running at http://{host}:{server.effective_port}/  "
+    print(f"Switchboard running at http://{host}:{port}/  "
           f"(started in {time.monotonic() - started:.1f} s)")
     print("Open it in a browser: the first visit asks you to choose the owner's password."
           + (" Scripts may send the header X-Api-Key." if api_key else ""))
@@ -121,6 +151,18 @@ def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: f
     web.join(timeout=5)
     appliance.close()
     return 0
+
+
+def systemd_socket(environ: dict[str, str] | None = None) -> socket.socket | None:
+    """The listening socket systemd passed us (switchboard.socket binds port 80 for us, so the
+    service needs no capability), or None when started by hand (sd_listen_fds(3) protocol)."""
+    env = os.environ if environ is None else environ
+    if env.get("LISTEN_PID") != str(os.getpid()) or env.get("LISTEN_FDS") != "1":
+        return None
+    for name in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):   # not for espeak-ng, ffmpeg
+        env.pop(name, None)
+    os.set_inheritable(SD_LISTEN_FDS_START, False)
+    return socket.socket(fileno=SD_LISTEN_FDS_START)
 
 
 def _open_the_office(appliance: Any, clock: Any) -> None:

@@ -10,7 +10,7 @@ import pytest
 from appliance.assembly import build_simulated
 from hardware.audio.engine import AudioEngine
 from hardware.audio.format import LINE_FORMAT
-from hardware.audio.pacing import StepPacer
+from hardware.audio.pacing import MonotonicPacer, StepPacer
 from hardware.audio.ports import MemoryPort
 from tests.office import Office
 from tests.waiting import wait_for
@@ -19,12 +19,14 @@ CALLS = 1000
 SAID = b"\x10\x00" * LINE_FORMAT.period_frames     # one period of "speech"
 
 
-@pytest.fixture
-def audio_office(tmp_path, clock):
-    ports = {"line:l1": MemoryPort("line:l1", capture=SAID * 5),
-             "station:s1": MemoryPort("station:s1", capture=SAID * 5)}
+@pytest.fixture(params=["free-running"])
+def audio_office(tmp_path, clock, request):
+    """``free-running``: periods as fast as the CPU goes (StepPacer); ``real-time``: 20 ms."""
+    ports = {"line:l1": MemoryPort("line:l1", capture=SAID * 250),
+             "station:s1": MemoryPort("station:s1", capture=SAID * 250)}
+    pacer = StepPacer if request.param == "free-running" else MonotonicPacer
     engine = AudioEngine(ports, lambda source: SAID, recordings=tmp_path / "rec",
-                         pacer_factory=StepPacer, idle_linger_s=0.0)
+                         pacer_factory=pacer, idle_linger_s=0.0)
     appliance = build_simulated(tmp_path / "data", clock, audio=engine)
     appliance.start()
     office = Office(appliance)
@@ -36,6 +38,7 @@ def audio_office(tmp_path, clock):
     appliance.close()
 
 
+@pytest.mark.parametrize("audio_office", ["real-time"], indirect=True)
 def test_a_call_bridges_the_caller_and_the_desk(audio_office):
     office, engine, ports = audio_office
     office.call("l1")
