@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .api import ApplianceApi
+from .backup import apply_pending_restore
 from .engine import Engine
 from .history import History
 from .model import Presence
@@ -96,6 +97,7 @@ def build_real(settings: Any) -> Appliance:
 
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
+    apply_pending_restore(data_dir)        # before anything reads the data directory
     audio, library = build_audio(settings, data_dir)
     return build(data_dir, RealHardware(settings, audio, data_dir), SystemClock(),
                  library=library)
@@ -138,6 +140,8 @@ def build_demo_audio(data_dir: Path, clock: Any, lines: list[str],
     from .audio_library import AudioLibrary
     from .speech import VOICE_LANGUAGE, Speech
 
+    data_dir.mkdir(parents=True, exist_ok=True)
+    apply_pending_restore(data_dir)        # before anything reads the data directory
     speech = Speech(data_dir / "speech", LINE_FORMAT)
     library = AudioLibrary(data_dir / "audio", LINE_FORMAT)
     ports = demo_ports(data_dir, LINE_FORMAT, lines, stations, speech.render, clock.now)

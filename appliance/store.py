@@ -1,81 +1,69 @@
 """The configuration store: TinyDB documents behind one lock with atomic, durable writes.
 
 TinyDB's own ``JSONStorage`` rewrites its file in place and can be left half-written by a power
-cut (see shared/reference/hardware-and-os.md §7). ``AtomicJSONStorage`` writes a temporary file,
-fsyncs it, renames it over the old one and fsyncs the directory, so the file on disk is always
-either the old or the new version. Every write is validated first; a rejected write stores
-nothing. Listeners receive the new ``Config`` after each change (the core subscribes).
+cut (see shared/reference/hardware-and-os.md §7). ``AtomicJSONStorage`` (``appliance.storage``)
+writes a temporary file, fsyncs it, renames it over the old one and fsyncs the directory, so the
+file on disk is always either the old or the new version. Every write is validated first; a
+rejected write stores nothing. Listeners receive the new ``Config`` after each change (the core
+subscribes).
+
+Opening the store (in this order): apply a restore staged from the web page, take the writer
+lock (one process), remove stale temp files, read the file (recovering from the last good copy
+if it is damaged, see ``recovered``), migrate it to the current schema, and keep it as the new
+last good copy.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import re
-import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinydb import Query, TinyDB
-from tinydb.storages import Storage
 
+from .backup import apply_pending_restore
 from .documents import dump, references, users_of
 from .errors import Conflict, NotFound, ValidationError
 from .model import Config, Presence
+from .storage import (
+    META,
+    TMP_PREFIX,
+    AtomicJSONStorage,
+    DiskFull,
+    StoreCorrupt,
+    StoreLocked,
+    StoreTooNew,
+    WriterLock,
+    atomic_write,
+    encode,
+    migrate,
+    new_document,
+    open_document,
+    remove_stale_temps,
+    save_good_copy,
+    schema_of,
+)
 from .validation import PARSERS, parse_id
+
+if TYPE_CHECKING:
+    from .versions import ConfigVersions
+
+__all__ = ["KINDS", "SETTINGS", "TMP_PREFIX", "AtomicJSONStorage", "ConfigStore", "DiskFull",
+           "StoreCorrupt", "StoreLocked", "StoreTooNew", "check_resources", "fingerprint"]
 
 log = logging.getLogger(__name__)
 
 KINDS = tuple(PARSERS)
 SETTINGS = "settings"
-TMP_PREFIX = ".tmp-"
 
-
-class StoreCorrupt(RuntimeError):
-    """The config file exists but cannot be read; never silently replaced by an empty one."""
-
-
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that replaces its file atomically (temp file, fsync, rename, dir fsync)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in self.path.parent.glob(TMP_PREFIX + self.path.name + "*"):
-            stale.unlink(missing_ok=True)
-
-    def read(self) -> dict[str, Any] | None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise StoreCorrupt(f"{self.path} is damaged ({exc}); restore a backup.") from exc
-
-    def write(self, data: dict[str, Any]) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + self.path.name, dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, ensure_ascii=False, sort_keys=True)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-    def close(self) -> None:
-        pass
+Resources = dict[str, list[dict[str, Any]]]   # kind -> documents in the contract's shape
 
 
 def _slug(name: Any, kind: str) -> str:
@@ -83,18 +71,125 @@ def _slug(name: Any, kind: str) -> str:
     return base or kind.rstrip("s")
 
 
-class ConfigStore:
-    """The single owner of the TinyDB file. All methods are thread-safe."""
+def check_resources(resources: Mapping[str, Iterable[Any]]) -> tuple[Config, dict[str, str]]:
+    """Validate a whole configuration at once: every document, then every reference.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._db = TinyDB(str(path), storage=AtomicJSONStorage)
+    Used where many documents arrive together (a version restore, a draft, a backup), so the
+    result is all-or-nothing. Errors are keyed ``kind.id.field`` so the page can point at them.
+    """
+    parts: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+    errors: dict[str, str] = {}
+    for kind in resources:
+        if kind not in KINDS:
+            errors[kind] = f"Unknown collection '{kind}'."
+    for kind in KINDS:
+        for n, doc in enumerate(resources.get(kind, ())):
+            try:
+                rid = parse_id(doc, None)
+                if rid is None:
+                    raise ValidationError({"id": "Required."})
+                if rid in parts[kind]:
+                    raise ValidationError({"id": "Used twice."})
+                parts[kind][rid] = PARSERS[kind](doc, rid)
+            except ValidationError as exc:
+                where = doc.get("id") if isinstance(doc, dict) else None
+                for field, message in exc.fields.items():
+                    errors[f"{kind}.{where or n}.{field}"] = message
+    config = Config(**parts)
+    for kind in KINDS:
+        for rid, obj in parts[kind].items():
+            for field, message in references(kind, obj, config).items():
+                errors[f"{kind}.{rid}.{field}"] = message
+    return config, errors
+
+
+def fingerprint(resources: Mapping[str, Iterable[Mapping[str, Any]]]) -> str:
+    """A short hash of a configuration, ignoring agents' presence (live state, not config)."""
+    plain = {kind: sorted(({k: v for k, v in d.items() if k != "presence"} for d in docs),
+                          key=lambda d: str(d.get("id")))
+             for kind, docs in resources.items()}
+    return hashlib.sha256(json.dumps(plain, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class ConfigStore:
+    """The single owner of the TinyDB file. All methods are thread-safe.
+
+    ``primary=False`` opens a side file (a draft): no staged restore is applied to the data
+    directory and no last good copy is kept for it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, primary: bool = True) -> None:
+        self._path = Path(path)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Config], None]] = []
-        self._config = self._build_config()
+        self._versions: ConfigVersions | None = None
+        self._closed = False
+        self.restored: str | None = None
+        if primary:
+            self.restored = apply_pending_restore(self._path.parent)
+        self._writer = WriterLock(self._path)
+        try:
+            self.recovered: str | None = self._open(primary)
+            self._db = TinyDB(str(self._path), storage=AtomicJSONStorage)
+            self._config = self._build_config()
+        except BaseException:
+            self._writer.release()
+            raise
+
+    def _open(self, primary: bool) -> str | None:
+        """Recover, migrate and keep a good copy; returns the recovery sentence, if any."""
+        remove_stale_temps(self._path)
+        data, recovered = open_document(self._path)
+        if data is None:
+            atomic_write(self._path, encode(new_document()))
+            return recovered
+        migrated = migrate(data, name=str(self._path))
+        if migrated is not data:
+            before = self._path.with_name(f"{self._path.name}.schema-{schema_of(data)}")
+            atomic_write(before, self._path.read_bytes())   # what an older version can read
+            atomic_write(self._path, encode(migrated))
+        if primary:
+            save_good_copy(self._path, self._path.read_bytes())
+        return recovered
+
+    @property
+    def path(self) -> Path:
+        """The config file; its directory is the appliance's data directory."""
+        return self._path
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            rows = self._db.table(META).all()
+            return rows[0]["schema"] if rows else 1
+
+    @property
+    def versions(self) -> ConfigVersions:
+        """Published versions and the draft of this store (one instance per store)."""
+        from .versions import ConfigVersions
+
+        with self._lock:
+            if self._versions is None:
+                self._versions = ConfigVersions(self)
+            return self._versions
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock to make several calls one step (e.g. snapshot, then write)."""
+        with self._lock:
+            yield
 
     def close(self) -> None:
+        """Close the draft, release the file and the writer lock; safe to call twice."""
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._versions is not None:
+                self._versions.close()
             self._db.close()
+            self._writer.release()
 
     def subscribe(self, listener: Callable[[Config], None]) -> None:
         with self._lock:
@@ -152,6 +247,44 @@ class ConfigStore:
     def set_presence(self, agent_id: str, presence: Presence) -> dict[str, Any]:
         return self.update("agents", agent_id, {"presence": Presence(presence).value})
 
+    # -- whole configurations (versions, drafts, backups) -------------------------------------
+
+    def snapshot(self) -> Resources:
+        """Every resource in the contract's shape, sorted by id: one consistent moment."""
+        config = self._config
+        return {kind: [dump(getattr(config, kind)[rid]) for rid in sorted(getattr(config, kind))]
+                for kind in KINDS}
+
+    def replace_resources(self, resources: Mapping[str, Iterable[Any]], *,
+                          keep_presence: bool = True) -> Config:
+        """Make ``resources`` the whole live configuration in ONE atomic write.
+
+        Everything is validated first (documents and references); on any error nothing is
+        stored. Settings stay. With ``keep_presence`` an agent present before and after keeps
+        its live presence: it is the agent's state, not configuration a version should undo.
+        Listeners are told once.
+        """
+        with self._lock:
+            if keep_presence:
+                resources = self._with_live_presence(resources)
+            config, errors = check_resources(resources)
+            if errors:
+                raise ValidationError(errors, "The configuration has mistakes; nothing was "
+                                              "changed.")
+            data = self._db.storage.read() or new_document()
+            for kind in KINDS:
+                objs = getattr(config, kind)
+                data[kind] = {str(n): dump(objs[rid]) for n, rid in enumerate(sorted(objs), 1)}
+            self._db.storage.write(data)
+            self._reopen()
+            self._changed(config)
+            return config
+
+    def export_bytes(self) -> bytes:
+        """The config file as it is now, read under the lock (a consistent copy for backups)."""
+        with self._lock:
+            return self._path.read_bytes()
+
     # -- settings (secrets are stored hashed by their owners) ---------------------------------
 
     def setting(self, key: str, default: Any = None) -> Any:
@@ -193,6 +326,19 @@ class ConfigStore:
         parts = {k: dict(getattr(self._config, k)) for k in KINDS}
         parts[kind][obj.id] = obj
         return Config(**parts)
+
+    def _with_live_presence(self, resources: Mapping[str, Iterable[Any]]) -> Resources:
+        out = {kind: list(docs) for kind, docs in resources.items()}
+        live = self._config.agents
+        out["agents"] = [doc | {"presence": live[doc["id"]].presence.value}
+                         if isinstance(doc, dict) and doc.get("id") in live else doc
+                         for doc in out.get("agents", [])]
+        return out
+
+    def _reopen(self) -> None:
+        """Forget TinyDB's per-table caches (query results, next ids) after a whole-file write."""
+        self._db.close()
+        self._db = TinyDB(str(self._path), storage=AtomicJSONStorage)
 
     def _build_config(self) -> Config:
         parts: dict[str, dict[str, Any]] = {}

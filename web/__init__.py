@@ -15,7 +15,7 @@ from flask import Flask
 from appliance.api import ApplianceApi
 
 from . import api as api_views
-from . import audio, auth, health, pages, sim, voicemail
+from . import audio, auth, backup, health, pages, sim, voicemail
 from .errors import register_error_handlers
 from .security import (
     STATE_KEY,
@@ -65,7 +65,8 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.add_template_global(logged_in)
     app.before_request(guard)
     app.after_request(security_headers)
-    for blueprint in (auth.bp, pages.bp, api_views.bp, sim.bp, voicemail.bp, health.bp, audio.bp):
+    for blueprint in (auth.bp, pages.bp, api_views.bp, sim.bp, voicemail.bp, health.bp, audio.bp,
+                      backup.bp):
         app.register_blueprint(blueprint)
     audio.install(app, audio_library)
     register_error_handlers(app)

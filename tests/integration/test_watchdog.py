@@ -90,3 +90,39 @@ def test_healthz_is_public_and_says_when_the_core_is_stuck(bare_office):
     finally:
         release.set()
     bare_office.settle()
+
+
+def test_the_web_socket_systemd_passes_is_used(tmp_path):
+    import os
+    import socket as socketlib
+
+    from appliance.cli import SD_LISTEN_FDS_START, systemd_socket
+
+    assert systemd_socket({}) is None
+    assert systemd_socket({"LISTEN_PID": "1", "LISTEN_FDS": "1"}) is None    # not for us
+    listener = socketlib.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    saved = os.dup(SD_LISTEN_FDS_START) if _is_open(SD_LISTEN_FDS_START) else None
+    os.dup2(listener.fileno(), SD_LISTEN_FDS_START)
+    try:
+        sock = systemd_socket({"LISTEN_PID": str(os.getpid()), "LISTEN_FDS": "1"})
+        assert sock.getsockname() == listener.getsockname()
+        sock.detach()
+    finally:
+        if saved is not None:
+            os.dup2(saved, SD_LISTEN_FDS_START)
+            os.close(saved)
+        else:
+            os.close(SD_LISTEN_FDS_START)
+        listener.close()
+
+
+def _is_open(fd: int) -> bool:
+    import os
+
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,150 @@
+"""Backup, restore and configuration versions over the JSON API.
+
+* ``GET /api/backup`` downloads the archive of the data directory (``appliance.backup``).
+* ``POST /api/restore`` (multipart field ``file``) verifies an archive completely and stages it;
+  it takes effect at the next start (202, ``restart_required``), because swapping the files
+  under a running core and an open history database is not safe.
+* ``GET /api/storage`` says what the page must tell the owner: a configuration recovered from
+  its last good copy, a restore applied at start, a restore waiting for a restart.
+* ``/api/versions`` and ``/api/draft`` are the publish / restore / draft steps of design rule 9
+  (``appliance.versions``).
+
+The data directory is the config file's directory, so the blueprint needs nothing but the
+store. Errors are ``ApplianceError``s, answered as JSON in one place (``web.errors``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from flask import Blueprint, jsonify, request, send_file
+from flask.typing import ResponseReturnValue
+
+from appliance.archive import MAX_TOTAL
+from appliance.backup import PENDING, make_backup, stage_restore
+from appliance.errors import ValidationError
+from appliance.store import KINDS, ConfigStore
+
+from .api import appliance, json_body
+
+bp = Blueprint("backup", __name__, url_prefix="/api")
+
+KIND = "<any(" + ", ".join(KINDS) + "):kind>"
+
+
+def _store() -> ConfigStore:
+    return appliance().store
+
+
+def _data_dir() -> Path:
+    return _store().path.parent
+
+
+def _draft_or_live() -> ConfigStore:
+    """Reading a draft that does not exist yet reads what it would start from: the live one."""
+    versions = _store().versions
+    return versions.draft() if versions.has_draft() else _store()
+
+
+@bp.get("/backup")
+def download_backup() -> ResponseReturnValue:
+    """The whole archive, built into an anonymous temp file first so errors are still JSON."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it after sending)
+    try:
+        make_backup(_data_dir(), out, store=_store())
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    name = f"switchboard-backup-{datetime.now():%Y-%m-%d-%H%M}.tar.gz"
+    return send_file(out, mimetype="application/gzip", as_attachment=True, download_name=name)
+
+
+@bp.post("/restore")
+def upload_restore() -> ResponseReturnValue:
+    request.max_content_length = MAX_TOTAL   # this route only; set before the body is read
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationError({"file": "Choose a backup file (.tar.gz) made by Switchboard."})
+    report = stage_restore(upload.stream, _data_dir(), store=_store())
+    return jsonify({"restored": report.to_dict(), "restart_required": True}), 202
+
+
+@bp.get("/storage")
+def storage_status() -> ResponseReturnValue:
+    store = _store()
+    return jsonify({"schema_version": store.schema_version, "recovered": store.recovered,
+                    "restored": store.restored,
+                    "restore_pending": (_data_dir() / PENDING).is_dir()})
+
+
+# -- versions and the draft ---------------------------------------------------------------------
+
+
+def _note() -> str:
+    body = request.get_json(silent=True) if request.content_length else {}
+    note = body.get("note", "") if isinstance(body, dict) else None
+    if not isinstance(note, str):
+        raise ValidationError({"note": "Send a JSON object such as {\"note\": \"...\"}."})
+    return note
+
+
+@bp.get("/versions")
+def list_versions() -> ResponseReturnValue:
+    versions = _store().versions
+    return jsonify({"versions": [v.to_dict() for v in versions.versions()],
+                    "draft": versions.has_draft()})
+
+
+@bp.post("/versions")
+def publish_version() -> ResponseReturnValue:
+    return jsonify({"id": _store().versions.publish(_note())}), 201
+
+
+@bp.post("/versions/<int:version_id>/restore")
+def restore_version(version_id: int) -> ResponseReturnValue:
+    return jsonify(_store().versions.restore(version_id).to_dict())
+
+
+@bp.get("/draft/check")
+def check_draft() -> ResponseReturnValue:
+    return jsonify({"problems": [p.to_dict() for p in _store().versions.draft_check()]})
+
+
+@bp.post("/draft/publish")
+def publish_draft() -> ResponseReturnValue:
+    return jsonify({"id": _store().versions.publish_draft(_note())}), 201
+
+
+@bp.delete("/draft")
+def discard_draft() -> ResponseReturnValue:
+    _store().versions.discard_draft()
+    return "", 204
+
+
+@bp.get(f"/draft/{KIND}")
+def list_draft_items(kind: str) -> ResponseReturnValue:
+    return jsonify(_draft_or_live().list(kind))
+
+
+@bp.post(f"/draft/{KIND}")
+def create_draft_item(kind: str) -> ResponseReturnValue:
+    return jsonify(_store().versions.draft().create(kind, json_body())), 201
+
+
+@bp.get(f"/draft/{KIND}/<rid>")
+def get_draft_item(kind: str, rid: str) -> ResponseReturnValue:
+    return jsonify(_draft_or_live().get(kind, rid))
+
+
+@bp.put(f"/draft/{KIND}/<rid>")
+def update_draft_item(kind: str, rid: str) -> ResponseReturnValue:
+    return jsonify(_store().versions.draft().update(kind, rid, json_body()))
+
+
+@bp.delete(f"/draft/{KIND}/<rid>")
+def delete_draft_item(kind: str, rid: str) -> ResponseReturnValue:
+    _store().versions.draft().delete(kind, rid)
+    return "", 204
