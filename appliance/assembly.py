@@ -64,9 +64,10 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
         except Exception:  # the agent may have been deleted meanwhile; the core already knows
             log.exception("could not save presence of %s", agent_id)
 
-    engine = Engine(hardware, clock, history, persist_presence=persist_presence)
     recordings = data_dir / "recordings"
     recordings.mkdir(exist_ok=True)
+    engine = Engine(hardware, clock, history, persist_presence=persist_presence,
+                    recordings=recordings)
     api = ApplianceApi(store, engine, history, simulation, recordings=recordings)
     return Appliance(store, history, engine, hardware, api, clock, library)
 

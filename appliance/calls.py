@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hardware.interfaces import line_port
 
 from . import events as ev
 from . import menus
+from .history import HistoryError
 from .model import Action, Line, Prompt, Target, Team
 from .schedule import status_at
 from .speech import VOICE_LANGUAGE, fill_hours
@@ -33,6 +34,11 @@ SORRY = {menus.PlayReason.INVALID: "Sorry, that is not an option. ",
 
 def say(text: str) -> str:
     return f"say:{text}"
+
+
+def note(call: Call, clock: Any, kind: str, detail: str = "") -> None:
+    """Add a step to the call's timeline (kept with its history record)."""
+    call.events.append({"at": clock.now().isoformat(), "kind": kind, "detail": detail})
 
 
 def hold_source(team: Team) -> str:
@@ -57,7 +63,7 @@ class CallFlow:
             return
         if line.call is not None:
             driver.reject_waiting()
-            self._record_busy(e)
+            self._keep(self._record_busy, e)
             return
         call = Call(uuid.uuid4().hex[:12], e.line, e.caller, core.clock.now(),
                     core.clock.monotonic())
@@ -70,6 +76,7 @@ class CallFlow:
         if call is None or call.phase is not Phase.ANSWERING:
             return
         self.core.lines[e.line].state = LineState.IN_CALL
+        note(call, self.core.clock, "answered")
         line = self.core.config.lines.get(e.line)
         if line is None:
             self.final_message(call, "This line is not in service.", Outcome.FAILED, "no_config")
@@ -109,12 +116,24 @@ class CallFlow:
 
     def sms_received(self, e: ev.SmsReceived) -> None:
         log.info("SMS on %s from %s (%d characters)", e.line, e.sender, len(e.text))
-        self.core.history.append_sms("in", e.line, e.sender, e.text, e.sent_at, "received")
+        self._keep(self.core.history.append_sms, "in", e.line, e.sender, e.text, e.sent_at,
+                   "received")
 
     def sms_sent(self, e: ev.SmsSent) -> None:
         status = "sent" if e.ok else f"failed: {e.error}"
-        self.core.history.append_sms("out", e.line, e.number, e.text,
-                                     self.core.clock.now().isoformat(), status)
+        self._keep(self.core.history.append_sms, "out", e.line, e.number, e.text,
+                   self.core.clock.now().isoformat(), status)
+
+    def housekeeping(self) -> None:
+        """Daily: forget history older than the retention period, with its recordings."""
+        try:
+            purged = self.core.history.purge_expired(self.core.clock.now())
+        except HistoryError:
+            log.exception("history retention failed")
+            return
+        if self.core.recordings is not None:
+            for vid in purged.voicemails:
+                (self.core.recordings / f"{vid}.wav").unlink(missing_ok=True)
 
     def dtmf(self, e: ev.DtmfReceived) -> None:
         call = self._call_on(e.line)
@@ -127,6 +146,7 @@ class CallFlow:
             if entry.menu is None:
                 return self.route(call, entry)
             call.menu, _ = menus.enter(self.core.config, entry.menu)
+        note(call, self.core.clock, "key", e.digit)
         call.menu, step = menus.on_digit(self.core.config, call.menu, e.digit)
         self._menu_step(call, step)
 
@@ -156,7 +176,7 @@ class CallFlow:
         call = self.core.calls.get(e.name)
         if call is not None and call.phase is Phase.RECORDING:
             self.finish(call, Outcome.VOICEMAIL, e.reason)
-        self.core.history.set_voicemail_seconds(e.name, e.seconds)
+        self._keep(self.core.history.set_voicemail_seconds, e.name, e.seconds)
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -183,6 +203,7 @@ class CallFlow:
             return
         call.team = team.id
         call.teams_visited.append(team.id)
+        note(call, core.clock, "queued", team.id)
         waiting = [c for c in core.calls.values() if c.team == team.id and c is not call
                    and c.state in (CallState.QUEUED, CallState.OFFERED)]
         if team.max_queue and len(waiting) >= team.max_queue:
@@ -223,6 +244,7 @@ class CallFlow:
         call.cancel_timer("max_wait")
         action, to_team = team.overflow.action, team.overflow.team
         log.info("call %s overflows team %s (%s)", call.id, team.id, reason)
+        note(call, self.core.clock, "overflow", f"{team.id}: {reason}")
         if action is Action.TEAM and to_team not in call.teams_visited:
             self.enqueue(call, to_team)
         elif action is Action.VOICEMAIL:
@@ -255,10 +277,19 @@ class CallFlow:
         if hang_up and driver is not None:
             driver.hangup()
         core.line_idle(call.line)
-        self._record_end(call, outcome, reason, agent_id)
+        note(call, core.clock, "ended", f"{outcome.value}: {reason}")
+        self._keep(self._record_end, call, outcome, reason, agent_id)
         if outcome is Outcome.VOICEMAIL and call.phase is Phase.RECORDING:
-            core.history.add_voicemail(call.id, call.line, call.caller, call.started.isoformat())
+            self._keep(core.history.add_voicemail, call.id, call.line, call.caller,
+                       call.started.isoformat())
         core.offers.dispatch()
+
+    def _keep(self, write: Any, *args: Any) -> None:
+        """Write to history; a full or broken disk is logged, never stops the calls."""
+        try:
+            write(*args)
+        except HistoryError:
+            log.exception("could not write call history")
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -270,6 +301,7 @@ class CallFlow:
         if status.open:
             return False
         call.reason = f"closed:{status.reason.value}"
+        note(call, self.core.clock, "closed", status.reason.value)
         action = schedule.closed_action
         text = fill_hours(action.text, schedule, VOICE_LANGUAGE) if action.text else None
         if action.action is Action.VOICEMAIL:
@@ -284,6 +316,7 @@ class CallFlow:
             if menu is None:
                 return self.finish(call, Outcome.FAILED, "menu_missing")
             call.state = CallState.MENU
+            note(call, self.core.clock, "menu", f"{step.menu} ({step.reason.value})")
             prefix = SORRY.get(step.reason, "")
             source = say(prefix + menu.prompt.text) if menu.prompt.text else source_of(menu.prompt)
             self._play(call, Phase.MENU_PROMPT, source)
@@ -299,6 +332,7 @@ class CallFlow:
             self._menu_step(call, step)
 
     def _record(self, call: Call) -> None:
+        note(call, self.core.clock, "recording")
         call.phase, call.hangup_outcome = Phase.RECORDING, Outcome.VOICEMAIL
         self.core.hardware.audio.record(line_port(call.line), call.id)
         call.timers["voicemail"] = self.core.after(
@@ -337,4 +371,5 @@ class CallFlow:
             "id": call.id, "line": call.line, "caller": call.caller,
             "started": call.started.isoformat(), "ended": self.core.clock.now().isoformat(),
             "outcome": outcome.value, "reason": reason, "team": call.team, "agent": agent,
-            "wait_s": round(wait, 1), "talk_s": round(mono - answered, 1) if answered else 0.0})
+            "wait_s": round(wait, 1), "talk_s": round(mono - answered, 1) if answered else 0.0,
+            "events": call.events})

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 from typing import Any
 
 from hardware.interfaces import Hardware, LineDriver, StationDriver
@@ -29,11 +30,16 @@ from .views import build_snapshot
 
 log = logging.getLogger(__name__)
 
+HOUSEKEEPING_S = 24 * 3600
+HOUSEKEEPING_DELAY_S = 600      # the first one after start-up has settled
+
 
 class Engine:
     def __init__(self, hardware: Hardware, clock: Any, history: Any, *,
-                 persist_presence: Callable[[str, Presence], None] | None = None) -> None:
+                 persist_presence: Callable[[str, Presence], None] | None = None,
+                 recordings: Path | None = None) -> None:
         self.hardware = hardware
+        self.recordings = recordings
         self.clock = clock
         self.history = history
         self.persist_presence = persist_presence or (lambda agent, presence: None)
@@ -72,10 +78,12 @@ class Engine:
     def start(self, config: Config, *, heartbeat: Callable[[], None] | None = None,
               heartbeat_s: float | None = None) -> None:
         """Start the core thread. ``heartbeat`` runs on it every ``heartbeat_s`` (the systemd
-        watchdog ping), so it stops when the core is stuck."""
+        watchdog ping), so it stops when the core is stuck. Daily housekeeping (history
+        retention) runs on it too, so it never races a call."""
         self.post(ev.ConfigChanged(config))
         if heartbeat is not None and heartbeat_s:
-            self._beat(heartbeat, heartbeat_s)
+            self.every(heartbeat_s, heartbeat)
+        self.every(HOUSEKEEPING_S, self.flow.housekeeping, first_after=HOUSEKEEPING_DELAY_S)
         self.clock.subscribe(lambda: self.post(ev.Tick()))
         self.hardware.audio.start(self.post)
         self._thread = threading.Thread(target=self._run, name="core", daemon=True)
@@ -125,9 +133,17 @@ class Engine:
 
         self.on_core(send)
 
-    def _beat(self, heartbeat: Callable[[], None], every_s: float) -> None:
-        heartbeat()
-        self.after(every_s, lambda: self._beat(heartbeat, every_s))
+    def every(self, every_s: float, action: Callable[[], None], *,
+              first_after: float = 0.0) -> None:
+        """Run ``action`` on the core thread now (or after ``first_after``), then periodically."""
+        def beat() -> None:
+            action()
+            self.after(every_s, beat)
+
+        if first_after:
+            self.after(first_after, beat)
+        else:
+            beat()
 
     def after(self, seconds: float, action: Callable[[], None]) -> Timer:
         return self.timers.at(self.clock.monotonic() + seconds, action)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from hardware.interfaces import line_port, station_port
 
 from . import events as ev
+from .calls import note
 from .model import Presence, Strategy, Team
 from .routing import Candidate, pick
 from .state import AgentRuntime, AgentState, Call, CallState, Outcome, Phase
@@ -68,6 +69,7 @@ class Offers:
             core.station_drivers[station_id].ring()
             call.offered_to.add(agent_id)
         core.round_robin[team.id] = agent_ids[-1]
+        note(call, core.clock, "offered", ", ".join(agent_ids))
         call.state = CallState.OFFERED
         call.timers["ring"] = core.after(team.ring_timeout_s, lambda: self._ring_timeout(call))
 
@@ -141,6 +143,7 @@ class Offers:
         call.agent, call.station = runtime.id, station_id
         call.answered_mono = core.clock.monotonic()
         call.hangup_outcome = Outcome.ANSWERED
+        note(call, core.clock, "connected", runtime.id)
         core.hardware.audio.stop(line_port(call.line))
         core.hardware.audio.bridge(line_port(call.line), station_port(station_id))
 

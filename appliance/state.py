@@ -118,6 +118,7 @@ class Call:
     reason: str = ""
     playback: int | None = None
     timers: dict[str, Timer] = field(default_factory=dict)
+    events: list[dict[str, str]] = field(default_factory=list)   # the timeline
 
     def cancel_timer(self, name: str) -> None:
         timer = self.timers.pop(name, None)

@@ -15,7 +15,7 @@ from flask import Flask
 from appliance.api import ApplianceApi
 
 from . import api as api_views
-from . import audio, auth, backup, health, pages, sim, voicemail
+from . import audio, auth, backup, health, pages, sim, stats, voicemail
 from .errors import register_error_handlers
 from .security import (
     STATE_KEY,
@@ -66,7 +66,7 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.before_request(guard)
     app.after_request(security_headers)
     for blueprint in (auth.bp, pages.bp, api_views.bp, sim.bp, voicemail.bp, health.bp, audio.bp,
-                      backup.bp):
+                      backup.bp, stats.bp):
         app.register_blueprint(blueprint)
     audio.install(app, audio_library)
     register_error_handlers(app)

@@ -14,18 +14,14 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from web import create_app
-from web.backup import bp
 
 KEY = {"X-Api-Key": "storage-test-key-0123"}
 
 
 @pytest.fixture
 def app(bare_office) -> Flask:
-    app = create_app(bare_office.app.api, api_key=KEY["X-Api-Key"],
-                     test_config={"TESTING": True})
-    if "backup" not in app.blueprints:   # until web/__init__.py registers it
-        app.register_blueprint(bp)
-    return app
+    return create_app(bare_office.app.api, api_key=KEY["X-Api-Key"],
+                      test_config={"TESTING": True})
 
 
 @pytest.fixture
