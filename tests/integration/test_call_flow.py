@@ -206,3 +206,27 @@ def test_max_queue_overflows_at_once(office):
     record = office.last_call()
     assert (record["line"], record["outcome"], record["reason"]) == ("l2", "failed", "queue_full")
     assert office.heard("l2")[-1].startswith("say:All our staff are busy")
+
+
+def test_each_call_keeps_its_timeline(office):
+    office.call("l1")
+    office.advance(10)
+    office.pick_up("s2")
+    office.put_down("s2")
+    record = office.last_call()
+    kinds = [step["kind"] for step in office.app.history.timeline(record["id"])]
+    assert kinds == ["answered", "queued", "offered", "offered", "connected", "ended"]
+
+
+def test_daily_housekeeping_forgets_calls_past_retention(office):
+    office.app.history.append({
+        "id": "ancient", "line": "l1", "caller": "600", "started": "2023-01-02T10:00:00+00:00",
+        "ended": "2023-01-02T10:01:00+00:00", "outcome": "answered", "reason": "",
+        "team": "sales", "agent": "a1", "wait_s": 1.0, "talk_s": 60.0})
+    office.call("l1")
+    office.caller_hangs_up("l1")
+    assert "ancient" in [r["id"] for r in office.history()]
+    office.advance(600)                       # the first housekeeping, after start-up
+    kept = [r["id"] for r in office.history()]
+    assert "ancient" not in kept
+    assert len(kept) == 1                     # today's call stays
