@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import NotFound, ValidationError
+from .menus import menu_warnings
 from .model import Presence
 
 
@@ -40,8 +41,20 @@ class ApplianceApi:
     # -- live state ---------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        """The contract's /api/status document from the core's latest immutable snapshot."""
-        return self.engine.snapshot().to_dict()
+        """The contract's /api/status document from the core's latest immutable snapshot,
+        plus ``warnings``: configuration a person should look at."""
+        return self.engine.snapshot().to_dict() | {"warnings": self.warnings()}
+
+    def warnings(self) -> list[str]:
+        """Things that work but not as the owner would want: no hold audio, long menus..."""
+        config = self.store.config()
+        found = [f"Team '{t.name}' has no hold audio: waiting callers hear a soft tone. "
+                 "Upload the office's own audio and choose it for the team."
+                 for t in config.teams.values() if t.hold_audio is None]
+        for menu_id in config.menus:
+            found += menu_warnings(config, menu_id)
+        recovered = getattr(self.store, "recovered", None)
+        return ([recovered] if recovered else []) + found
 
     def calls(self, limit: int = 50) -> list[dict[str, Any]]:
         return self.history.recent(_limit(limit))

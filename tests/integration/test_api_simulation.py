@@ -93,3 +93,8 @@ def test_bad_simulation_input_is_a_400_with_the_field(api, path, body, field):
 def test_unknown_simulated_device_is_a_404(api):
     assert api("POST", "/api/sim/lines/nope/incoming", {"caller": "1"}).status_code == 404
     assert api("POST", "/api/sim/stations/nope/offhook").status_code == 404
+
+
+def test_status_warns_about_missing_hold_audio(api):
+    warnings = api("GET", "/api/status").get_json()["warnings"]
+    assert any("Team 'Reception' has no hold audio" in w for w in warnings)

@@ -338,6 +338,20 @@
     }
   }
 
+  function renderWarnings(status) {
+    const list = document.getElementById("warnings");
+    const items = status.warnings || [];
+    list.hidden = items.length === 0;
+    if (list.dataset.shown !== JSON.stringify(items)) {
+      list.dataset.shown = JSON.stringify(items);
+      list.replaceChildren(...items.map((text) => {
+        const li = document.createElement("li");
+        li.textContent = text;
+        return li;
+      }));
+    }
+  }
+
   function renderClock(status) {
     const clock = document.getElementById("clock");
     clock.textContent = formatTime(status.time);
@@ -372,6 +386,7 @@
       const lines = byId(status.lines);
       const agents = byId(status.agents);
       renderClock(status);
+      renderWarnings(status);
       renderLines(status, byId(status.calls));
       renderPeople(status);
       renderCalls(status, lines, agents);
