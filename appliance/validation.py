@@ -185,11 +185,14 @@ def _holidays(r: Reader) -> HolidayRegion:
     if country is not None:
         import holidays  # imported lazily: the package is large and only needed here
 
-        supported = holidays.list_supported_countries()
-        if country.upper() not in supported:
-            r.fail("country", "Unknown country code (use ISO 3166, e.g. ES, AR, GB).")
-        elif subdivision and subdivision.upper() not in supported[country.upper()]:
-            r.fail("subdivision", f"Unknown subdivision for {country.upper()}.")
+        try:   # one country's module only: listing all countries costs 9 MB of memory
+            holidays.country_holidays(country.upper(),
+                                      subdiv=subdivision.upper() if subdivision else None)
+        except NotImplementedError as exc:
+            if subdivision and "subdivision" in str(exc):
+                r.fail("subdivision", f"Unknown subdivision for {country.upper()}.")
+            else:
+                r.fail("country", "Unknown country code (use ISO 3166, e.g. ES, AR, GB).")
     return HolidayRegion((country or "").upper(), subdivision.upper() if subdivision else None)
 
 
