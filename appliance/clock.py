@@ -75,7 +75,7 @@ class SimulatedClock(SystemClock):
         if when.tzinfo is None:
             raise ValueError("give the time with its UTC offset")
         self._offset = when - datetime.now(UTC)
-        self.source = "simulated (set from the page)"
+        self.source = "the demo's simulated clock"
         self._jumped()
 
     def adjust_from_network(self, utc: datetime, line: str) -> None:
