@@ -64,6 +64,8 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
         except Exception:  # the agent may have been deleted meanwhile; the core already knows
             log.exception("could not save presence of %s", agent_id)
 
+    if library is not None:
+        store.audio_ids = lambda: {item.id for item in library.list()}
     recordings = data_dir / "recordings"
     recordings.mkdir(exist_ok=True)
     engine = Engine(hardware, clock, history, persist_presence=persist_presence,

@@ -120,6 +120,19 @@ def references(kind: str, obj: Any, config: Config) -> dict[str, str]:
     return errors
 
 
+def audio_references(kind: str, obj: Any, known: set[str]) -> dict[str, str]:
+    """Field errors for uploaded-audio ids that are not in the owner's library."""
+    used: list[tuple[str, str | None]] = []
+    if kind == "teams":
+        used.append(("hold_audio", obj.hold_audio))
+    elif kind == "lines" and obj.greeting is not None:
+        used.append(("greeting.audio", obj.greeting.audio))
+    elif kind == "menus" and obj.prompt is not None:
+        used.append(("prompt.audio", obj.prompt.audio))
+    return {field: f"No uploaded audio with id '{audio}'; upload it first (/api/audio)."
+            for field, audio in used if audio and audio not in known}
+
+
 def users_of(kind: str, rid: str, config: Config) -> list[str]:
     """Human names of the resources that refer to ``rid``: deleting it would break them."""
     def targets(t: Target | None) -> bool:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from tinydb import Query, TinyDB
 
 from .backup import apply_pending_restore
-from .documents import dump, references, users_of
+from .documents import audio_references, dump, references, users_of
 from .errors import Conflict, NotFound, ValidationError
 from .model import Config, Presence
 from .storage import (
@@ -126,6 +126,9 @@ class ConfigStore:
         self._versions: ConfigVersions | None = None
         self._closed = False
         self.restored: str | None = None
+        # Ids of the owner's uploaded audio, when a library is attached: references to audio
+        # that does not exist are refused like any other missing reference.
+        self.audio_ids: Callable[[], set[str]] | None = None
         if primary:
             self.restored = apply_pending_restore(self._path.parent)
         self._writer = WriterLock(self._path)
@@ -315,6 +318,8 @@ class ConfigStore:
         obj = PARSERS[kind](doc, rid)
         candidate = self._with(kind, obj)
         errors = references(kind, obj, candidate)
+        if self.audio_ids is not None:
+            errors |= audio_references(kind, obj, self.audio_ids())
         if errors:
             raise ValidationError(errors)
         stored = dump(obj)

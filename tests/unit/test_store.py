@@ -189,3 +189,16 @@ def test_a_damaged_file_is_reported_not_replaced(tmp_path, store):
     with pytest.raises(StoreCorrupt, match="damaged"):
         ConfigStore(tmp_path / "config.json")
     assert (tmp_path / "config.json").read_text().startswith('{"stations"')
+
+
+def test_audio_ids_must_be_uploaded_when_a_library_is_attached(store):
+    store.audio_ids = lambda: {"jazz"}
+    store.create("teams", {"id": "t", "name": "T", "hold_audio": "jazz"})
+    with pytest.raises(ValidationError) as err:
+        store.update("teams", "t", {"hold_audio": "missing"})
+    assert err.value.fields == {
+        "hold_audio": "No uploaded audio with id 'missing'; upload it first (/api/audio)."}
+    with pytest.raises(ValidationError) as err:
+        store.create("menus", {"name": "M", "prompt": {"audio": "nope"}})
+    assert set(err.value.fields) == {"prompt.audio"}
+    assert store.get("teams", "t")["hold_audio"] == "jazz"
