@@ -53,7 +53,8 @@ class Appliance:
 
 
 def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
-          library: Any = None) -> Appliance:
+          library: Any = None, language: str = "es") -> Appliance:
+    """``language``: what the box's own phrases are said in (the owner's texts are theirs)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     store = ConfigStore(data_dir / "config.json")
     history = History(data_dir / "history.sqlite3")
@@ -69,7 +70,7 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
     recordings = data_dir / "recordings"
     recordings.mkdir(exist_ok=True)
     engine = Engine(hardware, clock, history, persist_presence=persist_presence,
-                    recordings=recordings)
+                    recordings=recordings, language=language)
     api = ApplianceApi(store, engine, history, simulation, recordings=recordings)
     return Appliance(store, history, engine, hardware, api, clock, library)
 
@@ -77,7 +78,7 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
 def build_simulated(data_dir: Path, clock: Any, *, realtime_audio: bool = False,
                     cadence: Any = None, modems: bool = False,
                     line_devices: dict[str, str] | None = None, audio: Any = None,
-                    library: Any = None) -> Appliance:
+                    library: Any = None, language: str = "en") -> Appliance:
     """The whole appliance on simulated hardware (tests and ``switchboard demo``).
 
     ``modems``: lines are pty fake modems behind the real modem driver (the demo) instead of
@@ -89,7 +90,8 @@ def build_simulated(data_dir: Path, clock: Any, *, realtime_audio: bool = False,
     hardware = SimulatedHardware(clock, realtime_audio=realtime_audio, cadence=cadence,
                                  modems=modems, line_devices=line_devices, data_dir=data_dir,
                                  audio=audio)
-    return build(data_dir, hardware, clock, simulation=hardware, library=library)
+    return build(data_dir, hardware, clock, simulation=hardware, library=library,
+                 language=language)
 
 
 def build_real(settings: Any) -> Appliance:
@@ -103,7 +105,7 @@ def build_real(settings: Any) -> Appliance:
     apply_pending_restore(data_dir)        # before anything reads the data directory
     audio, library = build_audio(settings, data_dir)
     return build(data_dir, RealHardware(settings, audio, data_dir), SystemClock(),
-                 library=library)
+                 library=library, language=settings.language)
 
 
 def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
@@ -114,7 +116,7 @@ def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
     from hardware.interfaces import line_port, station_port
 
     from .audio_library import AudioLibrary
-    from .speech import VOICE_LANGUAGE, Speech
+    from .speech import Speech
 
     fmt = AudioFormat(settings.audio_rate)
     ports: dict[str, Any] = {}
@@ -129,25 +131,25 @@ def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
             name = station_port(handset.station)
             ports[name] = AlsaPort(name, handset.audio_playback, handset.audio_capture, fmt)
     library = AudioLibrary(data_dir / "audio", fmt)
-    resolve = Speech(data_dir / "speech", fmt).resolver(library, language=VOICE_LANGUAGE)
+    resolve = Speech(data_dir / "speech", fmt).resolver(library, language=settings.language)
     return AudioEngine(ports, resolve, recordings=data_dir / "recordings"), library
 
 
-def build_demo_audio(data_dir: Path, clock: Any, lines: list[str],
-                     stations: list[str]) -> tuple[Any, Any]:
+def build_demo_audio(data_dir: Path, clock: Any, lines: list[str], stations: list[str],
+                     language: str = "en") -> tuple[Any, Any]:
     """The real audio engine for the demo, on ALSA file devices (see hardware.fakes.demo_audio)."""
     from hardware.audio.engine import AudioEngine
     from hardware.audio.format import LINE_FORMAT
     from hardware.fakes.demo_audio import demo_ports
 
     from .audio_library import AudioLibrary
-    from .speech import VOICE_LANGUAGE, Speech
+    from .speech import Speech
 
     data_dir.mkdir(parents=True, exist_ok=True)
     apply_pending_restore(data_dir)        # before anything reads the data directory
     speech = Speech(data_dir / "speech", LINE_FORMAT)
     library = AudioLibrary(data_dir / "audio", LINE_FORMAT)
     ports = demo_ports(data_dir, LINE_FORMAT, lines, stations, speech.render, clock.now)
-    engine = AudioEngine(ports, speech.resolver(library, language=VOICE_LANGUAGE),
+    engine = AudioEngine(ports, speech.resolver(library, language=language),
                          recordings=data_dir / "recordings")
     return engine, library

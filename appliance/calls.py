@@ -16,8 +16,9 @@ from . import events as ev
 from . import menus
 from .history import HistoryError
 from .model import Action, Line, Prompt, Target, Team
+from .phrases import Phrase, phrase
 from .schedule import status_at
-from .speech import VOICE_LANGUAGE, fill_hours
+from .speech import fill_hours
 from .state import Call, CallState, LineState, Outcome, Phase
 
 if TYPE_CHECKING:
@@ -26,10 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HOLD_TONE = "tone:hold"
-VOICEMAIL_PROMPT = "Please leave a message after the tone."
 VOICEMAIL_MAX_S = 120
-SORRY = {menus.PlayReason.INVALID: "Sorry, that is not an option. ",
-         menus.PlayReason.TIMEOUT: "Sorry, I did not hear a choice. "}
+SORRY = {menus.PlayReason.INVALID: Phrase.INVALID, menus.PlayReason.TIMEOUT: Phrase.NO_INPUT}
 
 
 def say(text: str) -> str:
@@ -79,7 +78,8 @@ class CallFlow:
         note(call, self.core.clock, "answered")
         line = self.core.config.lines.get(e.line)
         if line is None:
-            self.final_message(call, "This line is not in service.", Outcome.FAILED, "no_config")
+            self.final_message(call, self._say(Phrase.NOT_IN_SERVICE), Outcome.FAILED,
+                               "no_config")
         elif self._closed(call, line):
             return
         elif line.greeting is not None:
@@ -190,7 +190,8 @@ class CallFlow:
         elif target.action is Action.VOICEMAIL:
             self.voicemail(call, Outcome.ABANDONED)
         elif target.action is Action.MESSAGE:
-            self.final_message(call, target.text or "Goodbye.", Outcome.CLOSED, "message")
+            self.final_message(call, target.text or self._say(Phrase.GOODBYE), Outcome.CLOSED,
+                               "message")
         else:
             self.finish(call, Outcome.ABANDONED if call.menu else Outcome.FAILED, "hung_up_by_box")
 
@@ -198,7 +199,7 @@ class CallFlow:
         core = self.core
         team = core.config.teams.get(team_id)
         if team is None:
-            self.final_message(call, "Sorry, we cannot take your call now.", Outcome.FAILED,
+            self.final_message(call, self._say(Phrase.CANNOT_TAKE), Outcome.FAILED,
                                "no_team")
             return
         call.team = team.id
@@ -250,7 +251,7 @@ class CallFlow:
         elif action is Action.VOICEMAIL:
             self.voicemail(call, Outcome.FAILED)
         else:
-            text = team.overflow.text or "All our staff are busy. Please call again later."
+            text = team.overflow.text or self._say(Phrase.ALL_BUSY)
             self.final_message(call, text, Outcome.FAILED, reason)
 
     def final_message(self, call: Call, text: str, outcome: Outcome, reason: str) -> None:
@@ -261,7 +262,7 @@ class CallFlow:
     def voicemail(self, call: Call, if_silent: Outcome, prompt: str | None = None) -> None:
         """Ask for a message; hanging up before the tone counts as ``if_silent``."""
         call.state, call.hangup_outcome = CallState.VOICEMAIL, if_silent
-        self._play(call, Phase.VOICEMAIL_PROMPT, say(prompt or VOICEMAIL_PROMPT))
+        self._play(call, Phase.VOICEMAIL_PROMPT, say(prompt or self._say(Phrase.VOICEMAIL)))
 
     def finish(self, call: Call, outcome: Outcome, reason: str, *, hang_up: bool = True) -> None:
         """End the call everywhere: hardware, offers, agent, line, then write its record."""
@@ -303,11 +304,12 @@ class CallFlow:
         call.reason = f"closed:{status.reason.value}"
         note(call, self.core.clock, "closed", status.reason.value)
         action = schedule.closed_action
-        text = fill_hours(action.text, schedule, VOICE_LANGUAGE) if action.text else None
+        text = fill_hours(action.text, schedule, self.core.language) if action.text else None
         if action.action is Action.VOICEMAIL:
             self.voicemail(call, Outcome.CLOSED, text)
         else:
-            self.final_message(call, text or "We are closed.", Outcome.CLOSED, call.reason)
+            self.final_message(call, text or self._say(Phrase.CLOSED), Outcome.CLOSED,
+                               call.reason)
         return True
 
     def _menu_step(self, call: Call, step: menus.MenuStep) -> None:
@@ -317,7 +319,7 @@ class CallFlow:
                 return self.finish(call, Outcome.FAILED, "menu_missing")
             call.state = CallState.MENU
             note(call, self.core.clock, "menu", f"{step.menu} ({step.reason.value})")
-            prefix = SORRY.get(step.reason, "")
+            prefix = self._say(SORRY[step.reason]) if step.reason in SORRY else ""
             source = say(prefix + menu.prompt.text) if menu.prompt.text else source_of(menu.prompt)
             self._play(call, Phase.MENU_PROMPT, source)
         elif isinstance(step, menus.ToTeam):
@@ -346,6 +348,9 @@ class CallFlow:
     def _stop_audio(self, call: Call) -> None:
         call.playback = None
         self.core.hardware.audio.stop(line_port(call.line))
+
+    def _say(self, key: Phrase) -> str:
+        return phrase(self.core.language, key)
 
     def _entry(self, call: Call) -> Target:
         """The line's entry now (the line may have been removed while its call goes on)."""

@@ -37,8 +37,9 @@ HOUSEKEEPING_DELAY_S = 600      # the first one after start-up has settled
 class Engine:
     def __init__(self, hardware: Hardware, clock: Any, history: Any, *,
                  persist_presence: Callable[[str, Presence], None] | None = None,
-                 recordings: Path | None = None) -> None:
+                 recordings: Path | None = None, language: str = "es") -> None:
         self.hardware = hardware
+        self.language = language          # of the box's own phrases and of the hours it says
         self.recordings = recordings
         self.clock = clock
         self.history = history

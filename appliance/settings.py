@@ -5,6 +5,7 @@ web page; this file only describes the box: the web address, each modem's port a
 each handset's GPIO pins and sound devices. Mistakes are reported all at once, by key.
 
     data_dir = "/var/lib/switchboard"
+    language = "es"           # what the box itself says: "es" or "en"
     [web]
     host = "0.0.0.0"
     port = 8080
@@ -35,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from hardware.modem.dialects import Dialect
+
+from .phrases import LANGUAGES
 
 
 class SettingsError(Exception):
@@ -70,6 +73,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     audio_rate: int = 8000
+    language: str = "es"
     lines: tuple[LineWiring, ...] = ()
     handsets: tuple[HandsetWiring, ...] = ()
 
@@ -89,9 +93,12 @@ def load_settings(path: Path) -> Settings:
         host=_text(web, "host", problems, "web.host", "127.0.0.1"),
         port=_number(web, "port", problems, "web.port", 8080, 1, 65535),
         audio_rate=_number(audio, "rate", problems, "audio.rate", 8000, 8000, 16000),
+        language=_text(doc, "language", problems, "language", "es"),
         lines=tuple(_line(item, i, problems) for i, item in enumerate(doc.get("lines", []))),
         handsets=tuple(_handset(item, i, problems)
                        for i, item in enumerate(doc.get("handsets", []))))
+    if settings.language not in LANGUAGES:
+        problems.append("language must be one of: " + ", ".join(LANGUAGES))
     if settings.audio_rate not in (8000, 16000):
         problems.append("audio.rate must be 8000 or 16000")
     _check_unique([w.id for w in settings.lines], "lines", problems)

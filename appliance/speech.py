@@ -64,10 +64,6 @@ WORDS = {
            "midnight": "midnight", "all_day": "24 hours a day"},
 }
 
-# The appliance's built-in phrases (menu retries, the voicemail prompt) are English for now; an
-# owner's text may choose a voice with "say:es:..." until lines get a language setting.
-VOICE_LANGUAGE = "en"
-
 
 class SpeechError(ApplianceError):
     """A text prompt could not be spoken; the message says what to install or change."""

@@ -183,3 +183,10 @@ def test_the_out_of_hours_message_says_the_current_hours(hours):
     hours.change("lines", "l2", schedule="hours")
     hours.call("l2")
     assert hours.heard("l2")[-1] == "say:We are closed. We are open on Mondays from 10:00 to 14:00."
+
+
+def test_a_spanish_box_says_its_own_phrases_in_spanish(menu):
+    menu.engine.on_core(lambda core: setattr(core, "language", "es"))
+    menu.call("l1")
+    menu.press("l1", "7")
+    assert menu.heard("l1")[-1] == "say:Lo sentimos, esa opción no existe. Press 1 for sales."

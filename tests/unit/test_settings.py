@@ -73,3 +73,11 @@ def test_mistakes_are_named(tmp_path, text, problem):
 def test_a_missing_file(tmp_path):
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_the_box_language(tmp_path):
+    assert load_settings(write(tmp_path, 'data_dir = "/d"\n')).language == "es"
+    assert load_settings(write(tmp_path, 'data_dir = "/d"\nlanguage = "en"\n')).language == "en"
+    with pytest.raises(SettingsError) as err:
+        load_settings(write(tmp_path, 'data_dir = "/d"\nlanguage = "fr"\n'))
+    assert any("language must be one of" in p for p in err.value.problems)
