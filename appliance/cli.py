@@ -16,6 +16,8 @@ from typing import Any
 
 log = logging.getLogger("switchboard")
 SD_LISTEN_FDS_START = 3
+API_KEY_ENV = "SWITCHBOARD_API_KEY"   # for scripts on a real box (systemd: EnvironmentFile=)
+MIN_API_KEY = 12
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         from .backup import restore_command
 
         return restore_command(args.file, args.data)
-    if args.api_key is not None and len(args.api_key) < 12:
-        parser.error("--api-key must be at least 12 characters")
+    if args.api_key is not None and len(args.api_key) < MIN_API_KEY:
+        parser.error(f"--api-key must be at least {MIN_API_KEY} characters")
     return run_demo(args)
 
 
@@ -109,8 +111,13 @@ def run_real(config: Path) -> int:
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
+    api_key = os.environ.get(API_KEY_ENV) or None
+    if api_key is not None and len(api_key) < MIN_API_KEY:
+        print(f"Cannot start: {API_KEY_ENV} must be at least {MIN_API_KEY} characters.",
+              file=sys.stderr)
+        return 2
     appliance = build_real(settings)
-    return _serve(appliance, settings.host, settings.port, None, started)
+    return _serve(appliance, settings.host, settings.port, api_key, started)
 
 
 def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: float) -> int:

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+import serial
+
 from appliance import events as ev
 
 from . import sms, urc
@@ -37,7 +39,7 @@ from .setup import (
     unlock_sim,
     wake,
 )
-from .transport import SerialTransport
+from .transport import SerialTransport, open_advice
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +182,10 @@ class GsmModem:
                                           on_bytes=self._bytes, on_lost=self._lost)
         self._chan = AtChannel(self._transport.write, self._urc_line, urc.is_urc,
                                timeout=self.settings.command_timeout_s)
-        self._transport.open()
+        try:
+            self._transport.open()
+        except (serial.SerialException, OSError) as exc:
+            raise ModemProblem(open_advice(self.settings.url, exc)) from exc
         self._transport.write(b"\x1b")            # leave an SMS prompt a crash left open
         wake(self._chan)
         self.profile, info = identify(self._chan, self.settings.dialect)

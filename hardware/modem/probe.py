@@ -7,7 +7,6 @@ turns every failure into advice a person can follow.
 
 from __future__ import annotations
 
-import errno
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +17,7 @@ from . import urc
 from .at import AtChannel, AtTimeout
 from .dialects import PROFILES, Dialect
 from .setup import ModemInfo, ModemProblem, identify, network, read_iccid, wake
-from .transport import SerialTransport
+from .transport import SerialTransport, open_advice
 
 BY_ID = Path("/dev/serial/by-id")
 
@@ -64,7 +63,7 @@ def probe(device: str, *, timeout: float = 3.0) -> ProbeResult:
     try:
         transport.open()
     except (serial.SerialException, OSError) as exc:
-        result.problems.append(_open_advice(device, exc))
+        result.problems.append(open_advice(device, exc))
         return result
     try:
         _inspect(chan, result)
@@ -103,15 +102,3 @@ def _advice(info: ModemInfo) -> list[str]:
     if info.signal_dbm is None and info.sim == "READY":
         advice.append("No signal: connect the antenna or move the modem.")
     return advice
-
-
-def _open_advice(device: str, exc: Exception) -> str:
-    code = getattr(exc, "errno", None)
-    if code == errno.ENOENT or not os.path.exists(device):
-        return f"{device} does not exist: is the modem plugged in (and powered)?"
-    if code in (errno.EACCES, errno.EPERM):
-        return f"No permission to open {device}: add the user to the 'dialout' group."
-    if "lock" in str(exc).lower() or code in (errno.EBUSY, errno.EAGAIN):
-        return (f"{device} is in use by another program (often ModemManager: "
-                "sudo systemctl disable --now ModemManager).")
-    return f"{device} could not be opened: {exc}"

@@ -8,7 +8,9 @@ of bytes to ``on_bytes`` and reports the port's loss (unplug, USB re-enumeration
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import threading
 from collections.abc import Callable
 
@@ -78,3 +80,16 @@ class SerialTransport:
         except Exception as exc:  # SerialException, OSError(EIO) when the device vanishes
             if not self._closing:
                 self._on_lost(exc)
+
+
+def open_advice(device: str, exc: Exception) -> str:
+    """What to do when ``device`` cannot be opened, from the error's errno."""
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOENT or not os.path.exists(device):
+        return f"{device} does not exist: is the modem plugged in (and powered)?"
+    if code in (errno.EACCES, errno.EPERM):
+        return f"No permission to open {device}: add the user to the 'dialout' group."
+    if "lock" in str(exc).lower() or code in (errno.EBUSY, errno.EAGAIN):
+        return (f"{device} is in use by another program (often ModemManager: "
+                "sudo systemctl disable --now ModemManager).")
+    return f"{device} could not be opened: {exc}"

@@ -312,3 +312,15 @@ def test_the_network_time_is_reported(rig):
     r = rig(Dialect.SIM7600)
     reported = r.expect(ev.NetworkTime).utc
     assert abs((reported - datetime.now(UTC)).total_seconds()) < 5
+
+
+def test_a_missing_port_says_to_plug_the_modem_in(tmp_path):
+    events: queue.SimpleQueue = queue.SimpleQueue()
+    driver = GsmModem("l1", ModemSettings(str(tmp_path / "usb-nothing-if02"), **FAST))
+    driver.start(events.put)
+    try:
+        status = events.get(timeout=5)
+        assert (type(status), status.online) == (ev.LineStatus, False)
+        assert "does not exist: is the modem plugged in" in status.reason
+    finally:
+        driver.close()
