@@ -124,6 +124,15 @@ class CallFlow:
         self._keep(self.core.history.append_sms, "out", e.line, e.number, e.text,
                    self.core.clock.now().isoformat(), status)
 
+    def reroute_orphans(self) -> None:
+        """Calls waiting for a team that was deleted go to the line's entry (or are told)."""
+        for call in list(self.core.calls.values()):
+            if call.state in (CallState.QUEUED, CallState.OFFERED) and \
+                    call.team not in self.core.config.teams:
+                self.core.offers.withdraw_call(call)
+                entry = self._entry(call)
+                self.enqueue(call, entry.team if entry.team is not None else call.team or "")
+
     def housekeeping(self) -> None:
         """Daily: forget history older than the retention period, with its recordings."""
         try:
@@ -226,6 +235,7 @@ class CallFlow:
         """Hold audio (the owner's, or a soft tone) and, if set, the periodic announcement."""
         self._stop_audio(call)
         self.core.hardware.audio.play(line_port(call.line), hold_source(team), loop=True)
+        call.cancel_timer("announce")
         if team.announce and team.announce_every_s:
             call.timers["announce"] = self.core.after(
                 team.announce_every_s, lambda: self._announce(call))

@@ -24,7 +24,15 @@ from .calls import CallFlow
 from .errors import NotFound, Unavailable
 from .model import Config, Presence
 from .offers import Offers
-from .state import AgentRuntime, Call, LineRuntime, LineState, Snapshot, StationRuntime
+from .state import (
+    AgentRuntime,
+    AgentState,
+    Call,
+    LineRuntime,
+    LineState,
+    Snapshot,
+    StationRuntime,
+)
 from .timers import Timer, Timers
 from .views import build_snapshot
 
@@ -200,8 +208,20 @@ class Engine:
                 self.presence[agent.id] = agent.presence
                 if agent.presence is not Presence.AVAILABLE:
                     self.offers.withdraw_agent(agent.id)
+        self._withdraw_unlinked(config)
+        self.flow.reroute_orphans()
         self._drop_removed(config)
         self.offers.dispatch()
+
+    def _withdraw_unlinked(self, config: Config) -> None:
+        """Stop ringing agents who were deleted or moved to another desk meanwhile."""
+        for agent_id, runtime in list(self.agents.items()):
+            call = self.calls.get(runtime.call or "")
+            if runtime.state is not AgentState.RINGING or call is None:
+                continue
+            agent = config.agents.get(agent_id)
+            if agent is None or agent.station != call.offered_to.get(agent_id):
+                self.offers.withdraw_agent(agent_id)
 
     def _add_line(self, line_id: str) -> None:
         runtime = self.lines[line_id] = LineRuntime(line_id)

@@ -7,7 +7,7 @@ talking or wrapping up; for each team the longest-waiting caller is offered firs
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hardware.interfaces import line_port, station_port
 
@@ -65,9 +65,11 @@ class Offers:
             runtime = core.agents[agent_id]
             runtime.state, runtime.call = AgentState.RINGING, call.id
             station_id = core.config.agents[agent_id].station
-            core.stations[station_id].ringing_for = call.id
+            station = core.stations[station_id]
+            station.ringing_for, station.ringing_agent = call.id, agent_id
             core.station_drivers[station_id].ring()
-            call.offered_to.add(agent_id)
+            call.offered_to[agent_id] = station_id      # the handset that rings, whatever
+            # the config says about the agent by the time it stops
         core.round_robin[team.id] = agent_ids[-1]
         note(call, core.clock, "offered", ", ".join(agent_ids))
         call.state = CallState.OFFERED
@@ -78,13 +80,12 @@ class Offers:
         call.timers.pop("ring", None)
         team = self.core.config.teams.get(call.team or "")
         for agent_id in list(call.offered_to):
-            self._stop_ringing(agent_id)
+            self._stop_ringing(call, agent_id)
             runtime = self.core.agents.get(agent_id)
             if runtime is not None:
                 runtime.missed_in_row += 1
                 self._maybe_autopause(agent_id, runtime, team)
             call.tried.add(agent_id)
-        call.offered_to.clear()
         if call.state is CallState.OFFERED:
             call.state = CallState.QUEUED
         self.dispatch()
@@ -104,15 +105,25 @@ class Offers:
         if station is None:
             return
         station.off_hook = e.off_hook
-        agent = self.core.config.agent_at_station(e.station)
-        runtime = self.core.agents.get(agent.id) if agent else None
-        if e.off_hook and station.ringing_for is not None and runtime is not None:
-            self._connect(self.core.calls[station.ringing_for], runtime, e.station)
+        if e.off_hook and station.ringing_for is not None:
+            self._answer(station, e.station)
         elif not e.off_hook and station.call is not None:
             call = self.core.calls.get(station.call)
             if call is not None:
                 self.core.flow.finish(call, Outcome.ANSWERED, "agent_hung_up")
         self.dispatch()
+
+    def _answer(self, station: Any, station_id: str) -> None:
+        """The ringing handset was lifted: connect the agent it rang for, if the call is on."""
+        call = self.core.calls.get(station.ringing_for or "")
+        runtime = self.core.agents.get(station.ringing_agent or "")
+        if call is None or runtime is None or call.offered_to.get(runtime.id) != station_id:
+            station.ringing_for = station.ringing_agent = None   # a stale bell: silence it
+            driver = self.core.station_drivers.get(station_id)
+            if driver is not None:
+                driver.stop_ring()
+            return
+        self._connect(call, runtime, station_id)
 
     def station_status(self, e: ev.StationStatus) -> None:
         station = self.core.stations.get(e.station)
@@ -130,11 +141,11 @@ class Offers:
         core = self.core
         call.cancel_timer("ring")
         call.cancel_timer("max_wait")
-        for other in list(call.offered_to - {runtime.id}):
-            self._stop_ringing(other)
+        for other in [a for a in call.offered_to if a != runtime.id]:
+            self._stop_ringing(call, other)
         call.offered_to.clear()
         station = core.stations[station_id]
-        station.ringing_for, station.call = None, call.id
+        station.ringing_for, station.ringing_agent, station.call = None, None, call.id
         core.station_drivers[station_id].stop_ring()
         runtime.state, runtime.call = AgentState.TALKING, call.id
         runtime.missed_in_row = 0
@@ -153,21 +164,21 @@ class Offers:
         """Stop ringing everyone for ``call`` (it overflows or ends); no miss is counted."""
         call.cancel_timer("ring")
         for agent_id in list(call.offered_to):
-            self._stop_ringing(agent_id)
-        call.offered_to.clear()
+            self._stop_ringing(call, agent_id)
 
     def withdraw_agent(self, agent_id: str) -> None:
-        """The agent went away or offline while ringing: ring someone else."""
+        """The agent went away, offline or was removed while ringing: ring someone else."""
         runtime = self.core.agents.get(agent_id)
         if runtime is None or runtime.state is not AgentState.RINGING:
             return
         call = self.core.calls.get(runtime.call or "")
-        self._stop_ringing(agent_id)
-        if call is not None:
-            call.offered_to.discard(agent_id)
-            if not call.offered_to:
-                call.cancel_timer("ring")
-                call.state = CallState.QUEUED
+        if call is None:
+            runtime.state, runtime.call = AgentState.IDLE, None
+            return
+        self._stop_ringing(call, agent_id)
+        if not call.offered_to:
+            call.cancel_timer("ring")
+            call.state = CallState.QUEUED
 
     def end_call(self, call: Call) -> None:
         """The call is over: release ringing agents, start wrap-up for the one who talked."""
@@ -195,15 +206,15 @@ class Offers:
         if dispatch:
             self.dispatch()
 
-    def _stop_ringing(self, agent_id: str) -> None:
+    def _stop_ringing(self, call: Call, agent_id: str) -> None:
+        """Silence the handset rung for ``agent_id`` and free the agent (no miss counted)."""
+        station_id = call.offered_to.pop(agent_id, None)
         runtime = self.core.agents.get(agent_id)
-        agent = self.core.config.agents.get(agent_id)
-        if runtime is not None and runtime.state is AgentState.RINGING:
+        if runtime is not None and runtime.state is AgentState.RINGING and runtime.call == call.id:
             runtime.state, runtime.call = AgentState.IDLE, None
-        station_id = agent.station if agent else None
         station = self.core.stations.get(station_id or "")
-        if station is not None and station.ringing_for is not None:
-            station.ringing_for = None
+        if station is not None and station.ringing_for == call.id:
+            station.ringing_for = station.ringing_agent = None
             driver = self.core.station_drivers.get(station_id)
             if driver is not None:
                 driver.stop_ring()

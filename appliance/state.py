@@ -81,6 +81,7 @@ class StationRuntime:
     reason: str = "Starting."
     off_hook: bool = False
     ringing_for: str | None = None   # call id ringing this handset
+    ringing_agent: str | None = None # the agent it rings for
     call: str | None = None          # call id connected to this handset
 
 
@@ -110,7 +111,7 @@ class Call:
     menu: MenuState | None = None
     waiting_since: float | None = None     # first time queued: fairness and wait time
     answered_mono: float | None = None
-    offered_to: set[str] = field(default_factory=set)
+    offered_to: dict[str, str] = field(default_factory=dict)   # agent -> station rung
     tried: set[str] = field(default_factory=set)
     teams_visited: list[str] = field(default_factory=list)
     hangup_outcome: Outcome = Outcome.ABANDONED   # what it is if the caller hangs up now

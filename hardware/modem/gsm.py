@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_S = (0.5, 1, 2, 5, 10, 30)
 DIAL_END_GRACE_S = 0.5
+LEFTOVER_STATES = (0, 1, 2, 3)    # +CLCC active, held, dialing, alerting
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,19 @@ class GsmModem:
         for index, pdu in sms.list_stored(self._chan):
             self._inbox_sms.add(pdu)
             sms.delete(self._chan, index)
+        self._end_leftover_calls()
         self._report_service()
+
+    def _end_leftover_calls(self) -> None:
+        """A call that outlived our connection (the core already ended it) is hung up, so the
+        caller does not sit in silence and the line can take new calls."""
+        result = self._chan.command("AT+CLCC", expect=("+CLCC:",))
+        calls = urc.parse_clcc_list(result.lines) if result.ok else []
+        if any(stat in LEFTOVER_STATES for _, stat, _ in calls):   # not a caller ringing now
+            log.warning("line %s: hanging up a call left over from before reconnecting",
+                        self.line_id)
+            self._cmd("AT+CHLD=0")
+            self._cmd(self.profile.hangup, timeout=10)
 
     def _disconnect(self) -> None:
         if self._chan is not None:

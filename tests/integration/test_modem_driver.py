@@ -324,3 +324,14 @@ def test_a_missing_port_says_to_plug_the_modem_in(tmp_path):
         assert "does not exist: is the modem plugged in" in status.reason
     finally:
         driver.close()
+
+
+def test_a_call_left_up_by_a_wedge_is_hung_up_after_reconnecting(rig):
+    r = rig(Dialect.SIM7600)
+    r.online()
+    r.connected()
+    r.fake.wedge(True)
+    r.expect(ev.LineStatus, online=False, timeout=10)
+    r.fake.wedge(False)
+    r.online()
+    r.fake.wait_for(lambda f: f.call_state == "idle")   # the box hung the silent call up
