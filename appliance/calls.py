@@ -381,10 +381,12 @@ class CallFlow:
     def _record_end(self, call: Call, outcome: Outcome, reason: str, agent: str | None) -> None:
         mono = self.core.clock.monotonic()
         answered = call.answered_mono
-        wait = 0.0 if call.waiting_since is None else (answered or mono) - call.waiting_since
+        until = mono if answered is None else answered
+        wait = 0.0 if call.waiting_since is None else until - call.waiting_since
         self.core.history.append({
             "id": call.id, "line": call.line, "caller": call.caller,
             "started": call.started.isoformat(), "ended": self.core.clock.now().isoformat(),
             "outcome": outcome.value, "reason": reason, "team": call.team, "agent": agent,
-            "wait_s": round(wait, 1), "talk_s": round(mono - answered, 1) if answered else 0.0,
+            "wait_s": round(wait, 1),
+            "talk_s": 0.0 if answered is None else round(mono - answered, 1),
             "events": call.events})

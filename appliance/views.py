@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .state import AgentView, CallView, LineView, Snapshot, StationView, presence_of
 
@@ -27,8 +27,16 @@ def build_snapshot(core: Engine) -> Snapshot:
         for aid, agent in cfg.agents.items() if (rt := core.agents.get(aid)) is not None)
     calls = tuple(
         CallView(c.id, c.line, c.caller, c.state.value, c.team, c.agent, c.started.isoformat(),
-                 round((c.answered_mono or mono) - c.waiting_since, 1) if c.waiting_since else 0.0)
+                 _waited(c, mono))
         for c in sorted(core.calls.values(), key=lambda c: c.started_mono))
     return Snapshot(core.clock.now().isoformat(), lines, stations, agents, calls,
                     getattr(core.clock, "source", ""), core.handled)
 
+
+
+def _waited(call: Any, mono: float) -> float:
+    """Seconds waited so far (0.0 is a valid monotonic reading, so compare with None)."""
+    if call.waiting_since is None:
+        return 0.0
+    until = mono if call.answered_mono is None else call.answered_mono
+    return round(until - call.waiting_since, 1)
