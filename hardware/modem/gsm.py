@@ -14,8 +14,7 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import asdict, dataclass, replace
-from enum import StrEnum
+from dataclasses import asdict, replace
 from typing import Any
 
 import serial
@@ -25,6 +24,13 @@ from appliance import events as ev
 from . import sms, urc
 from .at import AtAborted, AtChannel, AtTimeout
 from .dialects import PROFILES, Dialect, Profile
+from .options import (
+    DIAL_END_GRACE_S,
+    DIAL_OUTCOMES,
+    LEFTOVER_STATES,
+    CallPhase,
+    ModemSettings,
+)
 from .pdu import Deliver
 from .setup import (
     ModemInfo,
@@ -42,33 +48,6 @@ from .setup import (
 from .transport import SerialTransport, open_advice
 
 log = logging.getLogger(__name__)
-
-BACKOFF_S = (0.5, 1, 2, 5, 10, 30)
-DIAL_END_GRACE_S = 0.5
-LEFTOVER_STATES = (0, 1, 2, 3)    # +CLCC active, held, dialing, alerting
-
-
-@dataclass(frozen=True)
-class ModemSettings:
-    url: str
-    dialect: Dialect | None = None        # None: detect from the model
-    pin: str | None = None
-    health_s: float = 30.0
-    command_timeout_s: float = 5.0
-    clcc_poll_s: float = 2.0              # backstop for modems that miss the call-end URC
-    clip_wait_s: float = 0.3              # after RING, how long to wait for +CLIP
-    ring_gap_s: float = 10.0              # no RING for this long: the caller gave up
-    answer_timeout_s: float = 10.0
-    dial_timeout_s: float = 90.0
-    backoff_s: tuple[float, ...] = BACKOFF_S
-
-
-class CallPhase(StrEnum):
-    NONE = "none"
-    RINGING = "ringing"
-    ACTIVE = "active"
-    DIALING = "dialing"
-
 
 class Lost(Exception):
     """The port is gone or the modem restarted: reconnect. The message says which."""
@@ -306,8 +285,8 @@ class GsmModem:
 
     def _on_end(self, item: urc.CallEnded) -> None:
         if self.call is CallPhase.DIALING:
-            if item.reason in _DIAL_OUTCOMES:
-                self._dial_result(_DIAL_OUTCOMES[item.reason])
+            if item.reason in DIAL_OUTCOMES:
+                self._dial_result(DIAL_OUTCOMES[item.reason])
             elif not self._dial_ending:     # BUSY / NO ANSWER usually follows the release
                 self._dial_ending = time.monotonic() + DIAL_END_GRACE_S
         elif self.call is not CallPhase.NONE:
@@ -382,7 +361,7 @@ class GsmModem:
                                     timeout=self.settings.dial_timeout_s)
         if not result.ok:
             outcome = "no_network" if result.error == "30" else \
-                _DIAL_OUTCOMES.get(result.final, "failed")
+                DIAL_OUTCOMES.get(result.final, "failed")
             self._dial_result(outcome)
 
     def _dial_result(self, outcome: str) -> None:
@@ -487,8 +466,6 @@ class GsmModem:
         return self._closing.is_set()
 
 
-_DIAL_OUTCOMES = {"BUSY": "busy", "NO ANSWER": "no_answer", "NO CARRIER": "failed",
-                  "NO DIALTONE": "no_network"}
 
 _URC_HANDLERS = {
     urc.Ring: GsmModem._on_ring, urc.CallerId: GsmModem._on_caller,
