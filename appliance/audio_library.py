@@ -25,7 +25,6 @@ import os
 import re
 import secrets
 import subprocess
-import tempfile
 import threading
 import unicodedata
 import wave
@@ -36,6 +35,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import ApplianceError, NotFound, ValidationError
+from .storage import TMP_PREFIX as STORAGE_TMP_PREFIX
+from .storage import atomic_write
 
 if TYPE_CHECKING:
     from hardware.audio.format import AudioFormat
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 CHUNK = 64 * 1024
 INDEX = "index.json"
-TMP_PREFIX = ".tmp-"
+TMP_PREFIX = STORAGE_TMP_PREFIX   # one prefix, so every start-up sweep finds them
 ACCEPTED = {"wav": "WAV", "mp3": "MP3", "ogg": "OGG", "flac": "FLAC"}  # ffprobe format → label
 OGG_CODECS = frozenset({"vorbis", "opus"})
 # Only these demuxers may read an upload: a file that probes as an HLS playlist or a concat list
@@ -240,25 +241,6 @@ def slug(name: str) -> str:
     """A url-safe id stem from a name: ``Música de espera`` → ``musica-de-espera``."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:30].strip("-") or "audio"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temp file in the same directory, fsync, rename, fsync the directory (power-cut safe)."""
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + path.name, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 # -- the library --------------------------------------------------------------------------------
@@ -484,7 +466,7 @@ class AudioLibrary:
     def _store(self, items: dict[str, AudioItem]) -> None:
         """Write the new index durably, then adopt it: a failed write changes nothing."""
         doc = {"version": 1, "items": [item.to_dict() for item in items.values()]}
-        write_atomically(self.root / INDEX,
+        atomic_write(self.root / INDEX,
                          json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
         self._items = items
 

@@ -29,10 +29,10 @@ from .audio_library import (
     ToolMissing,
     convert_to_line,
     run_tool,
-    write_atomically,
 )
 from .errors import ApplianceError
 from .model import MINUTES_PER_DAY, WEEKDAYS, Interval, Schedule
+from .storage import atomic_write
 
 if TYPE_CHECKING:
     from hardware.audio.format import AudioFormat
@@ -187,7 +187,7 @@ class Speech:
         except FileNotFoundError:
             pass
         pcm = self._synthesise(spoken, voice)
-        write_atomically(path, pcm)
+        atomic_write(path, pcm)
         return pcm
 
     def _synthesise(self, text: str, voice: str) -> bytes:
