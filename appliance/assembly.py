@@ -75,8 +75,7 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
     return Appliance(store, history, engine, hardware, api, clock, library)
 
 
-def build_simulated(data_dir: Path, clock: Any, *, realtime_audio: bool = False,
-                    cadence: Any = None, modems: bool = False,
+def build_simulated(data_dir: Path, clock: Any, *, modems: bool = False,
                     line_devices: dict[str, str] | None = None, audio: Any = None,
                     library: Any = None, language: str = "en") -> Appliance:
     """The whole appliance on simulated hardware (tests and ``switchboard demo``).
@@ -87,9 +86,8 @@ def build_simulated(data_dir: Path, clock: Any, *, realtime_audio: bool = False,
     from hardware.fakes.office import SimulatedHardware
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    hardware = SimulatedHardware(clock, realtime_audio=realtime_audio, cadence=cadence,
-                                 modems=modems, line_devices=line_devices, data_dir=data_dir,
-                                 audio=audio)
+    hardware = SimulatedHardware(clock, modems=modems, line_devices=line_devices,
+                                 data_dir=data_dir, audio=audio)
     return build(data_dir, hardware, clock, simulation=hardware, library=library,
                  language=language)
 

@@ -20,7 +20,7 @@ from appliance.errors import Conflict, NotFound, ValidationError
 from hardware.fakes.audio import FakeAudio
 from hardware.fakes.line import DTMF_KEYS, FakeLine
 from hardware.fakes.modem import Dialect, FakeModem
-from hardware.handset import Handset, HandsetPins, RingCadence
+from hardware.handset import Handset, HandsetPins
 from hardware.modem.gsm import GsmModem, ModemSettings
 from hardware.modem.setup import PinGuard
 
@@ -37,17 +37,15 @@ class SimulatedHardware:
     fake modems driven by the real modem driver (``modems=True``: the demo). Lines named in
     ``line_devices`` get the real driver on that serial device instead of any fake."""
 
-    def __init__(self, clock: Any, *, realtime_audio: bool = False,
-                 cadence: RingCadence | None = None, modems: bool = False,
+    def __init__(self, clock: Any, *, modems: bool = False,
                  line_devices: dict[str, str] | None = None, data_dir: Path | None = None,
                  audio: Any = None) -> None:
         self.clock = clock
-        self.audio = audio if audio is not None else FakeAudio(realtime=realtime_audio)
+        self.audio = audio if audio is not None else FakeAudio()
         self._heard = data_dir / "heard" if data_dir else None
         self.lines: dict[str, Any] = {}        # line id -> what the simulation presses
         self.handsets: dict[str, Handset] = {}
         self._factories: dict[str, Any] = {}
-        self._cadence = cadence
         self._modems = modems
         self._devices = dict(line_devices or {})
         self._pins = PinGuard(data_dir / "refused-pins" if data_dir else None)
@@ -77,7 +75,7 @@ class SimulatedHardware:
         with self._lock:
             factory = self._factories[station_id] = MockFactory()
             handset = self.handsets[station_id] = Handset(
-                station_id, SIM_PINS, pin_factory=factory, cadence=self._cadence, bounce_s=None)
+                station_id, SIM_PINS, pin_factory=factory, bounce_s=None)
             return handset
 
     def close(self) -> None:
