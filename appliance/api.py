@@ -87,7 +87,7 @@ class ApplianceApi:
             (self.recordings / f"{vid}.wav").unlink(missing_ok=True)
 
     def _voicemail(self, vid: str) -> dict[str, Any]:
-        found = next((v for v in self.history.voicemails(1000) if v["id"] == vid), None)
+        found = self.history.voicemail(vid)
         if found is None:
             raise NotFound(f"No voicemail '{vid}'.")
         return found

@@ -335,8 +335,12 @@ class History:
     def voicemails(self, limit: int = 100) -> list[dict[str, Any]]:
         rows = self.query("SELECT id, line, caller, at, seconds, heard FROM voicemail "
                           "ORDER BY at DESC LIMIT ?", (limit,))
-        return [dict(zip(VOICEMAIL_COLUMNS, row, strict=True)) | {"heard": bool(row[5])}
-                for row in rows]
+        return [_voicemail_row(row) for row in rows]
+
+    def voicemail(self, vid: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT id, line, caller, at, seconds, heard FROM voicemail "
+                          "WHERE id = ?", (vid,))
+        return _voicemail_row(rows[0]) if rows else None
 
     def mark_voicemail_heard(self, vid: str, heard: bool = True) -> bool:
         with self._writing() as db:
@@ -430,3 +434,7 @@ class History:
                 self._reader.close()
         with self._lock:
             self._db.close()
+
+
+def _voicemail_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(VOICEMAIL_COLUMNS, row, strict=True)) | {"heard": bool(row[5])}
