@@ -53,8 +53,7 @@ class ApplianceApi:
                  for t in config.teams.values() if t.hold_audio is None]
         for menu_id in config.menus:
             found += menu_warnings(config, menu_id)
-        recovered = getattr(self.store, "recovered", None)
-        return ([recovered] if recovered else []) + found
+        return ([self.store.recovered] if self.store.recovered else []) + found
 
     def calls(self, limit: int = 50) -> list[dict[str, Any]]:
         return self.history.recent(_limit(limit))

@@ -30,7 +30,7 @@ def build_snapshot(core: Engine) -> Snapshot:
                  _waited(c, mono))
         for c in sorted(core.calls.values(), key=lambda c: c.started_mono))
     return Snapshot(core.clock.now().isoformat(), lines, stations, agents, calls,
-                    getattr(core.clock, "source", ""), core.handled)
+                    core.clock.source, core.handled)
 
 
 
