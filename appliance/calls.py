@@ -60,7 +60,7 @@ class CallFlow:
         if line is None or driver is None:
             log.warning("incoming call on unknown line %s ignored", e.line)
             return
-        if line.call is not None:
+        if line.call is not None or line.releasing:
             driver.reject_waiting()
             self._keep(self._record_busy, e)
             return
@@ -102,9 +102,16 @@ class CallFlow:
             if call is not None:
                 self.finish(call, Outcome.FAILED, "line_lost", hang_up=False)
             line.state = LineState.ERROR if e.error else LineState.OFFLINE
+            line.releasing = False
         elif line.call is None:
             line.state = LineState.IDLE
         line.reason = e.reason
+
+    def line_released(self, e: ev.LineReleased) -> None:
+        line = self.core.lines.get(e.line)
+        if line is not None and line.releasing:
+            line.releasing = False
+            self.core.line_idle(e.line)
 
     def line_info(self, e: ev.LineInfo) -> None:
         line = self.core.lines.get(e.line)
@@ -285,7 +292,8 @@ class CallFlow:
         agent_id = call.agent
         core.offers.end_call(call)
         driver = core.line_drivers.get(call.line)
-        if hang_up and driver is not None:
+        if hang_up and driver is not None and call.line in core.lines:
+            core.lines[call.line].releasing = True
             driver.hangup()
         core.line_idle(call.line)
         note(call, core.clock, "ended", f"{outcome.value}: {reason}")

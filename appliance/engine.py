@@ -14,8 +14,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hardware.interfaces import Hardware, LineDriver, StationDriver
 
@@ -75,7 +77,7 @@ class Engine:
             ev.PlaybackEnded: self.flow.playback_ended, ev.LineStatus: self.flow.line_status,
             ev.RecordingFinished: self.flow.recording_finished,
             ev.LineInfo: self.flow.line_info, ev.DialResult: self.flow.dial_result,
-            ev.NetworkTime: lambda e: self.clock.adjust_from_network(e.utc, e.line),
+            ev.NetworkTime: self._network_time, ev.LineReleased: self.flow.line_released,
             ev.SmsReceived: self.flow.sms_received, ev.SmsSent: self.flow.sms_sent,
             ev.HookChanged: self.offers.hook, ev.StationStatus: self.offers.station_status,
             ev.ConfigChanged: lambda e: self._apply_config(e.config), ev.Tick: lambda e: None,
@@ -185,6 +187,14 @@ class Engine:
         deadline = self.timers.next_deadline()
         return deadline is not None and deadline <= self.clock.monotonic()
 
+    def _network_time(self, e: ev.NetworkTime) -> None:
+        when = network_utc(e.when, self.config, e.line)
+        if when is None:
+            log.info("network time from %s has no zone and the line no schedule: not used",
+                     e.line)
+            return
+        self.clock.adjust_from_network(when, e.line)
+
     def _run_on_core(self, request: ev.RunOnCore) -> None:
         try:
             request.reply.set_result(request.fn(self))
@@ -262,8 +272,21 @@ class Engine:
                 self.presence.pop(agent_id, None)
 
     def line_idle(self, line_id: str) -> None:
+        """The line has no call; it shows idle once the device has also let go of it."""
         runtime = self.lines.get(line_id)
         if runtime is not None:
             runtime.call = None
-            if runtime.state in (LineState.RINGING, LineState.IN_CALL):
+            if runtime.state in (LineState.RINGING, LineState.IN_CALL) and not runtime.releasing:
                 runtime.state = LineState.IDLE
+
+
+def network_utc(when: datetime, config: Config, line_id: str) -> datetime | None:
+    """A network time in UTC. Without its zone it is the line's local wall time: the zone of
+    the line's schedule (the office's); None when the line has none to go by."""
+    if when.tzinfo is not None:
+        return when.astimezone(UTC)
+    line = config.lines.get(line_id)
+    schedule = config.schedules.get(line.schedule or "") if line else None
+    if schedule is None:
+        return None
+    return when.replace(tzinfo=ZoneInfo(schedule.timezone)).astimezone(UTC)

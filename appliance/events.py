@@ -58,10 +58,21 @@ class LineInfo:
 
 @dataclass(frozen=True)
 class NetworkTime:
-    """The mobile network's time (NITZ, read with AT+CCLK), for boxes without NTP."""
+    """The mobile network's time (NITZ, read with AT+CCLK), for boxes without NTP.
+
+    ``when`` is aware when the network gave its zone; naive (the local wall time) when it did
+    not, and the core reads it in the line's own time zone.
+    """
 
     line: str
-    utc: datetime
+    when: datetime
+
+
+@dataclass(frozen=True)
+class LineReleased:
+    """The device has let go of the call the core hung up: the line can take a new caller."""
+
+    line: str
 
 
 @dataclass(frozen=True)
@@ -145,5 +156,6 @@ class Stop:
 
 
 Event = (IncomingCall | LineAnswered | CallerHungUp | DtmfReceived | LineStatus | LineInfo
-         | NetworkTime | DialResult | SmsReceived | SmsSent | HookChanged | StationStatus
+         | NetworkTime | LineReleased | DialResult | SmsReceived | SmsSent | HookChanged
+         | StationStatus
          | PlaybackEnded | RecordingFinished | ConfigChanged | Tick | RunOnCore | Stop)

@@ -72,6 +72,7 @@ class LineRuntime:
     reason: str = "Starting."
     call: str | None = None
     info: dict[str, Any] = field(default_factory=dict)   # modem model, SIM, operator, signal
+    releasing: bool = False   # hung up, the device not done yet: a caller now is a 2nd caller
 
 
 @dataclass

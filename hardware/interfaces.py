@@ -27,7 +27,8 @@ class LineDriver(Protocol):
 
     def start(self, post: Post) -> None: ...
     def answer(self) -> None: ...          # then LineAnswered, or LineStatus on failure
-    def hangup(self) -> None: ...          # ends the current call; no CallerHungUp follows
+    def hangup(self) -> None: ...          # ends the current call; then LineReleased, once
+                                           # the device let go (no CallerHungUp follows)
     def reject_waiting(self) -> None: ...  # refuse a second caller (they hear busy)
     def close(self) -> None: ...
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 import threading
 from enum import StrEnum
 
-from appliance.events import CallerHungUp, DtmfReceived, IncomingCall, LineAnswered, LineStatus
+from appliance.events import (
+    CallerHungUp,
+    DtmfReceived,
+    IncomingCall,
+    LineAnswered,
+    LineReleased,
+    LineStatus,
+)
 from hardware.interfaces import Post
 
 DTMF_KEYS = frozenset("0123456789*#ABCD")
@@ -28,6 +35,7 @@ class FakeLine:
         self.line_id = line_id
         self.state = FakeLineState.DOWN
         self.commands: list[str] = []
+        self.release_at_once = True     # False: a test ends the hang-up with :meth:`released`
         self._post: Post | None = None
         self._lock = threading.Lock()
 
@@ -51,6 +59,12 @@ class FakeLine:
             self.commands.append("hangup")
             if self.state is not FakeLineState.DOWN:
                 self.state = FakeLineState.IDLE
+        if self.release_at_once:
+            self.released()
+
+    def released(self) -> None:
+        """The device has let go of the call (a modem's AT+CHUP answered)."""
+        self._emit(LineReleased(self.line_id))
 
     def reject_waiting(self) -> None:
         with self._lock:

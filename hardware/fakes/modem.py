@@ -67,6 +67,8 @@ class FakeModem:
         self._powered, self._booting, self._wedged = True, False, False
         self._boot_on_connect = False
         self._wedge_timer: Timer | None = None
+        self._hold_prefix: str | None = None
+        self._held: str | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -165,6 +167,29 @@ class FakeModem:
             if self._live and (huawei or self._core.settings.csq_urc):
                 self._core.urc(self._core.profile.signal_urc.format(rssi=rssi))
             self._changed()
+
+    def hold(self, command_prefix: str) -> None:
+        """Take the next command starting with ``command_prefix`` but act on it only at
+        :meth:`release`: a window, opened on purpose, for what happens meanwhile."""
+        with self._cond:
+            self._hold_prefix, self._held = command_prefix.upper(), None
+
+    @property
+    def holding(self) -> bool:
+        with self._cond:
+            return self._held is not None
+
+    def release(self) -> None:
+        with self._cond:
+            held, self._hold_prefix, self._held = self._held, None, None
+            if held is not None:
+                self._core.reply(self._interp.run(held[2:]))
+            self._changed()
+
+    def preload_draft(self, number: str, text: str) -> None:
+        """An outgoing message saved on the SIM (stat 2, "STO UNSENT"): not the driver's."""
+        with self._cond:
+            self._sms.store_draft(number, text)
 
     def inject(self, raw: bytes) -> None:
         """Garbage straight to the driver, possibly in the middle of a response."""
@@ -458,4 +483,8 @@ class FakeModem:
         self._core.commands.append(text[max(start, 0):])  # without a leading ESC or noise
         if self._wedged or start < 0:
             return  # wedged: heard but never answered; no "AT": line noise, ignored
+        if self._hold_prefix and text[start:].upper().startswith(self._hold_prefix):
+            self._held, self._hold_prefix = text[start:], None
+            self._changed()
+            return
         self._core.reply(self._interp.run(text[start + 2:]))

@@ -23,6 +23,7 @@ STATE_NAMES = {0: "active", 2: "dialing", 3: "alerting", 4: "ringing"}
 _FAILURES = {"busy": ("BUSY", 17), "no_answer": ("NO ANSWER", 19),
              "no_carrier": ("NO CARRIER", 31), "remote": ("NO CARRIER", 16)}
 _DIAL_STRING = re.compile(r"\+?[0-9*#]+")
+PHANTOM_DATA_CALL = '+CLCC: 7,0,0,1,0,"",128'   # mode 1: data (seen on a Quectel EG25-G)
 _DTMF_GAP_S = 0.02
 
 
@@ -188,6 +189,9 @@ class CallControl:
         if reason == "missed" and self.core.profile.dialect in (Dialect.SIM800, Dialect.EC25):
             code = "NO CARRIER"
         lines = self._end_signals(call, reason, cause)
+        hangup_urc = self.core.quirks.hangup_urc
+        if hangup_urc is not None and reason == "remote":   # ZTE/Qualcomm; "": nothing at all
+            code, lines = None, [hangup_urc.format(idx=call.idx)] if hangup_urc else []
         if self._held is call:
             self._held = None
             self.core.urc(*lines)
@@ -247,8 +251,10 @@ class CallControl:
         return Reply()
 
     def _hangup(self, rest: str) -> Reply:
-        """Ends the current call; a waiting one then rings, as on a phone."""
-        for call in [c for c in self.calls if c.stat != 5]:
+        """Ends every call, a waiting one too (27.007 +CHUP; Quectel's manual says so)."""
+        for call in [c for c in self.calls if c.stat == 5]:
+            self.calls.remove(call)
+        for call in list(self.calls):
             self._end(call, "local")
         return Reply()
 
@@ -275,7 +281,8 @@ class CallControl:
 
     def _clcc(self, rest: str) -> Reply:
         if rest == "":
-            return Reply([c.clcc() for c in sorted(self.calls, key=lambda c: c.idx)])
+            phantom = [PHANTOM_DATA_CALL] if self.core.quirks.phantom_data_call else []
+            return Reply([c.clcc() for c in sorted(self.calls, key=lambda c: c.idx)] + phantom)
         if not self.core.profile.simcom:
             return Reply(final="ERROR")
         if rest == "?":

@@ -220,7 +220,9 @@ class BasicCommands:
         if rest == "?":
             if c.sim_busy():
                 return Reply(final=c.cme(14))
-            return Reply([f"+CPIN: {c.sim.state}"], None if c.quirks.cpin_without_ok else "OK")
+            state = c.quirks.sim_lock or c.sim.state
+            shown = f'"{state}"' if c.quirks.cpin_quoted and state != "READY" else state
+            return Reply([f"+CPIN: {shown}"], None if c.quirks.cpin_without_ok else "OK")
         values = args(rest)
         if c.sim.state == "READY" or not rest.startswith("="):
             return Reply(final=c.cme(3))
@@ -284,7 +286,8 @@ class BasicCommands:
         now = time.localtime()
         quarters = now.tm_gmtoff // 900
         stamp = time.strftime("%y/%m/%d,%H:%M:%S", now)
-        return Reply([f'+CCLK: "{stamp}{quarters:+03d}"'])
+        zone = f"{quarters:+03d}" if self.core.quirks.cclk_zone else ""
+        return Reply([f'+CCLK: "{stamp}{zone}"'])
 
     def _qindcfg(self, rest: str) -> Reply:
         values = args(rest)

@@ -110,7 +110,7 @@ class Core:
 
     @property
     def registered(self) -> bool:
-        return self.device.stat in (1, 5)
+        return self.device.stat in (1, 5, 9, 10)
 
     def sim_busy(self) -> bool:
         return self.now() - self.booted_at < self.quirks.sim_busy_s
@@ -143,17 +143,32 @@ class Core:
         self.tx.response(data, self.now())
 
     def reply(self, reply: Reply) -> None:
-        """Queue info lines spread over the final-code delay, so URCs can fall between."""
+        """Queue info lines spread over the final-code delay, so URCs can fall between; with
+        ``status_in_answers`` a vendor status line may come between any two lines (even a
+        ``+CMGL`` header and its PDU), as real modems do."""
         now = self.now()
         delay = self.uniform(self.quirks.ok_delay_s)
-        count = len(reply.lines)
-        for i, line in enumerate(reply.lines):
+        lines = self._with_status(reply.lines)
+        count = len(lines)
+        for i, line in enumerate(lines):
             text = ("\r\n" if i == 0 else "") + line + "\r\n"
             self.tx.response(_encode(text), now + delay * (i + 1) / (count + 1))
         if reply.prompt:
             self.tx.response(b"\r\n> ", now + delay)
         elif reply.final is not None:
             self.tx.response(_encode(f"\r\n{reply.final}\r\n"), now + delay + reply.delay)
+
+    def _with_status(self, lines: list[str]) -> list[str]:
+        if not self.quirks.status_in_answers or not self.profile.status or len(lines) < 1:
+            return lines
+        out: list[str] = []
+        for part in (p for line in lines for p in line.split("\r\n")):
+            if out and self.rng.random() < self.quirks.status_in_answers:
+                out.append(self.rng.choice(self.profile.status))
+            out.append(part)
+        if self.rng.random() < self.quirks.status_in_answers:
+            out.append(self.rng.choice(self.profile.status))
+        return out
 
     def final(self, code: str, lines: tuple[str, ...] = ()) -> None:
         """A final result code sent later than its command (held ``ATD``, SMS body)."""

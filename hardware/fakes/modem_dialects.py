@@ -4,7 +4,9 @@ The fake's command interpreter and call logic are shared; everything vendor-spec
 driver must cope with (identification strings, boot URCs, how a caller's abandon shows up,
 the DTMF URC, the error word for unknown commands, LTE registration) is looked up here so a
 driver's dialect profile can be tested against each one. Sources: reference at-commands.md
-§2.1, §2.7, §3.3, §4.3, §5.2 and §8.
+§2.1, §2.7, §3.3, §4.3, §5.2 and §8; the status lines are from other projects' recorded
+transcripts (tests/modem_corpus/data: chan_quectel, ModemManager, chan_dongle,
+python-gsmmodem's ZTE).
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ class Quirks:
     periodic_urc_s: float = 0.5     # signal URC period while wedged
     dial_progress_s: float = 0.05   # dialing -> alerting after ATD
     reboot_s: float = 0.5           # AT+CFUN=1,1: silence while the port re-enumerates
+    # What other projects' real-modem transcripts showed (issue 9):
+    status_in_answers: float = 0.15  # chance of a vendor status line between answer lines
+    cpin_quoted: bool = False       # +CPIN: "SIM PIN" (Motorola-style quotes)
+    sim_lock: str | None = None     # e.g. "PH-NET PIN": the modem is locked to a network
+    cclk_zone: bool = True          # False: +CCLK without its time zone
+    phantom_data_call: bool = False  # EG25-G: a data call in +CLCC that survives resets
+    hangup_urc: str | None = None   # a remote hang-up said only so ("HANGUP: {idx}"; "": lost)
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class Profile:
     dtmf_urc: str | None           # "{d}" digit, "{code}" ASCII code
     signal_urc: str                # "{rssi}"
     clip_tail: str                 # after number,type in +CLIP
+    status: tuple[str, ...]        # vendor status lines that come at any time, unasked
 
     @property
     def simcom(self) -> bool:
@@ -78,33 +88,41 @@ PROFILES: dict[Dialect, Profile] = {
         boot=("RDY",), sim_ready=("SMS DONE", "PB DONE"),
         iccid={"+CICCID": "+ICCID: ", "+CCID": "+ICCID: "}, lte=True, act=7, double_cr=True,
         unknown="ERROR", dtmf_enable="+DDET", dtmf_urc="+RXDTMF: {d}",
-        signal_urc="+CSQN: {rssi},99", clip_tail=',"",0,"",0'),
+        signal_urc="+CSQN: {rssi},99", clip_tail=',"",0,"",0',
+        status=("+CNSMOD: 8", "^CIEV: 1,0", "+CGEV: ME PDN ACT 1")),
     Dialect.SIM800: Profile(
         Dialect.SIM800, "SIMCOM_Ltd", "SIMCOM_SIM800L", "Revision:1418B04SIM800L24",
         ati=("SIM800 R14.18",), boot=("RDY", "+CFUN: 1"), sim_ready=("Call Ready", "SMS Ready"),
         iccid={"+CCID": ""}, lte=False, act=0, double_cr=False,
         unknown="ERROR", dtmf_enable="+DDET", dtmf_urc="+DTMF: {d}",
-        signal_urc="+CSQN: {rssi},99", clip_tail=',"",0,"",0'),
+        signal_urc="+CSQN: {rssi},99", clip_tail=',"",0,"",0',
+        status=('*PSUTTZ: 2023, 6, 8, 5, 15, 27, "+8", 1',
+                '+CIEV: 10,"26003","Orange","Orange", 0, 0')),
     Dialect.EC25: Profile(
         Dialect.EC25, "Quectel", "EC25", _EC25_REV,
         ati=("Quectel", "EC25", f"Revision: {_EC25_REV}"), boot=("RDY", "+CFUN: 1"),
         sim_ready=("+QUSIM: 1", "+QIND: SMS DONE", "+QIND: PB DONE"),
         iccid={"+QCCID": "+QCCID: ", "+CCID": "+CCID: "}, lte=True, act=7, double_cr=False,
         unknown="ERROR", dtmf_enable="+QTONEDET", dtmf_urc="+QTONEDET: {code}",
-        signal_urc='+QIND: "csq",{rssi},99', clip_tail=",,,,0"),
+        signal_urc='+QIND: "csq",{rssi},99', clip_tail=",,,,0",
+        status=("+CGEV: NW PDN DEACT 2", "+CGEV: ME PDN ACT 2, 3, 4", "+CPCMREG: 0")),
     Dialect.HUAWEI: Profile(
         Dialect.HUAWEI, "huawei", "E1550", _HUAWEI_REV,
         ati=("Manufacturer: huawei", "Model: E1550", f"Revision: {_HUAWEI_REV}", "IMEI: {imei}",
              "+GCAP: +CGSM,+DS,+ES"),
         boot=("^BOOT:20952161,0,0,0,72", "^RSSI:{rssi}", "^MODE:3,2", "^SRVST:2"),
         sim_ready=("^SIMST:1",), iccid={"^ICCID": "^ICCID: "}, lte=False, act=2,
-        double_cr=False, unknown="COMMAND NOT SUPPORT", dtmf_enable=None, dtmf_urc=None,
-        signal_urc="^RSSI:{rssi}", clip_tail=",,,,0"),
+        double_cr=False, unknown="COMMAND NOT SUPPORT", dtmf_enable=None,
+        dtmf_urc="^DDTMF: {d}", signal_urc="^RSSI:{rssi}", clip_tail=",,,,0",
+        status=("^DSFLOWRPT:00000210,00000000,00000000,0000000000000C58,0000000000000C5E,"
+                "0010E000,0010E000", "^NDISSTAT: 1,,,IPV4", "^SYSINFO:2,3,0,5,1,,4")),
     Dialect.GENERIC: Profile(
         Dialect.GENERIC, "Generic", "GSM MODEM", "1.0", ati=("GSM MODEM 1.0",), boot=(),
         sim_ready=(), iccid={"+CCID": "+CCID: "}, lte=False, act=0, double_cr=False,
         unknown="ERROR", dtmf_enable=None, dtmf_urc="+DTMF: {d}",
-        signal_urc="+CSQ: {rssi},99", clip_tail=",,,,0"),
+        signal_urc="+CSQ: {rssi},99", clip_tail=",,,,0",
+        status=('+ZDONR: "METEOR",272,3,"CS_ONLY","ROAM_OFF"', '+ZPASR: "UMTS"',
+                "+CGEV: ME DETACH")),
 }
 
 CME_TEXT = {

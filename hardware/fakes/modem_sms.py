@@ -98,6 +98,13 @@ class SmsCenter:
         if notify and self.core.settings.cnmi_mt != 0:
             self.core.urc(f'+CMTI: "SM",{free}')
 
+    def store_draft(self, number: str, text: str) -> None:
+        from hardware.modem.pdu import encode_submit
+
+        part = encode_submit(number, text, ref=0)[0]
+        free = next(i for i in range(self.core.quirks.sms_capacity) if i not in self.store)
+        self.store[free] = Stored(2, part.hex, number, text, datetime.now().astimezone())
+
     def _direct(self, message: Stored) -> None:
         """``+CMT``: two lines that only make sense together, so one URC unit."""
         if self.core.settings.cmgf == 0:

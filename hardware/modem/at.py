@@ -1,11 +1,17 @@
 """The AT protocol: frame lines, match each command to its response, route everything else.
 
 One command is in flight at a time. A line counts toward that command only if it is its echo,
-a final result code, or an information line the command expects (by prefix, or any bare line
-for commands such as ``AT+CGSN`` that answer without one). Every other line — ``RING`` in the
-middle of an ``AT+CSQ`` answer, ``+CMTI`` between the SMS prompt and ``OK`` — is an unsolicited
-result code and goes to ``on_urc`` at once, in arrival order. This is what python-gsmmodem got
-wrong (faucamp #29) and what chan_dongle and ModemManager do (at-commands.md §1.5).
+a final result code, or an information line of the shape the command answers with: a prefix
+(``+CSQ:``), or a test of the whole line (``answers.IMEI``, ``answers.PDU``...) for commands
+that answer without one. Every other line — ``RING`` in the middle of an ``AT+CSQ`` answer,
+``+CMTI`` between the SMS prompt and ``OK``, a vendor status line nobody has listed — is an
+unsolicited result code and goes to ``on_urc`` at once, in arrival order. Deciding by the
+answer's shape rather than by a list of known URCs is what keeps an unknown vendor line out of
+an answer (python-gsmmodem got this wrong, faucamp #29; chan_dongle and ModemManager match by
+shape too).
+
+A few modems end some answers without a final result code (Wavecom: ``+CPIN: READY`` and no
+``OK``); ``final_optional`` accepts such an answer once its line has come and nothing follows.
 
 ``feed`` runs on the transport's reader thread; ``command`` blocks its caller (the modem's
 worker thread) until the answer, an error or the timeout.
@@ -23,10 +29,11 @@ log = logging.getLogger(__name__)
 
 SUCCESS = ("OK", "CONNECT")
 FAILURES = ("ERROR", "COMMAND NOT SUPPORT", "NA")
-ERROR_RE = re.compile(r"^\+(CME|CMS) ERROR:\s*(.*)$")
+ERROR_RE = re.compile(r"^(?:\+CME|\+CMS|MODEM) ERROR:\s*(.*)$")
 CALL_FINALS = ("NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE")
 TWO_LINE_URCS = ("+CMT:", "+CDS:", "+CBM:")
 CTRL_Z, ESC = b"\x1a", b"\x1b"
+FINAL_GRACE_S = 1.0     # real modems send OK with the line; Wavecom sends nothing at all
 
 
 class AtTimeout(Exception):
@@ -55,25 +62,26 @@ class AtResult:
 class _Pending:
     command: str
     expect: tuple[str, ...]
-    bare: bool
+    shape: Callable[[str], bool] | None
     call_finals: bool
     body: str | None = None
     aborted: str = ""
     lines: list[str] = field(default_factory=list)
     prompt: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
+    answered: threading.Event = field(default_factory=threading.Event)  # a line, or done
     result: AtResult | None = None
 
 
 class AtChannel:
     """Framing and matching only; the GSM layer gives lines their meaning."""
 
-    def __init__(self, write: Callable[[bytes], None], on_urc: Callable[[str], None],
-                 is_urc: Callable[[str], bool], *, timeout: float = 5.0) -> None:
+    def __init__(self, write: Callable[[bytes], None], on_urc: Callable[[str], None], *,
+                 timeout: float = 5.0, final_grace: float = FINAL_GRACE_S) -> None:
         self.timeout = timeout
+        self.final_grace = final_grace
         self._write = write
         self._on_urc = on_urc
-        self._is_urc = is_urc
         self._buffer = b""
         self._pending: _Pending | None = None
         self._lock = threading.Lock()            # guards _pending between the two threads
@@ -83,18 +91,21 @@ class AtChannel:
 
     # -- commands (worker thread) -------------------------------------------------------------
 
-    def command(self, command: str, *, expect: tuple[str, ...] = (), bare: bool = False,
-                timeout: float | None = None, call_finals: bool = False,
+    def command(self, command: str, *, expect: tuple[str, ...] = (),
+                shape: Callable[[str], bool] | None = None, timeout: float | None = None,
+                call_finals: bool = False, final_optional: bool = False,
                 body: bytes | None = None, body_timeout: float = 60.0) -> AtResult:
         """Send ``command`` and wait for its final result code.
 
-        ``expect``: prefixes of the information lines it answers with; ``bare``: it answers
-        with lines without a prefix; ``call_finals``: NO CARRIER/BUSY/... end it (ATD, ATA);
-        ``body``: wait for the ``> `` prompt, then send ``body`` and Ctrl-Z (SMS).
+        ``expect``: prefixes of the information lines it answers with; ``shape``: a test for
+        its other lines (those without such a prefix); ``call_finals``: NO CARRIER/BUSY/...
+        end it (ATD, ATA); ``final_optional``: an answer line with no final result code after
+        it is the whole answer; ``body``: wait for the ``> `` prompt, then send ``body`` and
+        Ctrl-Z (SMS).
         """
         timeout = self.timeout if timeout is None else timeout
         with self._busy:
-            pending = _Pending(command, expect, bare, call_finals,
+            pending = _Pending(command, expect, shape, call_finals,
                                body.decode("ascii", "replace") if body else None)
             with self._lock:
                 self._pending = pending
@@ -107,7 +118,9 @@ class AtChannel:
                         raise AtTimeout(f"no '> ' prompt after {command}")
                     self._write(body + CTRL_Z)
                     timeout = body_timeout
-                if not pending.done.wait(timeout):
+                if final_optional:
+                    self._await_line(pending, timeout)
+                elif not pending.done.wait(timeout):
                     raise AtTimeout(f"no answer to {command} within {timeout:g} s")
                 if pending.aborted:
                     raise AtAborted(pending.aborted)
@@ -117,6 +130,15 @@ class AtChannel:
                 with self._lock:
                     self._pending = None
 
+    def _await_line(self, pending: _Pending, timeout: float) -> None:
+        """Wait for the answer; once its line is in, a missing final result code is forgiven."""
+        if not pending.answered.wait(timeout):
+            raise AtTimeout(f"no answer to {pending.command} within {timeout:g} s")
+        if not pending.done.wait(self.final_grace):
+            log.debug("%s: answer without a final result code", pending.command)
+            pending.result = AtResult(pending.command, True, "", list(pending.lines))
+            pending.done.set()
+
     def abort(self, reason: str = "the port was closed") -> None:
         """Fail the command in flight at once (the port was lost or the modem rebooted)."""
         with self._lock:
@@ -124,6 +146,7 @@ class AtChannel:
         if pending is not None:
             pending.aborted = reason
             pending.done.set()
+            pending.answered.set()
         self._buffer = b""
         self._urc_head = None
 
@@ -175,12 +198,12 @@ class AtChannel:
         if final is not None:
             pending.result = final
             pending.done.set()
+            pending.answered.set()
             return True
-        if pending.expect and line.startswith(pending.expect):
+        if (pending.expect and line.startswith(pending.expect)) or \
+                (pending.shape is not None and pending.shape(line)):
             pending.lines.append(line)
-            return True
-        if pending.bare and not self._is_urc(line):
-            pending.lines.append(line)
+            pending.answered.set()
             return True
         return False
 
@@ -192,7 +215,7 @@ class AtChannel:
             return AtResult(cmd, False, line, lines)
         error = ERROR_RE.match(line)
         if error:
-            return AtResult(cmd, False, line, lines, error=error.group(2).strip())
+            return AtResult(cmd, False, line, lines, error=error.group(1).strip())
         if pending.call_finals and line in CALL_FINALS:
             return AtResult(cmd, False, line, lines)
         return None

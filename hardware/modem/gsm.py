@@ -27,7 +27,6 @@ from .dialects import PROFILES, Dialect, Profile
 from .options import (
     DIAL_END_GRACE_S,
     DIAL_OUTCOMES,
-    LEFTOVER_STATES,
     CallPhase,
     ModemSettings,
 )
@@ -38,7 +37,9 @@ from .setup import (
     PinGuard,
     check_service,
     configure,
+    end_leftover_calls,
     identify,
+    list_calls,
     network,
     network_time,
     read_iccid,
@@ -69,6 +70,7 @@ class GsmModem:
         self._chan: AtChannel | None = None
         self._sms_ref = itertools.count(1)
         self._inbox_sms = sms.Inbox(self._sms_arrived)
+        self._releasing = False          # hung up for the core; LineReleased not yet posted
         self._reset_call()
 
     # -- LineDriver (any thread) -----------------------------------------------------------------
@@ -143,7 +145,10 @@ class GsmModem:
         kind = job[0]
         if kind == "lost":
             raise Lost(f"the modem went away ({job[1]})")
-        if kind == "urc":
+        if kind == "released":
+            self._releasing = False
+            self._emit(ev.LineReleased(self.line_id))
+        elif kind == "urc":
             self._urc(job[1])
         elif kind in ("answer", "hangup", "reject_waiting"):
             getattr(self, f"_{kind}")()
@@ -160,7 +165,7 @@ class GsmModem:
     def _connect(self) -> None:
         self._transport = SerialTransport(self.settings.url, name=self.line_id,
                                           on_bytes=self._bytes, on_lost=self._lost)
-        self._chan = AtChannel(self._transport.write, self._urc_line, urc.is_urc,
+        self._chan = AtChannel(self._transport.write, self._urc_line,
                                timeout=self.settings.command_timeout_s)
         try:
             self._transport.open()
@@ -179,21 +184,11 @@ class GsmModem:
             self._emit(ev.NetworkTime(self.line_id, when))
         self._reset_call()
         for index, pdu in sms.list_stored(self._chan):
-            self._inbox_sms.add(pdu)
-            sms.delete(self._chan, index)
-        self._end_leftover_calls()
-        self._report_service()
-
-    def _end_leftover_calls(self) -> None:
-        """A call that outlived our connection (the core already ended it) is hung up, so the
-        caller does not sit in silence and the line can take new calls."""
-        result = self._chan.command("AT+CLCC", expect=("+CLCC:",))
-        calls = urc.parse_clcc_list(result.lines) if result.ok else []
-        if any(stat in LEFTOVER_STATES for _, stat, _ in calls):   # not a caller ringing now
-            log.warning("line %s: hanging up a call left over from before reconnecting",
+            self._delete_sms(self._inbox_sms.add(pdu, index))
+        if end_leftover_calls(self._chan, self.profile):
+            log.warning("line %s: hung up a call left over from before reconnecting",
                         self.line_id)
-            self._cmd("AT+CHLD=0")
-            self._cmd(self.profile.hangup, timeout=10)
+        self._report_service()
 
     def _disconnect(self) -> None:
         if self._chan is not None:
@@ -205,6 +200,7 @@ class GsmModem:
     def _went_down(self, exc: Exception) -> None:
         was_in_call = self.call is not CallPhase.NONE
         self._reset_call()
+        self._releasing = False
         if self._closing.is_set():
             return
         if isinstance(exc, ModemProblem):
@@ -221,6 +217,7 @@ class GsmModem:
         self._emit(ev.LineStatus(self.line_id, online=False, error=error, reason=reason))
 
     def _health(self) -> None:
+        self._delete_sms(self._inbox_sms.expire())
         try:
             self._set_info(network(self._chan, self.info))
         except AtTimeout:
@@ -280,7 +277,7 @@ class GsmModem:
         self._emit(ev.IncomingCall(self.line_id, self._caller))
 
     def _on_waiting(self, item: urc.WaitingCall) -> None:
-        if self.call is not CallPhase.NONE:
+        if self.call is not CallPhase.NONE or self._releasing:
             self._emit(ev.IncomingCall(self.line_id, item.number))   # the core refuses it
 
     def _on_end(self, item: urc.CallEnded) -> None:
@@ -319,8 +316,7 @@ class GsmModem:
     def _on_sms_index(self, item: urc.NewSms) -> None:
         pdu = sms.read_stored(self._chan, item.index)
         if pdu is not None:
-            self._inbox_sms.add(pdu)
-        sms.delete(self._chan, item.index)
+            self._delete_sms(self._inbox_sms.add(pdu, item.index))
 
     def _on_sms_pdu(self, item: urc.SmsPdu) -> None:
         self._inbox_sms.add(item.pdu)
@@ -343,14 +339,29 @@ class GsmModem:
         self._audio(self.profile.audio_on)
 
     def _hangup(self) -> None:
+        """End the call the core hung up, then tell it the line is free.
+
+        The core counts the line busy until ``LineReleased``. That comes through the inbox,
+        after every line the modem sent while hanging up: a caller who came in meanwhile is
+        reported first, as a second caller (refused, logged busy), instead of being a new call
+        that our AT+CHUP cuts without a trace.
+        """
         active = self.call is not CallPhase.NONE
         self._reset_call()                 # a NO CARRIER after our own hang-up is not news
+        self._releasing = True
         if active:
             self._audio(self.profile.audio_off)
             self._cmd(self.profile.hangup, timeout=10)
+        self._inbox.put(("released",))
 
     def _reject_waiting(self) -> None:
-        self._cmd("AT+CHLD=0")
+        """Refuse the second caller: waiting behind our call (UDUB), or ringing because it
+        came while we were hanging up."""
+        if self.call is CallPhase.RINGING:
+            self._reset_call()
+            self._cmd(self.profile.hangup, timeout=10)
+        else:
+            self._cmd("AT+CHLD=0")
 
     def _dial(self, number: str) -> None:
         if self.call is not CallPhase.NONE or not all(c in "+0123456789*#" for c in number):
@@ -388,7 +399,7 @@ class GsmModem:
             self._dial_result("failed")
         elif self.call is CallPhase.RINGING and not self._announced:
             calls = self._list_calls()
-            incoming = [n for _, stat, n in calls if stat == urc.CLCC_INCOMING]
+            incoming = [c.number for c in calls if c.stat == urc.CLCC_INCOMING]
             if not calls:
                 self._reset_call()
                 return
@@ -399,9 +410,10 @@ class GsmModem:
             if not self._list_calls():
                 self._on_end(urc.CallEnded("call list empty"))
 
-    def _list_calls(self) -> list[tuple[int, int, str | None]]:
-        result = self._chan.command("AT+CLCC", expect=("+CLCC:",))
-        return urc.parse_clcc_list(result.lines) if result.ok else [(0, 0, None)]
+    def _list_calls(self) -> list[urc.CallEntry]:
+        """The modem's voice calls; when it cannot say, assume the call is still there."""
+        calls = list_calls(self._chan)
+        return [urc.CallEntry(0, 0, 0, 0, None)] if calls is None else calls
 
     # -- SMS -----------------------------------------------------------------------------------
 
@@ -412,6 +424,11 @@ class GsmModem:
             self._emit(ev.SmsSent(self.line_id, number, text, ok=False, error=str(exc)))
             return
         self._emit(ev.SmsSent(self.line_id, number, text, ok=True))
+
+    def _delete_sms(self, slots: list[int]) -> None:
+        """Free the SIM slots of messages the core now has."""
+        for slot in slots:
+            sms.delete(self._chan, slot)
 
     def _sms_arrived(self, message: Deliver) -> None:
         self._emit(ev.SmsReceived(self.line_id, message.sender, message.text,
@@ -463,6 +480,8 @@ class GsmModem:
                 return True
             if job[0] == "answer":           # the core missed that the line is down
                 self._emit(ev.CallerHungUp(self.line_id))
+            elif job[0] == "hangup":         # nothing left to hang up while the line is down
+                self._emit(ev.LineReleased(self.line_id))
         return self._closing.is_set()
 
 

@@ -245,6 +245,18 @@ class Reassembler:
         self._done[key] = (now, parts)
         return _join(parts, msg.concat.total)
 
+    @staticmethod
+    def key(msg: Deliver) -> tuple[str, int, int] | None:
+        """The set a part belongs to; None for a single-part message."""
+        return None if msg.concat is None else (msg.sender, msg.concat.ref, msg.concat.total)
+
+    def is_done(self, key: tuple[str, int, int] | None) -> bool:
+        """Whether that set was already returned whole (so a part of it is a late duplicate)."""
+        return key in self._done
+
+    def waiting(self, key: tuple[str, int, int] | None) -> bool:
+        return key in self._pending
+
     def expire(self, now: float, max_age_s: float = 3600) -> list[Deliver]:
         """Give up on sets whose first part arrived ``max_age_s`` or more ago: return what
         did arrive, joined, with "[…]" for each missing part, so nothing is lost silently."""

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import serial
 
-from . import urc
 from .at import AtChannel, AtTimeout
 from .dialects import PROFILES, Dialect
-from .setup import ModemInfo, ModemProblem, identify, network, read_iccid, wake
+from .setup import ModemInfo, ModemProblem, identify, lock_advice, network, read_iccid, wake
 from .transport import SerialTransport, open_advice
+from .urc import sim_state
 
 BY_ID = Path("/dev/serial/by-id")
 
@@ -59,7 +59,7 @@ def probe(device: str, *, timeout: float = 3.0) -> ProbeResult:
         return result
     transport = SerialTransport(device, name="doctor", on_bytes=lambda b: chan.feed(b),
                                 on_lost=lambda exc: chan.abort(str(exc)))
-    chan = AtChannel(transport.write, lambda line: None, urc.is_urc, timeout=timeout)
+    chan = AtChannel(transport.write, lambda line: None, timeout=timeout)
     try:
         transport.open()
     except (serial.SerialException, OSError) as exc:
@@ -76,8 +76,9 @@ def _inspect(chan: AtChannel, result: ProbeResult) -> None:
     try:
         wake(chan, attempts=3, timeout=1.0)
         _, info = identify(chan, None)
-        sim = chan.command("AT+CPIN?", expect=("+CPIN:",))
-        state = sim.first("+CPIN:") or (f"error {sim.error}" if sim.error else sim.final)
+        sim = chan.command("AT+CPIN?", expect=("+CPIN:",), final_optional=True)
+        state = sim_state(sim.first("+CPIN:") or "") or \
+            (f"error {sim.error}" if sim.error else sim.final)
         info = replace(info, sim=state)
         if state == "READY":
             info = replace(info, iccid=read_iccid(chan, PROFILES[Dialect(info.dialect)]))
@@ -94,6 +95,8 @@ def _advice(info: ModemInfo) -> list[str]:
         advice.append("The SIM asks for a PIN: set 'pin' for this line in the config file.")
     elif info.sim == "SIM PUK":
         advice.append("The SIM is locked (PUK): unlock it in a phone.")
+    elif info.sim.startswith(("PH-", "SIM PIN2", "SIM PUK2")):
+        advice.append(lock_advice(info.sim))
     elif info.sim != "READY":
         advice.append(f"SIM not ready ({info.sim}): check that a SIM card is inserted.")
     if info.sim == "READY" and not info.registered:

@@ -15,18 +15,38 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from . import answers
 from .at import AtChannel, AtTimeout
 from .dialects import PROFILES, Dialect, Profile, detect
-from .urc import OPERATOR_RE, fields, rssi_to_dbm
+from .options import LEFTOVER_STATES
+from .urc import CallEntry, fields, parse_clcc_list, rssi_to_dbm, sim_state
 
 log = logging.getLogger(__name__)
 
-REGISTERED = (1, 5)
-CCLK_RE = re.compile(r'"?(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-]\d+)"?')
-MIN_NETWORK_YEAR = 2024
+# 27.007 <stat> for +CREG/+CGREG/+CEREG. 9/10 (LTE, "CSFB not preferred") are registered with
+# voice over LTE preferred; 6/7 carry texts only, so calls cannot arrive on that network.
 REGISTRATION_TEXT = {0: "not registered", 1: "registered (home)", 2: "searching",
-                     3: "registration denied", 4: "unknown", 5: "registered (roaming)"}
+                     3: "registration denied", 4: "unknown", 5: "registered (roaming)",
+                     6: "texts only (home)", 7: "texts only (roaming)",
+                     8: "emergency calls only", 9: "registered (home)",
+                     10: "registered (roaming)", 11: "emergency calls only"}
+REGISTERED = (1, 5, 9, 10)
+TEXTS_ONLY = (6, 7)
+CCLK_RE = re.compile(r'"?(\d{2}|\d{4})/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-]\d+)?"?')
+MIN_NETWORK_YEAR = 2024
 CME_SIM_NOT_INSERTED, CME_SIM_PUK, CME_SIM_BUSY, CME_WRONG_PIN = "10", "12", "14", "16"
+# +CPIN states a person must act on, beyond SIM PIN/PUK (27.007 §8.3): the modem or SIM is
+# locked to a network, operator or another SIM; only its seller or operator can unlock it.
+LOCK_ADVICE = {
+    "PH-NET": "The modem is locked to another mobile network ({state}): use a modem unlocked "
+              "for every operator, or ask its seller for the network unlock code.",
+    "PH-SIM": "The modem is locked to a different SIM card ({state}): use the SIM it was sold "
+              "with, or ask its seller to unlock it.",
+    "PH-": "The modem is locked by its seller or operator ({state}): ask them for the unlock "
+           "code, or use an unlocked modem.",
+    "SIM PUK2": "The SIM's second PIN is blocked ({state}): unlock it in a phone.",
+    "SIM PIN2": "The SIM asks for its second PIN ({state}): remove it in a phone.",
+}
 
 
 class ModemProblem(Exception):
@@ -94,17 +114,16 @@ def wake(chan: AtChannel, attempts: int = 5, timeout: float = 1.0) -> None:
 
 
 def identify(chan: AtChannel, forced: Dialect | None) -> tuple[Profile, ModemInfo]:
-    def bare(cmd: str) -> str:
-        result = chan.command(cmd, bare=True)
-        text = result.lines[0] if result.ok and result.lines else ""
-        return text.split(":", 1)[1].strip() if text.startswith("+") else text.strip()
+    def ask(cmd: str, shape=answers.text) -> str:
+        result = chan.command(cmd, expect=(f"{cmd[2:]}:",), shape=shape)
+        return answers.clean_value(result.lines[0]) if result.ok and result.lines else ""
 
     chan.command("ATE0")
     chan.command("AT+CMEE=1")
-    manufacturer, model = bare("AT+CGMI"), bare("AT+CGMM")
+    manufacturer, model = ask("AT+CGMI"), ask("AT+CGMM")
     profile = PROFILES[forced or detect(manufacturer, model)]
-    info = ModemInfo(profile.dialect.value, manufacturer, model, bare("AT+CGMR"),
-                     bare("AT+CGSN"))
+    info = ModemInfo(profile.dialect.value, manufacturer, model, ask("AT+CGMR"),
+                     ask("AT+CGSN", answers.imei))
     return profile, info
 
 
@@ -113,11 +132,11 @@ def unlock_sim(chan: AtChannel, line: str, pin: str | None, guard: PinGuard,
     """Make the SIM ready or raise ModemProblem saying why not. Returns the SIM state."""
     deadline = time.monotonic() + busy_wait_s
     while True:
-        result = chan.command("AT+CPIN?", expect=("+CPIN:",), timeout=10)
+        result = chan.command("AT+CPIN?", expect=("+CPIN:",), timeout=10, final_optional=True)
         if result.ok or result.error != CME_SIM_BUSY or time.monotonic() > deadline:
             break
         time.sleep(0.5)   # the SIM is still starting up; real modems need seconds
-    state = result.first("+CPIN:") or ""
+    state = sim_state(result.first("+CPIN:") or "")
     if result.error == CME_SIM_NOT_INSERTED or "NOT INSERTED" in state:
         raise ModemProblem("No SIM card: insert the SIM (with the modem unplugged).")
     if not result.ok:
@@ -128,7 +147,16 @@ def unlock_sim(chan: AtChannel, line: str, pin: str | None, guard: PinGuard,
     if state == "SIM PIN":
         _enter_pin(chan, line, pin, guard)
         return "READY"
+    if state not in ("READY", ""):
+        raise ModemProblem(lock_advice(state))
     return state
+
+
+def lock_advice(state: str) -> str:
+    """What to do about a SIM state other than READY, SIM PIN and SIM PUK."""
+    advice = next((text for key, text in LOCK_ADVICE.items() if state.startswith(key)),
+                  "The SIM is not ready ({state}): check it in a phone.")
+    return advice.format(state=state)
 
 
 def _enter_pin(chan: AtChannel, line: str, pin: str | None, guard: PinGuard) -> None:
@@ -147,7 +175,8 @@ def _enter_pin(chan: AtChannel, line: str, pin: str | None, guard: PinGuard) -> 
 
 def read_iccid(chan: AtChannel, profile: Profile) -> str:
     command, prefix = profile.iccid
-    result = chan.command(command, expect=(prefix,) if prefix else (), bare=not prefix)
+    result = chan.command(command, expect=(prefix,) if prefix else (),
+                          shape=None if prefix else answers.iccid)
     if not result.ok or not result.lines:
         return ""
     line = result.lines[0]
@@ -165,19 +194,34 @@ def configure(chan: AtChannel, profile: Profile) -> None:
             log.info("%s refused %s (%s); carrying on", profile.dialect, command, result.final)
 
 
+def list_calls(chan: AtChannel) -> list[CallEntry] | None:
+    """The modem's voice calls (``AT+CLCC``); None when it cannot say."""
+    result = chan.command("AT+CLCC", expect=("+CLCC:",))
+    return parse_clcc_list(result.lines) if result.ok else None
+
+
+def end_leftover_calls(chan: AtChannel, profile: Profile) -> bool:
+    """Hang up a call that outlived our connection (the core already ended it), so its caller
+    does not sit in silence and the line can take new calls. True if there was one."""
+    if not any(call.stat in LEFTOVER_STATES for call in list_calls(chan) or []):
+        return False                                  # a caller ringing now is left ringing
+    chan.command("AT+CHLD=0")
+    chan.command(profile.hangup, timeout=10)
+    return True
+
+
 def network(chan: AtChannel, info: ModemInfo) -> ModemInfo:
     """Registration, operator and signal as they are now."""
     stat = -1
     for command, prefix in (("AT+CREG?", "+CREG:"), ("AT+CEREG?", "+CEREG:")):
-        result = chan.command(command, expect=(prefix,))
+        result = chan.command(command, shape=answers.registration_read(prefix))
         f = fields(result.first(prefix) or "")
-        if result.ok and len(f) > 1 and f[1].strip().isdigit():
-            stat = int(f[1]) if int(f[1]) in REGISTERED or stat == -1 else stat
-    operator = ""
+        if result.ok and len(f) > 1:
+            stat = _better(stat, int(f[1]))
     result = chan.command("AT+COPS?", expect=("+COPS:",))
-    match = OPERATOR_RE.search(result.first("+COPS:") or "")
-    if match:
-        operator = "".join(ch for ch in match.group(1) if ch.isprintable() and ch != "\ufffd")
+    cops = fields(result.first("+COPS:") or "")      # <mode>,<format>,<oper>[,<AcT>]
+    operator = "".join(ch for ch in (cops[2] if len(cops) > 2 else "")
+                       if ch.isprintable() and ch != "\ufffd")
     csq = chan.command("AT+CSQ", expect=("+CSQ:",))
     rssi_text = fields(csq.first("+CSQ:") or "99")[0]
     dbm = rssi_to_dbm(int(rssi_text)) if rssi_text.strip().isdigit() else None
@@ -185,10 +229,21 @@ def network(chan: AtChannel, info: ModemInfo) -> ModemInfo:
                    operator=operator.rstrip("@ ").strip(), signal_dbm=dbm)
 
 
+def _better(stat: int, new: int) -> int:
+    """Of the circuit (+CREG) and LTE (+CEREG) states, the one calls can come through."""
+    for good in (REGISTERED, TEXTS_ONLY):
+        if stat in good or new in good:
+            return stat if stat in good else new
+    return new if stat == -1 else stat
+
+
 def check_service(info: ModemInfo) -> None:
     """Raise the reason calls cannot arrive, if there is one."""
     if info.registration == "registration denied":
         raise ModemProblem("The network refuses this SIM: check that its contract is active.")
+    if info.registration.startswith("texts only"):
+        raise ModemProblem("The network lets this SIM send texts but not take calls: ask the "
+                           "operator to enable voice (or VoLTE) on it.")
     if not info.registered:
         raise ModemProblem("Not registered on the network yet (searching). If this lasts, "
                            "check the antenna and the SIM's coverage.", error=False)
@@ -197,18 +252,27 @@ def check_service(info: ModemInfo) -> None:
 
 
 def network_time(chan: AtChannel) -> datetime | None:
-    """The network's time from ``AT+CCLK?`` (local time, zone in quarter hours), as UTC.
+    """The network's time from ``AT+CCLK?`` (local time, zone in quarter hours).
 
-    None when the modem has no network time yet: many report 2000 or 1980 until NITZ arrives.
+    Aware and in UTC when the modem gives the zone; naive (the network's local wall time) when
+    it does not, for the core to read in the line's own time zone. None when the modem has no
+    network time yet: many report 2000 or 1980 until NITZ arrives.
     """
     result = chan.command("AT+CCLK?", expect=("+CCLK:",))
-    match = CCLK_RE.search(result.first("+CCLK:") or "")
-    if not result.ok or match is None:
+    return parse_cclk(result.first("+CCLK:") or "") if result.ok else None
+
+
+def parse_cclk(payload: str, *, min_year: int = MIN_NETWORK_YEAR) -> datetime | None:
+    match = CCLK_RE.search(payload)
+    if match is None:
         return None
     yy, mo, dd, hh, mi, ss, zone = match.groups()
+    year = int(yy) + (2000 if len(yy) == 2 else 0)
+    tz = timezone(timedelta(minutes=15 * int(zone))) if zone else None
     try:
-        local = datetime(2000 + int(yy), int(mo), int(dd), int(hh), int(mi), int(ss),
-                         tzinfo=timezone(timedelta(minutes=15 * int(zone))))
+        local = datetime(year, int(mo), int(dd), int(hh), int(mi), int(ss), tzinfo=tz)
     except ValueError:
         return None
-    return local.astimezone(UTC) if local.year >= MIN_NETWORK_YEAR else None
+    if local.year < min_year:
+        return None
+    return local.astimezone(UTC) if tz is not None else local

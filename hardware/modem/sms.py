@@ -1,8 +1,10 @@
 """SMS over AT in PDU mode: send (split when long), read stored messages, reassemble parts.
 
 PDU mode carries accents (UCS-2) and long messages (concatenation headers) that text mode
-cannot, on every modem family (at-commands.md §6.4). Stored messages are deleted only after
-they were decoded and handed on, so nothing is lost if the box dies between the two.
+cannot, on every modem family (at-commands.md §6.4). A stored message is deleted only once it
+was handed on whole (every part of a long one), so nothing is lost if the box dies between the
+two; one that cannot be read stays on the SIM. Only received messages are read: the SIM's
+outgoing drafts are not ours to delete.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from . import answers
 from .at import AtChannel
 from .pdu import Deliver, PduError, Reassembler, decode_deliver, encode_submit
 from .urc import fields
@@ -18,6 +21,7 @@ from .urc import fields
 log = logging.getLogger(__name__)
 
 SMS_TIMEOUT_S = 60.0
+RECEIVED = (0, 1)      # <stat> of received messages (unread, read); 2 and 3 are outgoing
 
 
 class SmsError(Exception):
@@ -38,22 +42,29 @@ def send(chan: AtChannel, number: str, text: str, *, ref: int,
 
 
 def read_stored(chan: AtChannel, index: int) -> str | None:
-    """The PDU stored at ``index``, or None when the slot is empty."""
-    result = chan.command(f"AT+CMGR={index}", expect=("+CMGR:",), bare=True)
-    pdus = [ln for ln in result.lines if not ln.startswith("+CMGR:")]
-    return pdus[0] if result.ok and pdus else None
+    """The received PDU stored at ``index``; None when the slot is empty or holds a draft."""
+    result = chan.command(f"AT+CMGR={index}", expect=("+CMGR:",), shape=answers.pdu)
+    if not result.ok or len(result.lines) < 2 or not result.lines[0].startswith("+CMGR:"):
+        return None
+    stat = fields(result.lines[0][6:])
+    if not stat or not stat[0].strip().isdigit() or int(stat[0]) not in RECEIVED:
+        return None
+    return result.lines[1]
 
 
 def list_stored(chan: AtChannel) -> list[tuple[int, str]]:
-    """Every stored message as (index, PDU): the start-up sweep for what came while we were off."""
-    result = chan.command("AT+CMGL=4", expect=("+CMGL:",), bare=True, timeout=20)
-    found, index = [], None
+    """Every received message stored as (index, PDU): the start-up sweep for what came while
+    we were off. Each ``+CMGL:`` header is paired with the PDU line right after it."""
+    result = chan.command("AT+CMGL=4", expect=("+CMGL:",), shape=answers.pdu, timeout=20)
+    found, header = [], None
     for line in result.lines:
         if line.startswith("+CMGL:"):
-            index = int(fields(line[6:])[0])
-        elif index is not None:
-            found.append((index, line.strip()))
-            index = None
+            header = answers.header_index(line)
+        elif header is not None:
+            index, stat = header
+            if stat in RECEIVED:
+                found.append((index, line))
+            header = None
     return found
 
 
@@ -62,22 +73,39 @@ def delete(chan: AtChannel, index: int) -> None:
 
 
 class Inbox:
-    """Turns PDUs into whole messages for ``deliver``; parts wait for their siblings."""
+    """Turns PDUs into whole messages for ``deliver``; parts wait for their siblings.
 
-    def __init__(self, deliver: Callable[[Deliver], None]) -> None:
+    Each PDU may come with the SIM slot it is stored in; ``add`` and ``expire`` return the
+    slots that are now safe to delete: those of messages handed to ``deliver``.
+    """
+
+    def __init__(self, deliver: Callable[[Deliver], None], *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._deliver = deliver
+        self._clock = clock
         self._parts = Reassembler()
+        self._slots: dict[tuple, list[int]] = {}     # a long message's key -> its parts' slots
 
-    def add(self, pdu: str) -> None:
+    def add(self, pdu: str, slot: int | None = None) -> list[int]:
         try:
             message = decode_deliver(pdu)
         except PduError as exc:
-            log.warning("unreadable SMS dropped: %s (%s)", exc, pdu[:60])
-            return
-        whole = self._parts.add(message, now=time.monotonic())
-        if whole is not None:
-            self._deliver(whole)
+            log.warning("unreadable SMS left on the SIM (slot %s): %s (%s)", slot, exc,
+                        pdu[:60])
+            return []
+        key = self._parts.key(message)
+        slots = self._slots.setdefault(key, []) if key else []
+        if slot is not None and slot not in slots:
+            slots.append(slot)
+        whole = self._parts.add(message, now=self._clock())
+        if whole is None:
+            return self._slots.pop(key) if self._parts.is_done(key) else []
+        self._deliver(whole)
+        return self._slots.pop(key) if key else slots
 
-    def expire(self) -> None:
-        for message in self._parts.expire(time.monotonic()):
+    def expire(self) -> list[int]:
+        """Hand on long messages whose parts stopped coming (with gaps marked)."""
+        for message in self._parts.expire(self._clock()):
             self._deliver(message)
+        given_up = [key for key in self._slots if not self._parts.waiting(key)]
+        return [slot for key in given_up for slot in self._slots.pop(key)]

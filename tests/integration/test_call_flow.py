@@ -230,3 +230,22 @@ def test_daily_housekeeping_forgets_calls_past_retention(office):
     kept = [r["id"] for r in office.history()]
     assert "ancient" not in kept
     assert len(kept) == 1                     # today's call stays
+
+
+def test_the_line_is_busy_until_the_device_has_released_the_call(office):
+    """A caller who comes in while the modem is still hanging up the last call is a second
+    caller (refused and logged busy), not a new call (issue 9, class 8)."""
+    line = office.hw.lines["l1"]
+    line.release_at_once = False
+    office.call("l1", "600111222")
+    office.pick_up("s1")
+    office.put_down("s1")
+    assert office.status.line("l1").state == "in_call"       # hung up, not yet released
+    office.call("l1", "600333444")
+    assert line.commands[-1] == "reject_waiting"
+    assert (office.last_call()["caller"], office.last_call()["outcome"]) == ("600333444", "busy")
+    line.released()
+    office.settle()
+    assert office.status.line("l1").state == "idle"
+    office.call("l1", "600555666")
+    assert office.call_on("l1").caller == "600555666"

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from appliance.engine import network_utc
+
 WEEKDAYS = {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 SATURDAY_11_MADRID = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 CHRISTMAS_11_MADRID = datetime(2026, 12, 25, 10, 0, tzinfo=UTC)   # a Friday
@@ -190,3 +192,13 @@ def test_a_spanish_box_says_its_own_phrases_in_spanish(menu):
     menu.call("l1")
     menu.press("l1", "7")
     assert menu.heard("l1")[-1] == "say:Lo sentimos, esa opción no existe. Press 1 for sales."
+
+
+def test_a_network_time_without_zone_is_read_in_the_lines_time_zone(hours):
+    """Some modems give +CCLK without its zone (issue 9): it is the office's wall time."""
+    config = hours.engine.config
+    winter = datetime(2026, 12, 4, 10, 0)                 # Madrid is UTC+1 in December
+    assert network_utc(winter, config, "l1") == datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    assert network_utc(winter, config, "l2") is None       # no schedule: nothing to go by
+    aware = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    assert network_utc(aware, config, "l2") == aware

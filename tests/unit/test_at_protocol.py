@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from hardware.modem import urc
+from hardware.modem import answers, urc
 from hardware.modem.at import AtAborted, AtChannel, AtTimeout
 
 
@@ -16,7 +16,7 @@ class Wire:
     def __init__(self) -> None:
         self.written = b""
         self.urcs: list[str] = []
-        self.chan = AtChannel(self.write, self.urcs.append, urc.is_urc, timeout=2.0)
+        self.chan = AtChannel(self.write, self.urcs.append, timeout=2.0)
         self.wrote = threading.Event()
 
     def write(self, data: bytes) -> None:
@@ -69,9 +69,9 @@ def test_urcs_inside_a_response_go_to_the_urc_handler(wire):
     assert wire.urcs == ["RING", '+CLIP: "+34600123456",145,,,,0']
 
 
-def test_bare_answers_take_lines_without_prefix_but_not_urcs(wire):
+def test_bare_answers_take_lines_of_their_shape_but_not_urcs(wire):
     result = wire.run("AT+CGSN", b"\r\n862000000000001\r\n\r\n+CMTI: \"SM\",3\r\n\r\nOK\r\n",
-                      bare=True)
+                      shape=answers.imei)
     assert result.lines == ["862000000000001"]
     assert wire.urcs == ['+CMTI: "SM",3']
 
@@ -191,7 +191,8 @@ def test_urc_table(line, parsed):
 def test_clcc_list_and_signal_conversion():
     calls = urc.parse_clcc_list(['+CLCC: 1,1,4,0,0,"+34600123456",145',
                                  '+CLCC: 2,1,5,0,0,"",128,,,1'])
-    assert calls == [(1, 4, "+34600123456"), (1, 5, None)]
+    assert [(c.direction, c.stat, c.number) for c in calls] == \
+        [(1, 4, "+34600123456"), (1, 5, None)]
     assert [urc.rssi_to_dbm(r) for r in (0, 20, 31, 99)] == [-113, -73, -51, None]
 
 
@@ -211,3 +212,32 @@ def test_network_time_from_cclk(wire, answer, expected):
     wire.chan.feed(answer)
     thread.join(2)
     assert (result["t"].isoformat() if result["t"] else None) == expected
+
+
+def test_an_answer_without_final_result_code_is_accepted_once_its_line_came(wire):
+    """Wavecom: ``+CPIN: READY`` and no OK (python-gsmmodem's recorded Wavecom modem)."""
+    wire.chan.final_grace = 0.05
+    result = wire.run("AT+CPIN?", b"\r\n+CPIN: READY\r\n", expect=("+CPIN:",),
+                      final_optional=True)
+    assert (result.ok, result.final, result.lines) == (True, "", ["+CPIN: READY"])
+
+
+def test_a_registration_urc_during_the_query_stays_a_urc(wire):
+    """``+CEREG: <stat>,"<tac>",...`` (unsolicited) arriving while ``AT+CEREG?`` is asked."""
+    result = wire.run("AT+CEREG?", b'\r\n+CEREG: 1,"2B67","0A3F0B01",7\r\n',
+                      b'\r\n+CEREG: 2,5,"2B67","0A3F0B01",7\r\n\r\nOK\r\n',
+                      shape=answers.registration_read("+CEREG:"))
+    assert result.lines == ['+CEREG: 2,5,"2B67","0A3F0B01",7']
+    assert wire.urcs == ['+CEREG: 1,"2B67","0A3F0B01",7']
+
+
+@pytest.mark.parametrize(("line", "parsed"), [
+    ("HANGUP: 1", urc.CallEnded("HANGUP")),
+    ("^DDTMF: 5", urc.Dtmf("5")),
+    ('+CLCC: 1,1,4,1,0,"",128', urc.Other('+CLCC: 1,1,4,1,0,"",128')),   # a data call
+    ('+CPIN: "SIM PIN"', urc.SimStatus("SIM PIN")),
+    ("+CEREG: 10", urc.Registration(10)),
+    ('+CREG: 2,5,"0502","0404736D"', urc.Registration(5)),   # MD400: <n> in the URC too
+])
+def test_vendor_forms_from_real_transcripts(line, parsed):
+    assert urc.parse(line) == parsed

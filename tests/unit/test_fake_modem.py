@@ -12,6 +12,7 @@ import os
 import re
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 import serial
@@ -80,9 +81,12 @@ def rig(tmp_path):
     """``rig(dialect, **kwargs) -> (fake, port)``; echo off and numeric errors if ``init``."""
     made: list[tuple[FakeModem, Port]] = []
 
-    def build(dialect=Dialect.GENERIC, *, link=False, init=True, preload=(), **kwargs):
+    def build(dialect=Dialect.GENERIC, *, link=False, init=True, preload=(), quirks=None,
+              status=0.0, **kwargs):
+        # These tests read exact bytes: vendor status lines only where a test asks for them.
+        quirks = replace(quirks or Quirks(), status_in_answers=status)
         fake = FakeModem(dialect, name=f"t{len(made)}", link=tmp_path / "gsm-at" if link else None,
-                         **kwargs)
+                         quirks=quirks, **kwargs)
         for sender, text in preload:
             fake.preload_sms(sender, text)  # on the SIM before the modem starts
         fake.start()
@@ -296,11 +300,11 @@ def test_dtmf_urcs_per_dialect_only_once_enabled(rig, dialect, enable, urc):
     assert got == [urc.format(d=d, code=ord(d)) for d in "5#"]
 
 
-def test_huawei_has_no_dtmf_urc(rig):
+def test_huawei_reports_keys_as_ddtmf(rig):
     fake, port = rig(Dialect.HUAWEI)
     answered(fake, port)
     fake.press("5")
-    assert port.command("AT") == ["OK"]
+    assert "^DDTMF: 5" in port.read_lines(b"DDTMF", 1)
 
 
 def test_vts_is_only_accepted_during_a_call(rig):
@@ -587,3 +591,57 @@ def test_close_joins_the_modem_thread():
     assert "fake-modem-joined" in [t.name for t in threading.enumerate()]
     fake.close()
     assert "fake-modem-joined" not in [t.name for t in threading.enumerate()]
+
+
+# -- what other projects' real-modem transcripts showed (issue 9) --------------------------------
+
+def test_vendor_status_lines_come_inside_answers_even_between_header_and_pdu(rig):
+    _, port = rig(Dialect.HUAWEI, status=1.0, preload=[("+34600111222", "hola")])
+    assert port.command("AT+CMGF=0")[-1] == "OK"
+    got = port.command("AT+CMGL=4")
+    status = [ln for ln in got if ln.startswith(("^DSFLOWRPT", "^NDISSTAT", "^SYSINFO"))]
+    assert got[0].startswith("+CMGL: 0,0,")
+    assert len(status) == 2                             # before the PDU and before the OK
+    assert got.index(status[0]) == 1
+
+
+@pytest.mark.parametrize(("quirks", "answer"), [
+    (Quirks(cpin_quoted=True), '+CPIN: "SIM PIN"'),
+    (Quirks(sim_lock="PH-NET PIN"), "+CPIN: PH-NET PIN"),
+])
+def test_sim_state_quirks(rig, quirks, answer):
+    _, port = rig(quirks=quirks, pin="1234")
+    assert port.command("AT+CPIN?")[0] == answer
+
+
+def test_clock_without_zone_and_a_phantom_data_call(rig):
+    _, port = rig(quirks=Quirks(cclk_zone=False, phantom_data_call=True))
+    assert re.fullmatch(r'\+CCLK: "\d\d/\d\d/\d\d,\d\d:\d\d:\d\d"', port.command("AT+CCLK?")[0])
+    assert port.command("AT+CLCC") == ['+CLCC: 7,0,0,1,0,"",128', "OK"]
+
+
+def test_zte_style_remote_hangup_says_only_hangup(rig):
+    fake, port = rig(quirks=Quirks(hangup_urc="HANGUP: {idx}", ring_interval_s=5))
+    answered(fake, port)
+    fake.remote_hangs_up()
+    assert lines(port.read_until(b"HANGUP: 1\r\n")) == ["HANGUP: 1"]
+    assert port.command("AT") == ["OK"]                        # and no NO CARRIER
+
+
+def test_chup_ends_a_waiting_call_too(rig):
+    fake, port = rig(quirks=Quirks(ring_interval_s=5))
+    port.command("AT+CCWA=1,1,1")
+    answered(fake, port)
+    fake.second_call()
+    port.read_until(b"+CCWA")
+    assert port.command("AT+CHUP")[-1] == "OK"
+    fake.wait_for(lambda f: f.call_state == "idle")
+
+
+def test_a_held_command_is_answered_on_release(rig):
+    fake, port = rig()
+    fake.hold("AT+CSQ")
+    port.write("AT+CSQ\r")
+    fake.wait_for(lambda f: f.holding)
+    fake.release()
+    assert lines(port.read_until(FINAL)) == ["+CSQ: 20,99", "OK"]
