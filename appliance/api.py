@@ -53,6 +53,10 @@ class ApplianceApi:
                  for t in config.teams.values() if t.hold_audio is None]
         for menu_id in config.menus:
             found += menu_warnings(config, menu_id)
+        if failures := self.engine.failures:
+            found.append(f"The switchboard hit an internal error {failures} time(s) since it "
+                         "started; the calls involved were ended and recorded as failed. The "
+                         "system log has the details (journalctl -u switchboard).")
         return ([self.store.recovered] if self.store.recovered else []) + found
 
     def calls(self, limit: int = 50) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 A backup is a .tar.gz of the data directory's owner data (``FILES`` and the ``FOLDERS``) with
 ``manifest.json``: format, creation time, app version, and every file's path, size and sha256.
+The ``BOX_SETTINGS`` in ``config.json`` are never in it: the session secrets would make a backup
+a login, and the password hash would let whoever holds one guess the password offline.
 
 Why so strict: an archive comes from a USB stick or an upload, so it may be truncated, from
 another program, edited, or hostile. ``verify_into`` streams it into a new staging directory,
@@ -41,6 +43,12 @@ MAX_TOTAL = 500 * 1024 * 1024
 MAX_MEMBERS = 20_000
 MAX_MANIFEST = 8 * 1024 * 1024
 CHUNK = 1024 * 1024
+# Settings that belong to the box, not to its configuration: left out of every backup, and a
+# restore keeps the box's own (``appliance.backup``). The web layer uses these names.
+PASSWORD_SETTING = "password_hash"  # noqa: S105 (names of settings, not secrets)
+SECRET_SETTING = "secret_key"  # noqa: S105 (signs the session cookie)
+EPOCH_SETTING = "session_epoch"   # the current generation of owner sessions
+BOX_SETTINGS = (PASSWORD_SETTING, SECRET_SETTING, EPOCH_SETTING)
 
 
 class BackupRejected(ApplianceError):

@@ -5,7 +5,12 @@ consistent copy taken under the store's lock), ``history.sqlite3`` (copied with 
 backup, consistent while the core appends), ``versions.json``, ``audio/`` (the owner's uploads)
 and ``recordings/`` (voicemail), then ``manifest.json`` last, so each file is read exactly once
 while it is hashed. ``speech/`` is a cache that is rendered again; temp and hidden files, the
-last good copy and the draft are never included.
+last good copy and the draft are never included. Nor are the ``BOX_SETTINGS`` (the owner's
+password hash, the session-signing key and generation): they are taken out of the config copy,
+so a backup is neither a login nor a hash to crack offline. A restore keeps the password hash
+the box has when the archive is staged (none on a wiped box: the first visit then asks for a new
+password) and never takes one from an archive, even an old one that holds it; the web makes new
+session secrets at the next start, so every session from before the restore ends.
 
 A restore is staged first: the archive is verified completely into ``.restore-staging-*``
 inside the data directory and only then renamed to ``.restore-pending``. *Applying* it moves
@@ -43,6 +48,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from .archive import (
+    BOX_SETTINGS,
     CONFIG,
     FILES,
     FOLDERS,
@@ -50,6 +56,7 @@ from .archive import (
     FORMAT_VERSION,
     HISTORY,
     MANIFEST,
+    PASSWORD_SETTING,
     VERSIONS,
     BackupFile,
     BackupRejected,
@@ -57,7 +64,18 @@ from .archive import (
     verify_into,
 )
 from .errors import ApplianceError, NotFound
-from .storage import LOCK_SUFFIX, TMP_PREFIX, Damaged, WriterLock, fsync_dir, parse_document
+from .storage import (
+    LOCK_SUFFIX,
+    TMP_PREFIX,
+    Damaged,
+    WriterLock,
+    atomic_write,
+    encode,
+    fsync_dir,
+    good_copy,
+    parse_document,
+    read_document,
+)
 
 if TYPE_CHECKING:
     from .store import ConfigStore
@@ -146,11 +164,52 @@ def _config_bytes(data_dir: Path, store: ConfigStore | None) -> bytes:
     except FileNotFoundError:
         raise NotFound(f"There is no configuration in {data_dir} to back up.") from None
     try:
-        parse_document(raw)
+        data = parse_document(raw)
     except Damaged as exc:
         raise ApplianceError(f"The configuration file is damaged ({exc}); a backup of it "
                              "could not be restored, so none was made.") from exc
-    return raw
+    return encode(_without_box_settings(data))
+
+
+# -- the box's own settings ----------------------------------------------------------------------
+
+
+def _settings_name() -> str:
+    from .store import SETTINGS  # store imports this module, so not at the top
+
+    return SETTINGS
+
+
+def _without_box_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` (a config document) without the settings that belong to the box."""
+    table = data.get(_settings_name(), {})
+    kept = {n: row for n, row in table.items() if row.get("key") not in BOX_SETTINGS}
+    return data if len(kept) == len(table) else data | {_settings_name(): kept}
+
+
+def _box_password(data_dir: Path, store: ConfigStore | None) -> str | None:
+    """The password hash this box has now (its config, else its last good copy)."""
+    if store is not None:
+        return store.setting(PASSWORD_SETTING)
+    for path in (data_dir / CONFIG, good_copy(data_dir / CONFIG)):
+        try:
+            data = read_document(path)
+        except Damaged:
+            continue
+        rows = (data or {}).get(_settings_name(), {}).values()
+        return next((r.get("value") for r in rows if r.get("key") == PASSWORD_SETTING), None)
+    return None
+
+
+def _keep_box_settings(config: Path, password: str | None) -> None:
+    """Give the staged ``config`` the box's password hash and none of the archive's secrets."""
+    data = _without_box_settings(parse_document(config.read_bytes()))
+    if password:
+        table = dict(data.get(_settings_name(), {}))
+        doc_id = max((int(n) for n in table if n.isdigit()), default=0) + 1
+        table[str(doc_id)] = {"key": PASSWORD_SETTING, "value": password}
+        data = data | {_settings_name(): table}
+    atomic_write(config, encode(data))
 
 
 def make_backup(data_dir: Path, out: BinaryIO | Path, *, store: ConfigStore | None = None
@@ -201,6 +260,11 @@ def stage_restore(archive: BinaryIO, data_dir: Path, *,
     data_dir.mkdir(parents=True, exist_ok=True)
     staging = data_dir / f"{STAGING}{_stamp()}"
     report = verify_into(archive, staging)
+    try:
+        _keep_box_settings(staging / CONFIG, _box_password(data_dir, store))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     guard: AbstractContextManager[Any] = store.locked() if store is not None else nullcontext()
     with guard:   # two uploads at once: the last one wins, whole
         pending = data_dir / PENDING

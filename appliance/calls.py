@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from hardware.interfaces import line_port
@@ -132,13 +133,21 @@ class CallFlow:
                    self.core.clock.now().isoformat(), status)
 
     def reroute_orphans(self) -> None:
-        """Calls waiting for a team that was deleted go to the line's entry (or are told)."""
+        """Calls waiting for a team, or listening to a menu, that was deleted go to the line's
+        entry as it is now (or are told)."""
+        config = self.core.config
         for call in list(self.core.calls.values()):
             if call.state in (CallState.QUEUED, CallState.OFFERED) and \
-                    call.team not in self.core.config.teams:
+                    call.team not in config.teams:
                 self.core.offers.withdraw_call(call)
                 entry = self._entry(call)
                 self.enqueue(call, entry.team if entry.team is not None else call.team or "")
+            elif call.state is CallState.MENU and call.menu is not None and \
+                    call.menu.current not in config.menus:
+                self._stop_audio(call)
+                call.cancel_timer("menu")
+                call.menu = None
+                self.route(call, self._entry(call))
 
     def housekeeping(self) -> None:
         """Daily: forget history older than the retention period, with its recordings."""
@@ -177,7 +186,7 @@ class CallFlow:
             call.phase = Phase.MENU_INPUT
             menu = self.core.config.menus.get(call.menu.current)
             timeout = menu.timeout_s if menu else 1
-            call.timers["menu"] = self.core.after(timeout, lambda: self._menu_timeout(call))
+            self.start_timer(call, "menu", timeout, lambda: self._menu_timeout(call))
         elif call.phase is Phase.FINAL_MESSAGE:
             self.finish(call, call.end_outcome, call.reason)
         elif call.phase is Phase.VOICEMAIL_PROMPT:
@@ -206,7 +215,7 @@ class CallFlow:
         elif target.action is Action.VOICEMAIL:
             self.voicemail(call, Outcome.ABANDONED)
         elif target.action is Action.MESSAGE:
-            self.final_message(call, target.text or self._say(Phrase.GOODBYE), Outcome.CLOSED,
+            self.final_message(call, target.text or self._say(Phrase.GOODBYE), Outcome.MESSAGE,
                                "message")
         else:
             self.finish(call, Outcome.ABANDONED if call.menu else Outcome.FAILED, "hung_up_by_box")
@@ -232,8 +241,8 @@ class CallFlow:
             call.waiting_since = core.clock.monotonic()
         call.cancel_timer("max_wait")
         if team.max_wait_s:
-            call.timers["max_wait"] = core.after(
-                team.max_wait_s,
+            self.start_timer(
+                call, "max_wait", team.max_wait_s,
                 lambda: self.overflow(call, core.config.teams.get(team.id, team), "max_wait"))
         self._hold(call, team)
         core.offers.dispatch()
@@ -244,8 +253,8 @@ class CallFlow:
         self.core.hardware.audio.play(line_port(call.line), hold_source(team), loop=True)
         call.cancel_timer("announce")
         if team.announce and team.announce_every_s:
-            call.timers["announce"] = self.core.after(
-                team.announce_every_s, lambda: self._announce(call))
+            self.start_timer(call, "announce", team.announce_every_s,
+                             lambda: self._announce(call))
 
     def _announce(self, call: Call) -> None:
         call.timers.pop("announce", None)
@@ -303,6 +312,36 @@ class CallFlow:
                        call.started.isoformat())
         core.offers.dispatch()
 
+    # -- when the core itself fails -------------------------------------------------------------
+
+    def start_timer(self, call: Call, name: str, seconds: float,
+                    action: Callable[[], None]) -> None:
+        """A call's timer. If its action fails, that call is ended cleanly, not left stuck."""
+        def run() -> None:
+            try:
+                action()
+            except Exception:
+                self.core.failures += 1
+                log.exception("core failed on the %s timer of call %s", name, call.id)
+                self.abort(call)
+        call.timers[name] = self.core.after(seconds, run)
+
+    def abort_on_line(self, line_id: str) -> None:
+        """A handler failed on an event of this line: end its call rather than leave it stuck."""
+        call = self._call_on(line_id)
+        if call is not None:
+            self.abort(call)
+
+    def abort(self, call: Call) -> None:
+        """End a call the core could not handle: hung up, recorded ``failed``
+        (``internal_error``). Never raises."""
+        try:
+            self.finish(call, Outcome.FAILED, "internal_error")
+        except Exception:
+            log.exception("could not end call %s cleanly; forgetting it", call.id)
+            self.core.calls.pop(call.id, None)
+            self.core.line_idle(call.line)
+
     def _keep(self, write: Any, *args: Any) -> None:
         """Write to history; a full or broken disk is logged, never stops the calls."""
         try:
@@ -355,8 +394,8 @@ class CallFlow:
         note(call, self.core.clock, "recording")
         call.phase, call.hangup_outcome = Phase.RECORDING, Outcome.VOICEMAIL
         self.core.hardware.audio.record(line_port(call.line), call.id)
-        call.timers["voicemail"] = self.core.after(
-            VOICEMAIL_MAX_S, lambda: self.finish(call, Outcome.VOICEMAIL, "max_length"))
+        self.start_timer(call, "voicemail", VOICEMAIL_MAX_S,
+                         lambda: self.finish(call, Outcome.VOICEMAIL, "max_length"))
 
     def _play(self, call: Call, phase: Phase, source: str) -> None:
         self._stop_audio(call)

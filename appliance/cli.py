@@ -166,7 +166,7 @@ def systemd_socket(environ: dict[str, str] | None = None) -> socket.socket | Non
     env = os.environ if environ is None else environ
     if env.get("LISTEN_PID") != str(os.getpid()) or env.get("LISTEN_FDS") != "1":
         return None
-    for name in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):   # not for espeak-ng, ffmpeg
+    for name in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):   # not for espeak-ng or sox
         env.pop(name, None)
     os.set_inheritable(SD_LISTEN_FDS_START, False)
     return socket.socket(fileno=SD_LISTEN_FDS_START)

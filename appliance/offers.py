@@ -73,7 +73,7 @@ class Offers:
         core.round_robin[team.id] = agent_ids[-1]
         note(call, core.clock, "offered", ", ".join(agent_ids))
         call.state = CallState.OFFERED
-        call.timers["ring"] = core.after(team.ring_timeout_s, lambda: self._ring_timeout(call))
+        core.flow.start_timer(call, "ring", team.ring_timeout_s, lambda: self._ring_timeout(call))
 
     def _ring_timeout(self, call: Call) -> None:
         """Nobody picked up in time: count a miss for each rung agent and try again."""

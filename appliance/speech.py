@@ -7,7 +7,7 @@ out-of-hours text may contain ``{hours}``: ``fill_hours`` replaces it with ``des
 play time, so when the schedule changes the text changes, its hash changes, and the next caller
 hears a fresh rendering; nothing has to remember to invalidate anything.
 
-Rendering runs espeak-ng and ffmpeg (about 0.2 s here, more on a Pi) on the thread that asks for
+Rendering runs espeak-ng and sox (about 0.2 s here, more on a Pi) on the thread that asks for
 the sound, once per distinct text; the cache file is replaced atomically, so two threads rendering
 the same text at once both end up with the same good file.
 """
@@ -160,11 +160,11 @@ class Speech:
     """Renders text to line-format PCM with espeak-ng, cached on disk."""
 
     def __init__(self, cache_dir: Path, fmt: AudioFormat, *, espeak: str = "espeak-ng",
-                 ffmpeg: str = "ffmpeg") -> None:
+                 sox: str = "sox") -> None:
         self.cache_dir = Path(cache_dir)
         self.fmt = fmt
         self.espeak = espeak
-        self.ffmpeg = ffmpeg
+        self.sox = sox
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         for leftover in self.cache_dir.glob(TMP_PREFIX + "*"):  # from an interrupted render
             if leftover.is_dir():
@@ -205,7 +205,7 @@ class Speech:
                 if said.returncode != 0:
                     raise SpeechError(f"espeak-ng failed ({said.stderr.strip()[:200]}).")
                 convert_to_line(work / "speech.wav", work / "line.pcm", self.fmt,
-                                ffmpeg=self.ffmpeg)
+                                sox=self.sox)
             except (AudioRejected, ToolMissing) as exc:
                 raise SpeechError(f"The prompt could not be spoken: {exc.message}") from exc
             return (work / "line.pcm").read_bytes()

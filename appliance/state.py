@@ -44,7 +44,8 @@ class CallState(StrEnum):
 class Outcome(StrEnum):
     ANSWERED = "answered"
     ABANDONED = "abandoned"
-    CLOSED = "closed"
+    CLOSED = "closed"                # out of hours
+    MESSAGE = "message"              # in hours, an informational message ended the call
     VOICEMAIL = "voicemail"
     CALLBACK_REQUESTED = "callback_requested"
     BUSY = "busy"

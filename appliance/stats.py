@@ -8,7 +8,8 @@ no row comes back to Python, and the cost follows the calls in the range, not th
 
 Definitions (every call record counts once, in the bucket of its ``started`` time):
 
-* ``offered``: all calls; ``answered``, ``abandoned``, ``busy``, ``closed``, ``voicemail``,
+* ``offered``: all calls; ``answered``, ``abandoned``, ``busy``, ``closed`` (out of hours),
+  ``message`` (an informational message inside hours ended the call), ``voicemail``,
   ``callback_requested`` and ``failed`` count the outcomes and add up to ``offered``.
 * ``average_wait_s``: the mean queue wait of answered calls (average speed of answer, Asterisk's
   ``Holdtime``); ``None`` without answered calls.
@@ -37,8 +38,8 @@ from .errors import ValidationError
 from .history import History
 
 GROUPINGS = ("day", "hour", "team", "agent")
-OUTCOMES = ("answered", "abandoned", "busy", "closed", "voicemail", "callback_requested",
-            "failed")
+OUTCOMES = ("answered", "abandoned", "busy", "closed", "message", "voicemail",
+            "callback_requested", "failed")
 MAX_DAYS = {"day": 800, "hour": 31, "team": 800, "agent": 800}  # keeps a reply small and quick
 DEFAULT_SERVICE_LEVEL_S = 20
 GRID_S = 900  # every time zone offset in use is a multiple of 15 minutes

@@ -96,6 +96,16 @@ class Reader:
             return None
         return value
 
+    def listing(self, name: str, what: str) -> list[Any]:
+        """A list field (absent or null: empty); anything else is an error naming ``what``."""
+        value = self.doc.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(name, f"Must be a list of {what}.")
+            return []
+        return value
+
     def sub(self, name: str, parse: Callable[[Reader], Any], default: Any = None) -> Any:
         """Parse a nested object, prefixing its field errors with ``name.``."""
         if self.doc.get(name) is None:
@@ -209,14 +219,11 @@ def parse_schedule(doc: Any, sid: str) -> Schedule:
         r.fail("weekly", "Use the keys mon, tue, wed, thu, fri, sat, sun.")
         weekly_doc = {}
     weekly = {d: _intervals(r, f"weekly.{d}", weekly_doc.get(d, [])) for d in WEEKDAYS}
-    closed = r.doc.get("closed_dates", [])
-    if not isinstance(closed, list):
-        r.fail("closed_dates", "Must be a list of dates.")
-        closed = []
     closed_dates = frozenset(
-        d for i, v in enumerate(closed) if (d := _date(r, f"closed_dates.{i}", v)) is not None)
+        d for i, v in enumerate(r.listing("closed_dates", "dates"))
+        if (d := _date(r, f"closed_dates.{i}", v)) is not None)
     special = []
-    for i, item in enumerate(r.doc.get("special") or []):
+    for i, item in enumerate(r.listing("special", 'days ({"date", "intervals"})')):
         item = item if isinstance(item, dict) else {}
         day = _date(r, f"special.{i}.date", item.get("date"))
         ivs = _intervals(r, f"special.{i}.intervals", item.get("intervals", []))
@@ -292,11 +299,14 @@ def parse_menu(doc: Any, mid: str) -> Menu:
         options_doc = {}
     option_target = _target(frozenset({Action.REPEAT, Action.VOICEMAIL, Action.HANGUP,
                                        Action.MESSAGE}))
-    for key in options_doc:
+    for key, value in options_doc.items():
         if key in ("0", "*"):
             r.fail(f"options.{key}", f"'{key}' is reserved: 0 reaches an agent, * goes back.")
         elif key not in MENU_KEYS:
             r.fail(f"options.{key}", "Keys are single digits 1-9 or #.")
+        elif value is None:
+            r.fail(f"options.{key}", 'Give where the key leads: {"team": id}, {"menu": id} '
+                                     'or {"action": ...}; remove the key to drop the option.')
     nested = Reader(options_doc)
     options = {k: nested.sub(k, option_target) for k in options_doc if k in MENU_KEYS}
     for key, message in nested.errors.items():

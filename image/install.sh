@@ -19,8 +19,8 @@
 # data in /var/lib/switchboard (never touched on upgrade). Running it twice changes nothing.
 set -euo pipefail
 
-readonly DEBIAN_PACKAGES=(python3 python3-venv python3-dev gcc libasound2-dev espeak-ng ffmpeg
-                          alsa-utils avahi-daemon usb-modeswitch)
+readonly DEBIAN_PACKAGES=(python3 python3-venv python3-dev gcc libasound2-dev espeak-ng sox
+                          libsox-fmt-mp3 opus-tools alsa-utils avahi-daemon usb-modeswitch)
 readonly APP_DIR=/opt/switchboard
 readonly VENV=$APP_DIR/venv
 readonly UNIT_DIR=/usr/local/lib/systemd/system

@@ -7,12 +7,13 @@ waitress in threads of the appliance's own process.
 
 from __future__ import annotations
 
-import secrets
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 
 from appliance.api import ApplianceApi
+from appliance.archive import SECRET_SETTING
 
 from . import api as api_views
 from . import audio, auth, backup, health, pages, sim, stats, voicemail
@@ -20,24 +21,22 @@ from .errors import register_error_handlers
 from .security import (
     STATE_KEY,
     LoginLimiter,
+    SessionInterface,
     WebState,
     csrf_token,
     guard,
     logged_in,
     security_headers,
+    stored_secret,
 )
 
-SECRET_SETTING = "secret_key"  # noqa: S105 (the name of a setting, not a secret)
+__all__ = ["SECRET_SETTING", "create_app"]
+
 MAX_BODY_BYTES = 1024 * 1024  # config documents are small; refuse anything bigger early
-
-
-def _secret_key(store: Any) -> str:
-    """The session-signing key, made once and kept in the store so logins survive restarts."""
-    key = store.setting(SECRET_SETTING)
-    if not isinstance(key, str) or len(key) < 32:
-        key = secrets.token_hex(32)
-        store.set_setting(SECRET_SETTING, key)
-    return key
+# A session ends after this long without a request: a working day, so the owner logs in about
+# once a day, and a cookie copied off a machine is worthless by the next morning. The live page
+# polls every second, so an open tab (a reception screen) stays logged in; logout ends it.
+SESSION_IDLE = timedelta(hours=12)
 
 
 def create_app(api: ApplianceApi, *, api_key: str | None = None,
@@ -48,11 +47,16 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     ``LOGIN_LOCKOUT_S``. ``audio_library`` (an ``AudioLibrary``) enables ``/api/audio``.
     """
     app = Flask(__name__)
+    app.session_interface = SessionInterface()
     app.config.update(
-        SECRET_KEY=_secret_key(api.store),
+        # Kept in the store so logins survive restarts; never in a backup, so a restored box
+        # makes a new one (appliance.backup).
+        SECRET_KEY=stored_secret(api.store, SECRET_SETTING),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,   # True: always; otherwise whenever the request is HTTPS
         SESSION_COOKIE_NAME="switchboard_session",
+        PERMANENT_SESSION_LIFETIME=SESSION_IDLE,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         LOGIN_MAX_FAILURES=5,
         LOGIN_LOCKOUT_S=30.0,

@@ -2,7 +2,9 @@
 
 There is no default password (a box on an office LAN with a factory password is the classic way
 in): until the owner sets one, every page leads to ``/setup``. Only a werkzeug hash is stored,
-in the config store's settings. Wrong passwords are rate-limited per remote address.
+in the config store's settings. Wrong passwords are rate-limited per remote address. Logging out
+ends the owner's sessions everywhere (``web.security``): a copy of the cookie, kept from before,
+is no login afterwards.
 """
 
 from __future__ import annotations
@@ -11,9 +13,16 @@ import math
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
-from .security import PASSWORD_SETTING, logged_in, password_hash, start_session, web_state
+from .security import (
+    end_all_sessions,
+    logged_in,
+    password_hash,
+    set_password,
+    start_session,
+    web_state,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -52,7 +61,7 @@ def setup_submit() -> ResponseReturnValue:
         error = password_problem(password, request.form.get("password_again", ""))
         if error:
             return render_template("setup.html", error=error, min_length=MIN_PASSWORD), 400
-        state.api.store.set_setting(PASSWORD_SETTING, generate_password_hash(password))
+        set_password(password)
     start_session()
     return redirect(url_for("pages.index"))
 
@@ -88,5 +97,12 @@ def login_submit() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    """End the owner's sessions, not only this browser's cookie (which a copy would outlive).
+
+    Only a logged-in owner can: anyone may post here with the CSRF token of their own anonymous
+    session, and that must not log the owner out.
+    """
+    if logged_in():
+        end_all_sessions()
     session.clear()
     return redirect(url_for("auth.login"))

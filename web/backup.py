@@ -16,18 +16,20 @@ store. Errors are ``ApplianceError``s, answered as JSON in one place (``web.erro
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 
 from appliance.archive import MAX_TOTAL
 from appliance.backup import PENDING, make_backup, stage_restore
-from appliance.errors import ValidationError
+from appliance.errors import ApplianceError, ValidationError
 from appliance.store import KINDS, ConfigStore
 
-from .api import appliance, json_body
+from .api import appliance, json_body, optional_json_body
 
 bp = Blueprint("backup", __name__, url_prefix="/api")
 
@@ -84,8 +86,7 @@ def storage_status() -> ResponseReturnValue:
 
 
 def _note() -> str:
-    body = request.get_json(silent=True) if request.content_length else {}
-    note = body.get("note", "") if isinstance(body, dict) else None
+    note = optional_json_body().get("note", "")
     if not isinstance(note, str):
         raise ValidationError({"note": "Send a JSON object such as {\"note\": \"...\"}."})
     return note
@@ -129,9 +130,22 @@ def list_draft_items(kind: str) -> ResponseReturnValue:
     return jsonify(_draft_or_live().list(kind))
 
 
+def _in_draft(change: Callable[[ConfigStore], Any]) -> Any:
+    """Apply ``change`` to the draft; a refused change leaves no new draft behind."""
+    versions = _store().versions
+    had_draft = versions.has_draft()
+    try:
+        return change(versions.draft())
+    except ApplianceError:
+        if not had_draft:
+            versions.discard_draft()
+        raise
+
+
 @bp.post(f"/draft/{KIND}")
 def create_draft_item(kind: str) -> ResponseReturnValue:
-    return jsonify(_store().versions.draft().create(kind, json_body())), 201
+    body = json_body()
+    return jsonify(_in_draft(lambda draft: draft.create(kind, body))), 201
 
 
 @bp.get(f"/draft/{KIND}/<rid>")
@@ -141,10 +155,11 @@ def get_draft_item(kind: str, rid: str) -> ResponseReturnValue:
 
 @bp.put(f"/draft/{KIND}/<rid>")
 def update_draft_item(kind: str, rid: str) -> ResponseReturnValue:
-    return jsonify(_store().versions.draft().update(kind, rid, json_body()))
+    body = json_body()
+    return jsonify(_in_draft(lambda draft: draft.update(kind, rid, body)))
 
 
 @bp.delete(f"/draft/{KIND}/<rid>")
 def delete_draft_item(kind: str, rid: str) -> ResponseReturnValue:
-    _store().versions.draft().delete(kind, rid)
+    _in_draft(lambda draft: draft.delete(kind, rid))
     return "", 204

@@ -17,6 +17,7 @@ from appliance.errors import ApplianceError, ValidationError
 
 from .security import is_api_request
 
+JSON_PAGES = ("/healthz",)    # answered in JSON like the API, for monitors and scripts
 log = logging.getLogger(__name__)
 
 INTERNAL_MESSAGE = ("Something went wrong inside the appliance; the system log has the "
@@ -28,8 +29,12 @@ def appliance_error(exc: ApplianceError) -> ResponseReturnValue:
     return jsonify({"error": exc.message, "fields": fields}), exc.status
 
 
+def wants_json() -> bool:
+    return is_api_request() or request.path in JSON_PAGES
+
+
 def http_error(exc: HTTPException) -> ResponseReturnValue:
-    if not is_api_request():
+    if not wants_json():
         return exc
     code = exc.code or 500
     if code == 404:
@@ -46,7 +51,7 @@ def http_error(exc: HTTPException) -> ResponseReturnValue:
 
 def unexpected_error(exc: Exception) -> ResponseReturnValue:
     log.exception("unhandled error on %s %s", request.method, request.path)
-    if is_api_request():
+    if wants_json():
         return jsonify({"error": INTERNAL_MESSAGE, "fields": {}}), 500
     return render_template("message.html", title="Error", message=INTERNAL_MESSAGE), 500
 

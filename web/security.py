@@ -2,9 +2,16 @@
 
 The guard is deny-by-default: every URL needs a logged-in owner (pages) or an API key / session
 (``/api``) unless its endpoint is listed in ``PUBLIC_ENDPOINTS``, so a route added later cannot be
-left open by forgetting a decorator. The appliance sits on an office LAN with no TLS, so the
-session cookie is HttpOnly and SameSite=Lax, and every state-changing request made with the
-session also carries a per-session CSRF token.
+left open by forgetting a decorator. The appliance sits on an office LAN, usually without TLS,
+so the session cookie is HttpOnly and SameSite=Lax (and Secure when the request came over
+HTTPS), and every state-changing request made with the session also carries a per-session CSRF
+token.
+
+A signed cookie alone would be a login for as long as the signing key lives, so a session also
+carries the *session epoch*: a random value in the store's settings, checked on every request.
+Logout and a new password replace it, which ends every owner session at once (server-side, not
+just in the browser that logged out). Neither the epoch nor the signing key is ever in a backup
+(``appliance.archive.BOX_SETTINGS``), and a restored box makes both anew at its next start.
 """
 
 from __future__ import annotations
@@ -18,14 +25,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from werkzeug.security import generate_password_hash
+
+from appliance.archive import EPOCH_SETTING, PASSWORD_SETTING, SECRET_SETTING
 
 if TYPE_CHECKING:
     from appliance.api import ApplianceApi
 
 STATE_KEY = "switchboard"
-PASSWORD_SETTING = "password_hash"  # noqa: S105 (the name of a setting, not a secret)
 SESSION_USER = "owner"
+SESSION_EPOCH = "epoch"
 CSRF_SESSION_KEY = "csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -114,19 +125,71 @@ def web_state(app: Flask | None = None) -> WebState:
 # -- password and session ----------------------------------------------------------------------
 
 
+def stored_secret(store: Any, key: str) -> str:
+    """A random secret in the store's settings, made the first time it is needed.
+
+    Made under the store's lock, so two threads (or two apps on one store) agree on it.
+    """
+    with store.locked():
+        value = store.setting(key)
+        if not isinstance(value, str) or len(value) < 32:
+            value = secrets.token_hex(32)
+            store.set_setting(key, value)
+        return value
+
+
 def password_hash() -> str | None:
     return web_state().api.store.setting(PASSWORD_SETTING)
 
 
+def set_password(password: str) -> None:
+    """Store the new password's hash, and start afresh: end every earlier session and sign
+    cookies with a new key, so a key that leaked along with the old password is worthless.
+
+    Setup uses it; a future "change password" page must too.
+    """
+    store = web_state().api.store
+    store.set_setting(PASSWORD_SETTING, generate_password_hash(password))
+    key = secrets.token_hex(32)
+    store.set_setting(SECRET_SETTING, key)
+    current_app.secret_key = key
+    end_all_sessions()
+
+
+def end_all_sessions() -> None:
+    """A new session epoch: every owner session made before it stops being a login."""
+    web_state().api.store.set_setting(EPOCH_SETTING, secrets.token_hex(32))
+
+
 def logged_in() -> bool:
-    return session.get("user") == SESSION_USER
+    """The cookie names the owner *and* carries the current epoch (ended sessions don't)."""
+    return session.get("user") == SESSION_USER and same_secret(
+        session.get(SESSION_EPOCH), stored_secret(web_state().api.store, EPOCH_SETTING))
 
 
 def start_session() -> None:
-    """A fresh session after login or setup: nothing from before the login is carried over."""
+    """A fresh session after login or setup: nothing from before the login is carried over.
+
+    It is permanent, so it expires after ``PERMANENT_SESSION_LIFETIME`` without a request
+    (Flask refreshes the cookie on every request and refuses an older signature).
+    """
     session.clear()
+    session.permanent = True
     session["user"] = SESSION_USER
+    session[SESSION_EPOCH] = stored_secret(web_state().api.store, EPOCH_SETTING)
     session[CSRF_SESSION_KEY] = secrets.token_urlsafe(32)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, also marked ``Secure`` when the request came over HTTPS.
+
+    The box is usually reached over plain HTTP on the LAN, where a ``Secure`` cookie would never
+    come back; behind an HTTPS proxy (waitress told to trust its ``X-Forwarded-Proto``) it must
+    not leak over HTTP. ``SESSION_COOKIE_SECURE = True`` forces it.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
 def csrf_token() -> str:

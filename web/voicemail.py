@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, jsonify, send_file
 from flask.typing import ResponseReturnValue
 
-from .api import appliance, limit_arg
+from .api import appliance, limit_arg, optional_json_body
 
 bp = Blueprint("voicemail", __name__, url_prefix="/api/voicemail")
 
@@ -23,9 +23,7 @@ def download(vid: str) -> ResponseReturnValue:
 
 @bp.post("/<vid>/heard")
 def heard(vid: str) -> ResponseReturnValue:
-    body = request.get_json(silent=True) if request.is_json else None
-    value = body.get("heard", True) if isinstance(body, dict) else True
-    return jsonify(appliance().mark_heard(vid, bool(value)))
+    return jsonify(appliance().mark_heard(vid, bool(optional_json_body().get("heard", True))))
 
 
 @bp.delete("/<vid>")

@@ -246,6 +246,7 @@ class GsmModem:
         self.call = CallPhase.NONE
         self._caller: str | None = None
         self._announced = False
+        self._rang_while_releasing = False
         self._last_ring = 0.0
         self._clip_deadline = 0.0
         self._last_poll = 0.0
@@ -274,6 +275,7 @@ class GsmModem:
 
     def _announce(self) -> None:
         self._announced = True
+        self._rang_while_releasing = self._releasing     # the core will count it as busy
         self._emit(ev.IncomingCall(self.line_id, self._caller))
 
     def _on_waiting(self, item: urc.WaitingCall) -> None:
@@ -357,7 +359,7 @@ class GsmModem:
     def _reject_waiting(self) -> None:
         """Refuse the second caller: waiting behind our call (UDUB), or ringing because it
         came while we were hanging up."""
-        if self.call is CallPhase.RINGING:
+        if self.call is CallPhase.RINGING and self._rang_while_releasing:
             self._reset_call()
             self._cmd(self.profile.hangup, timeout=10)
         else:

@@ -29,7 +29,7 @@ CALLS = [
     ("closed", "2026-10-26T09:00:00+01:00", "closed", None, None, 0.0),       # 26th 09:00
     ("vm", "2026-10-26T10:00:00Z", "voicemail", "sales", None, 60.0),         # 26th 11:00
 ]
-ZERO = {"answered": 0, "abandoned": 0, "busy": 0, "closed": 0, "voicemail": 0,
+ZERO = {"answered": 0, "abandoned": 0, "busy": 0, "closed": 0, "message": 0, "voicemail": 0,
         "callback_requested": 0, "failed": 0}
 
 

@@ -65,3 +65,33 @@ def test_a_call_queued_for_a_deleted_team_with_nowhere_to_go_is_told_and_ended(o
     office.settle()
     assert office.call_on("l1") is None
     assert (office.last_call()["outcome"], office.last_call()["reason"]) == ("failed", "no_team")
+
+
+def test_a_caller_in_a_deleted_menu_goes_to_the_lines_new_entry(office):
+    """Issue 10: they were hung up after their next key although a team was free."""
+    office.add("menus", id="m", name="M", prompt={"text": "Hi"}, options={"1": {"team": "sales"}})
+    office.change("lines", "l1", entry={"menu": "m"})
+    office.call("l1")
+    assert office.call_on("l1").state == "menu"
+    office.change("lines", "l1", entry={"team": "sales"})
+    office.store.delete("menus", "m")
+    office.settle()
+    call = office.call_on("l1")
+    assert (call.team, call.state) == ("sales", "offered")
+    assert office.ringing() == {"s1"}
+
+
+def test_a_line_deleted_during_a_call_lets_it_finish_then_stops_answering(office):
+    """Issue 10: after the call, the removed line's modem still answered new callers."""
+    office.call("l1")
+    office.pick_up("s1")
+    office.store.delete("lines", "l1")
+    office.settle()
+    assert office.call_on("l1").state == "connected"       # the call in progress goes on
+    office.put_down("s1")
+    assert office.last_call()["outcome"] == "answered"
+    assert "l1" not in office.engine.line_drivers           # the modem is let go
+    commands = list(office.hw.lines["l1"].commands)
+    office.call("l1", "600999000")                          # a caller on the old number
+    assert office.hw.lines["l1"].commands == commands       # is not answered
+    assert office.last_call()["caller"] == "600111222"

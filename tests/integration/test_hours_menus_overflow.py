@@ -202,3 +202,32 @@ def test_a_network_time_without_zone_is_read_in_the_lines_time_zone(hours):
     assert network_utc(winter, config, "l2") is None       # no schedule: nothing to go by
     aware = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
     assert network_utc(aware, config, "l2") == aware
+
+
+def test_a_message_option_inside_hours_is_recorded_as_message_not_closed(menu):
+    """Issue 10: the day's figures counted an informational message as out of hours."""
+    menu.change("menus", "main", options={"1": {"team": "sales"},
+                                          "4": {"action": "message", "text": "We moved."}})
+    menu.call("l1")
+    menu.press("l1", "4")
+    assert (menu.last_call()["outcome"], menu.last_call()["reason"]) == ("message", "message")
+
+
+@pytest.mark.parametrize(("step", "act"), [
+    ("on_digit", lambda office: office.press("l1", "1")),       # an event handler fails
+    ("on_timeout", lambda office: office.advance(5)),           # a call's timer fails
+])
+def test_a_core_failure_on_one_call_ends_it_cleanly(menu, mocker, step, act):
+    """Issue 10: a routing step that raised left the caller in the menu for ever."""
+    mocker.patch(f"appliance.calls.menus.{step}", side_effect=AttributeError("a bug"))
+    menu.call("l1")
+    act(menu)
+    assert (menu.last_call()["outcome"], menu.last_call()["reason"]) == \
+        ("failed", "internal_error")
+    assert menu.status.line("l1").state == "idle"
+    assert menu.hw.lines["l1"].commands[-1] == "hangup"
+    assert menu.engine.failures == 1
+    assert any("internal error 1 time" in w for w in menu.app.api.warnings())
+    menu.call("l1")                                              # the line still works
+    assert menu.call_on("l1").state == "menu"
+    menu.engine.failures = 0                  # seen and expected (the fixture checks it is 0)

@@ -10,10 +10,10 @@ from flask.testing import FlaskClient
 from appliance.api import ApplianceApi
 from appliance.audio_library import MIB, AudioLibrary
 from appliance.store import ConfigStore
-from tests.media.conftest import PNG_MAGIC, needs_ffmpeg
+from tests.media.conftest import PNG_MAGIC, needs_sox
 from web import create_app
 
-pytestmark = needs_ffmpeg
+pytestmark = needs_sox
 API_KEY = "test-key-0123456789"
 KEYED = {"X-Api-Key": API_KEY}
 

@@ -10,7 +10,7 @@ import pytest
 from appliance.audio_library import AudioLibrary
 from appliance.model import Interval, Schedule
 from appliance.speech import Speech, SpeechError, describe_hours, fill_hours, spoken_text
-from tests.media.conftest import RATE, needs_espeak, needs_ffmpeg, rms, samples, upload
+from tests.media.conftest import RATE, needs_espeak, needs_sox, rms, samples, upload
 
 
 def minutes(text: str) -> int:
@@ -97,7 +97,7 @@ def speech(tmp_path, fmt) -> Speech:
 
 
 @needs_espeak
-@needs_ffmpeg
+@needs_sox
 @pytest.mark.parametrize(("language", "text"), [
     ("es", "Abrimos de lunes a viernes de 9:00 a 18:00."),
     ("en", "We are open Monday to Friday from 9:00 to 18:00."),
@@ -119,7 +119,7 @@ def test_render_speaks_plausibly_and_caches(speech, mocker, language, text):
 
 
 @needs_espeak
-@needs_ffmpeg
+@needs_sox
 def test_a_schedule_change_gives_a_new_rendering(speech, mocker):
     closed = "Estamos cerrados. {hours}"
     before = speech.render(fill_hours(closed, schedule(**WEEKDAYS_9_18)))
@@ -143,7 +143,7 @@ def test_render_refuses_empty_text_and_unknown_languages(speech):
 
 
 @needs_espeak
-@needs_ffmpeg
+@needs_sox
 def test_resolver_speaks_text_and_plays_uploads(speech, sounds, tmp_path, fmt, mocker):
     library = AudioLibrary(tmp_path / "audio", fmt)
     item = upload(library, sounds / "tone.flac")

@@ -174,8 +174,8 @@ os.execvp(sys.argv[1], sys.argv[1:])
 
 @pytest.mark.parametrize("command", [
     ["espeak-ng", "-v", "es", "-w", "{out}", "Gracias por llamar"],
-    ["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-     "sine=frequency=440:duration=0.2", "-ar", "8000", "-ac", "1", "-f", "s16le", "-y", "{out}"],
+    ["sox", "-V1", "-n", "-r", "8000", "-c", "1", "-t", "raw", "-e", "signed-integer", "-b", "16",
+     "{out}", "synth", "0.2", "sine", "440", "highpass", "300", "rate", "16000"],
 ], ids=lambda command: command[0])
 def test_the_audio_tools_the_app_runs_need_no_writable_executable_memory(command, tmp_path):
     """The service's children inherit MemoryDenyWriteExecute (and PR_SET_MDWE survives exec)."""
