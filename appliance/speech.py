@@ -23,13 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .audio_library import (
-    TMP_PREFIX,
-    AudioRejected,
-    ToolMissing,
-    convert_to_line,
-    run_tool,
-)
+from .audio_convert import AudioRejected, ToolMissing, convert_to_line, run_tool
+from .audio_library import TMP_PREFIX
 from .errors import ApplianceError
 from .model import MINUTES_PER_DAY, WEEKDAYS, Interval, Schedule
 from .storage import atomic_write

@@ -21,6 +21,9 @@ class AudioOp:
     detail: str = ""
 
 
+LOG_LIMIT = 2000
+
+
 class FakeAudio:
     def __init__(self) -> None:
         self.prompts_end = True     # tests set False to hold a prompt "playing" indefinitely
@@ -41,7 +44,7 @@ class FakeAudio:
     def play(self, port: str, source: str, *, loop: bool = False) -> int:
         token = next(self._tokens)
         with self._lock:
-            self.log.append(AudioOp("play", port, source + (" (loop)" if loop else "")))
+            self._note(AudioOp("play", port, source + (" (loop)" if loop else "")))
             self.playing[port] = (source, loop)
         if not loop and self.prompts_end and self._post is not None:
             self._post(PlaybackEnded(port, token))
@@ -50,7 +53,7 @@ class FakeAudio:
     def stop(self, port: str) -> None:
         with self._lock:
             if self.playing.pop(port, None) is not None:
-                self.log.append(AudioOp("stop", port))
+                self._note(AudioOp("stop", port))
         self.end_recording(port, "stopped")
 
     def end_recording(self, port: str, reason: str, seconds: float = 0.0) -> None:
@@ -63,17 +66,23 @@ class FakeAudio:
     def bridge(self, a: str, b: str) -> None:
         with self._lock:
             self.bridges.add(frozenset((a, b)))
-            self.log.append(AudioOp("bridge", a, b))
+            self._note(AudioOp("bridge", a, b))
 
     def unbridge(self, a: str, b: str) -> None:
         with self._lock:
             self.bridges.discard(frozenset((a, b)))
-            self.log.append(AudioOp("unbridge", a, b))
+            self._note(AudioOp("unbridge", a, b))
 
     def record(self, port: str, name: str, **limits: float) -> None:
         with self._lock:
             self.recording[port] = name
-            self.log.append(AudioOp("record", port, name))
+            self._note(AudioOp("record", port, name))
+
+    def _note(self, op: AudioOp) -> None:
+        """Keep the recent operations only: the demo runs for days on this fake."""
+        self.log.append(op)
+        if len(self.log) > LOG_LIMIT:
+            del self.log[:LOG_LIMIT // 2]
 
     def played(self, port: str) -> list[str]:
         """Every source started on ``port``, in order."""

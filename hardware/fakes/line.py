@@ -21,6 +21,7 @@ from appliance.events import (
 from hardware.interfaces import Post
 
 DTMF_KEYS = frozenset("0123456789*#ABCD")
+COMMANDS_LIMIT = 2000
 
 
 class FakeLineState(StrEnum):
@@ -48,7 +49,7 @@ class FakeLine:
 
     def answer(self) -> None:
         with self._lock:
-            self.commands.append("answer")
+            self._command("answer")
             if self.state is not FakeLineState.RINGING:
                 return
             self.state = FakeLineState.IN_CALL
@@ -56,7 +57,7 @@ class FakeLine:
 
     def hangup(self) -> None:
         with self._lock:
-            self.commands.append("hangup")
+            self._command("hangup")
             if self.state is not FakeLineState.DOWN:
                 self.state = FakeLineState.IDLE
         if self.release_at_once:
@@ -68,10 +69,16 @@ class FakeLine:
 
     def reject_waiting(self) -> None:
         with self._lock:
-            self.commands.append("reject_waiting")
+            self._command("reject_waiting")
 
     def close(self) -> None:
         self._post = None
+
+    def _command(self, name: str) -> None:
+        """Keep the recent commands only (under the lock): the demo runs for days."""
+        self.commands.append(name)
+        if len(self.commands) > COMMANDS_LIMIT:
+            del self.commands[:COMMANDS_LIMIT // 2]
 
     # -- simulation side (the caller and the network) -----------------------------------------
 

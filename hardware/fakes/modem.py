@@ -480,7 +480,7 @@ class FakeModem:
         if not text:
             return
         start = text.upper().find("AT")
-        self._core.commands.append(text[max(start, 0):])  # without a leading ESC or noise
+        self._core.heard(text[max(start, 0):])  # without a leading ESC or noise
         if self._wedged or start < 0:
             return  # wedged: heard but never answered; no "AT": line noise, ignored
         if self._hold_prefix and text[start:].upper().startswith(self._hold_prefix):

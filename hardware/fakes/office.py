@@ -27,9 +27,10 @@ from hardware.modem.setup import PinGuard
 # Handset 1's pins from the wiring table (hardware-and-os.md §1.7); each station has its own
 # mock factory, so every simulated station can use the same numbers.
 SIM_PINS = HandsetPins(hook=27, ring_mode=17, forward_reverse=4)
+PIN_HISTORY = 1000          # pin changes a MockPin keeps (it records them all for tests)
 CALLER_RE = re.compile(r"\+?[0-9]{1,20}")
-# Dialects whose modems report the caller's keys (Huawei needs in-band detection, not here yet).
-DEMO_DIALECTS = (Dialect.SIM7600, Dialect.EC25, Dialect.SIM800)
+# The demo's lines take turns at these dialects; every one reports the caller's keys.
+DEMO_DIALECTS = (Dialect.SIM7600, Dialect.EC25, Dialect.SIM800, Dialect.HUAWEI)
 
 
 class SimulatedHardware:
@@ -141,4 +142,7 @@ class SimulatedHardware:
         factory = self._factories.get(station_id)
         if factory is None:
             raise NotFound(f"No simulated handset '{station_id}'.")
+        for pin in factory.pins.values():   # the demo's ringing would grow them for ever
+            if len(pin.states) > PIN_HISTORY:
+                pin.clear_states()
         return factory.pin(SIM_PINS.hook)

@@ -71,6 +71,7 @@ class GsmModem:
         self._sms_ref = itertools.count(1)
         self._inbox_sms = sms.Inbox(self._sms_arrived)
         self._releasing = False          # hung up for the core; LineReleased not yet posted
+        self._refused: list[str | None] = []   # waiting callers the core turns away (busy)
         self._reset_call()
 
     # -- LineDriver (any thread) -----------------------------------------------------------------
@@ -200,7 +201,7 @@ class GsmModem:
     def _went_down(self, exc: Exception) -> None:
         was_in_call = self.call is not CallPhase.NONE
         self._reset_call()
-        self._releasing = False
+        self._releasing, self._refused = False, []
         if self._closing.is_set():
             return
         if isinstance(exc, ModemProblem):
@@ -274,12 +275,20 @@ class GsmModem:
             self._announce()
 
     def _announce(self) -> None:
+        if self._caller in self._refused:
+            # The caller who was waiting behind the last call, already refused and logged
+            # busy by the core, now rings because that call ended first: refuse them here.
+            self._refused.remove(self._caller)
+            self._reset_call()
+            self._cmd(self.profile.hangup, timeout=10)
+            return
         self._announced = True
         self._rang_while_releasing = self._releasing     # the core will count it as busy
         self._emit(ev.IncomingCall(self.line_id, self._caller))
 
     def _on_waiting(self, item: urc.WaitingCall) -> None:
         if self.call is not CallPhase.NONE or self._releasing:
+            self._refused.append(item.number)
             self._emit(ev.IncomingCall(self.line_id, item.number))   # the core refuses it
 
     def _on_end(self, item: urc.CallEnded) -> None:
@@ -362,8 +371,19 @@ class GsmModem:
         if self.call is CallPhase.RINGING and self._rang_while_releasing:
             self._reset_call()
             self._cmd(self.profile.hangup, timeout=10)
-        else:
-            self._cmd("AT+CHLD=0")
+            return
+        self._cmd("AT+CHLD=0")
+        if not self._refused:
+            return
+        waiting = (urc.CLCC_INCOMING, urc.CLCC_WAITING)
+        if not any(c.number == self._refused[0] and c.stat in waiting
+                   for c in list_calls(self._chan) or []):
+            self._refused.pop(0)                          # gone: refused
+        elif self.call is not CallPhase.ACTIVE and not self._announced:
+            self._refused.pop(0)                          # ringing, as our call ended first
+            self._reset_call()
+            self._cmd(self.profile.hangup, timeout=10)
+        # else it still waits behind our call; if that ends first, _announce refuses it
 
     def _dial(self, number: str) -> None:
         if self.call is not CallPhase.NONE or not all(c in "+0123456789*#" for c in number):

@@ -58,3 +58,26 @@ def test_reboot_mid_call_frees_the_agent_and_the_line_returns(office):
     appliance.hardware.onhook("s1")
     modem.ring("+34600999000")
     wait_for(lambda: snap().calls and snap().calls[0].caller == "+34600999000", what="new call")
+
+
+def test_a_refused_second_caller_is_one_busy_record_even_if_the_first_hangs_up_first(office):
+    """Issue 10: the core refuses the waiting caller, but the first caller hangs up before the
+    refusal reaches the modem, which then rings the second caller as a new call. They were
+    answered as well, with two records; now they stay refused: one record, busy."""
+    appliance, modem, snap = office
+    modem.ring("+34600123456")
+    wait_for(lambda: snap().stations[0].ringing, what="desks ringing")
+    appliance.hardware.offhook("s1")
+    wait_for(lambda: snap().calls and snap().calls[0].state == "connected", what="connected")
+    modem.hold("AT+CHLD")                       # the refusal is late...
+    modem.second_call("+34600999888")
+    modem.wait_for(lambda m: m.holding)
+    modem.caller_hangs_up()                     # ...the first caller leaves before it arrives
+    modem.release()
+    wait_for(lambda: len(appliance.history.recent(5)) == 2, what="two records")
+    modem.wait_for(lambda m: m.call_state == "idle")
+    appliance.engine.settle()
+    records = sorted((r["caller"], r["outcome"]) for r in appliance.history.recent(5))
+    assert records == [("+34600123456", "answered"), ("+34600999888", "busy")]
+    assert snap().calls == ()
+    appliance.hardware.onhook("s1")

@@ -12,15 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from appliance.audio_library import (
-    MIB,
-    AudioLibrary,
-    AudioRejected,
-    ToolMissing,
-    looks_like,
-    mp3_declared_seconds,
-    slug,
-)
+from appliance.audio_convert import AudioRejected, ToolMissing, looks_like, mp3_declared_seconds
+from appliance.audio_library import MIB, AudioLibrary, slug
 from appliance.errors import NotFound
 from appliance.store import ConfigStore
 from hardware.audio.format import AudioFormat
