@@ -11,9 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import NotFound, ValidationError
-from .menus import menu_warnings
-from .model import Presence
+from appliance.config.model import Presence
+from appliance.errors import NotFound, ValidationError
+from appliance.policy.menus import menu_warnings
 
 
 class Simulation(Protocol):

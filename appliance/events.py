@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .model import Config
+from appliance.config.model import Config
 
 
 @dataclass(frozen=True)

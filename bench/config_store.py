@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appliance.store import ConfigStore
+from appliance.config.store import ConfigStore
 
 WRITES = 200
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appliance.assembly import build_simulated
-from appliance.clock import SystemClock
+from appliance.core.clock import SystemClock
+from appliance.ops.assembly import build_simulated
 
 ROUNDS = 2000
 IDLE_SECONDS = 5.0

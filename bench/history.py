@@ -8,7 +8,7 @@ transaction, then:
 * append: the median and 99th percentile of ``APPENDS`` single ``History.append`` calls, with
   ``synchronous=FULL`` (the chosen setting, one fsync each) and, for comparison, ``NORMAL``;
   the sizes take turns in ``ROUNDS`` rounds so that other disk activity hits them alike;
-* statistics: ``appliance.stats.summary`` by day over 30 days, by hour over one day, by team
+* statistics: ``appliance.records.stats.summary`` by day over 30 days, by hour over one day, by team
   and by agent over 30 days, and by team over the whole two years (best of ``QUERY_RUNS``);
 * the file size, the RSS of a fresh process that opened the history and ran the queries (the
   bulk load's memory would hide it otherwise), and the one-time migration of an
@@ -34,8 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appliance import stats
-from appliance.history import COLUMNS, INSERT_CALL, History, events_json, iso_epoch
+from appliance.records import stats
+from appliance.records.history import COLUMNS, INSERT_CALL, History, events_json, iso_epoch
 
 SIZES = (1_000, 100_000, 1_000_000)
 APPENDS = 2000

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appliance.assembly import build_simulated
-from appliance.clock import ManualClock
+from appliance.core.clock import ManualClock
+from appliance.ops.assembly import build_simulated
 
 CHECKPOINTS = (1_000, 5_000, 10_000)
 WARM_UP = 200

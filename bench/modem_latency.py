@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appliance.assembly import build_simulated
-from appliance.clock import SystemClock
+from appliance.core.clock import SystemClock
+from appliance.ops.assembly import build_simulated
 from hardware.fakes.modem import Dialect, FakeModem, Quirks
 
 CALLS = 300
@@ -56,7 +56,7 @@ def wait(predicate, timeout: float = 10.0) -> None:
 
 
 def main() -> None:
-    sys.setswitchinterval(SWITCH_INTERVAL_S)   # as appliance.cli does for the real process
+    sys.setswitchinterval(SWITCH_INTERVAL_S)   # as appliance.ops.cli does for the real process
     quirks = Quirks(split_writes=False, ok_delay_s=(0.0, 0.0), ring_interval_s=5.0)
     modems = [FakeModem(Dialect.SIM7600, name=f"l{n}", quirks=quirks, seed=n)
               for n in range(1, 5)]

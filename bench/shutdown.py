@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appliance.assembly import build_simulated
-from appliance.clock import SystemClock
+from appliance.core.clock import SystemClock
+from appliance.ops.assembly import build_simulated
 from hardware.fakes.modem import Dialect, FakeModem
 
 LINES = 32

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from appliance.assembly import build_simulated
-from appliance.clock import ManualClock
+from appliance.core.clock import ManualClock
+from appliance.ops.assembly import build_simulated
 from tests.office import Office
 
 # Wednesday 2026-11-25 10:00 in Madrid.

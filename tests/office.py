@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from appliance.assembly import Appliance
-from appliance.state import Snapshot
+from appliance.core.state import Snapshot
+from appliance.ops.assembly import Appliance
 
 
 class Office:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 
 from appliance.api import ApplianceApi
-from appliance.archive import SECRET_SETTING
+from appliance.ops.archive import SECRET_SETTING
 
 from . import api as api_views
 from . import audio, auth, backup, health, pages, sim, stats, voicemail

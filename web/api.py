@@ -13,8 +13,8 @@ from flask import Blueprint, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
 from appliance.api import ApplianceApi
+from appliance.config.store import KINDS
 from appliance.errors import ValidationError
-from appliance.store import KINDS
 
 from .security import web_state
 

@@ -25,8 +25,8 @@ from appliance.errors import Conflict, NotFound, ValidationError
 from .security import web_state
 
 if TYPE_CHECKING:  # the web never imports hardware/, which the library's format comes from
-    from appliance.audio_library import AudioLibrary
-    from appliance.model import Config
+    from appliance.config.model import Config
+    from appliance.media.audio_library import AudioLibrary
 
 bp = Blueprint("audio", __name__, url_prefix="/api/audio")
 

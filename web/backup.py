@@ -1,13 +1,13 @@
 """Backup, restore and configuration versions over the JSON API.
 
-* ``GET /api/backup`` downloads the archive of the data directory (``appliance.backup``).
+* ``GET /api/backup`` downloads the archive of the data directory (``appliance.ops.backup``).
 * ``POST /api/restore`` (multipart field ``file``) verifies an archive completely and stages it;
   it takes effect at the next start (202, ``restart_required``), because swapping the files
   under a running core and an open history database is not safe.
 * ``GET /api/storage`` says what the page must tell the owner: a configuration recovered from
   its last good copy, a restore applied at start, a restore waiting for a restart.
 * ``/api/versions`` and ``/api/draft`` are the publish / restore / draft steps of design rule 9
-  (``appliance.versions``).
+  (``appliance.config.versions``).
 
 The data directory is the config file's directory, so the blueprint needs nothing but the
 store. Errors are ``ApplianceError``s, answered as JSON in one place (``web.errors``).
@@ -24,10 +24,10 @@ from typing import Any
 from flask import Blueprint, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 
-from appliance.archive import MAX_TOTAL
-from appliance.backup import PENDING, make_backup, stage_restore
+from appliance.config.store import KINDS, ConfigStore
 from appliance.errors import ApplianceError, ValidationError
-from appliance.store import KINDS, ConfigStore
+from appliance.ops.archive import MAX_TOTAL
+from appliance.ops.backup import PENDING, make_backup, stage_restore
 
 from .api import appliance, json_body, optional_json_body
 

@@ -11,7 +11,7 @@ A signed cookie alone would be a login for as long as the signing key lives, so 
 carries the *session epoch*: a random value in the store's settings, checked on every request.
 Logout and a new password replace it, which ends every owner session at once (server-side, not
 just in the browser that logged out). Neither the epoch nor the signing key is ever in a backup
-(``appliance.archive.BOX_SETTINGS``), and a restored box makes both anew at its next start.
+(``appliance.ops.archive.BOX_SETTINGS``), and a restored box makes both anew at its next start.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from werkzeug.security import generate_password_hash
 
-from appliance.archive import EPOCH_SETTING, PASSWORD_SETTING, SECRET_SETTING
+from appliance.ops.archive import EPOCH_SETTING, PASSWORD_SETTING, SECRET_SETTING
 
 if TYPE_CHECKING:
     from appliance.api import ApplianceApi

@@ -1,7 +1,7 @@
 """Call statistics for the dashboard: ``GET /api/stats?from=&to=&by=&tz=``.
 
 The view only parses the query string; the definitions and the grouping (DST-correct local days
-and hours) live in ``appliance.stats``. Every bad parameter is reported at once, as the 400
+and hours) live in ``appliance.records.stats``. Every bad parameter is reported at once, as the 400
 ``fields`` of the usual JSON error (``web.errors``). Without ``tz`` the first schedule's time
 zone is used, because "per day" means the office's day; UTC when there is no schedule.
 """
@@ -14,8 +14,8 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from appliance import stats
 from appliance.errors import ValidationError
+from appliance.records import stats
 
 from .api import appliance
 

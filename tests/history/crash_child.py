@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from appliance.history import History
+from appliance.records.history import History
 
 MAX_CHANGES = 100_000  # a writer nobody kills still stops
 

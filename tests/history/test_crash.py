@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from appliance.history import SCHEMA_VERSION, History
+from appliance.records.history import SCHEMA_VERSION, History
 
 from .records import CALLS_V0, SMS_V0, VOICEMAIL_V0
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from appliance import history as history_module
 from appliance.errors import ApplianceError
-from appliance.history import SCHEMA_VERSION, History, HistoryError, HistoryFull, iso_epoch
+from appliance.records import history as history_module
+from appliance.records.history import SCHEMA_VERSION, History, HistoryError, HistoryFull, iso_epoch
 
 from .records import V0_LAYOUTS, record
 

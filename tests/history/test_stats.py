@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from appliance import stats
 from appliance.errors import ValidationError
-from appliance.history import History
+from appliance.records import stats
+from appliance.records.history import History
 from web import create_app
 
 from .records import record

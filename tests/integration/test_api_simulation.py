@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.seed import seed_sample_office
+from appliance.ops.seed import seed_sample_office
 from web import create_app
 
 KEY = "integration-key-123"

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from appliance.assembly import build_simulated
+from appliance.ops.assembly import build_simulated
 from hardware.audio.engine import AudioEngine
 from hardware.audio.format import LINE_FORMAT
 from hardware.audio.pacing import MonotonicPacer, StepPacer

@@ -56,7 +56,7 @@ def demo(tmp_path, request):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     extra = getattr(request, "param", [])
     proc = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "appliance.cli", "demo", "--data", str(tmp_path / "data"),
+        [sys.executable, "-m", "appliance.ops.cli", "demo", "--data", str(tmp_path / "data"),
          "--port", str(port), "--api-key", KEY, *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     client = Client(port)
@@ -114,7 +114,7 @@ def serial_modem(tmp_path):
 def test_demo_with_a_real_serial_device_on_line_1(tmp_path, serial_modem):
     port = free_port()
     proc = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "appliance.cli", "demo", "--data", str(tmp_path / "data"),
+        [sys.executable, "-m", "appliance.ops.cli", "demo", "--data", str(tmp_path / "data"),
          "--port", str(port), "--api-key", KEY, "--line-device", serial_modem.path],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
     client = Client(port)

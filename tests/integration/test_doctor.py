@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from appliance import system_checks
-from appliance.cli import main
-from appliance.doctor import devices_from_config, run_doctor
+from appliance.ops import system_checks
+from appliance.ops.cli import main
+from appliance.ops.doctor import devices_from_config, run_doctor
 from hardware.fakes.modem import Dialect, FakeModem
 from hardware.modem.probe import modem_manager_running
 
@@ -16,7 +16,7 @@ from hardware.modem.probe import modem_manager_running
 @pytest.fixture(autouse=True)
 def quiet_system(mocker):
     """The box's own checks are tested in tests/unit/test_system_checks.py."""
-    mocker.patch("appliance.system_checks.all_checks",
+    mocker.patch("appliance.ops.system_checks.all_checks",
                  return_value=[system_checks.Finding(True, "Service: fine.")])
 
 
@@ -35,7 +35,7 @@ def doctor(*devices: str) -> tuple[int, str]:
 
 
 def test_a_healthy_modem_is_described(modem, mocker):
-    mocker.patch("appliance.doctor.modem_manager_running", return_value=False)
+    mocker.patch("appliance.ops.doctor.modem_manager_running", return_value=False)
     code, text = doctor(modem.path)
     assert code == 0
     for expected in ("Model     EC25", "Maker     Quectel", "IMEI      862000000000001",
@@ -47,7 +47,7 @@ def test_a_healthy_modem_is_described(modem, mocker):
 
 @pytest.mark.parametrize("modem", [{"dialect": Dialect.SIM7600, "pin": "1234"}], indirect=True)
 def test_a_pin_locked_sim_is_explained_and_no_pin_is_tried(modem, mocker):
-    mocker.patch("appliance.doctor.modem_manager_running", return_value=False)
+    mocker.patch("appliance.ops.doctor.modem_manager_running", return_value=False)
     code, text = doctor(modem.path)
     assert code == 1
     assert "The SIM asks for a PIN" in text
@@ -56,14 +56,14 @@ def test_a_pin_locked_sim_is_explained_and_no_pin_is_tried(modem, mocker):
 
 @pytest.mark.parametrize("modem", [{"registered": 3}], indirect=True)
 def test_a_denied_registration_is_explained(modem, mocker):
-    mocker.patch("appliance.doctor.modem_manager_running", return_value=False)
+    mocker.patch("appliance.ops.doctor.modem_manager_running", return_value=False)
     code, text = doctor(modem.path)
     assert code == 1
     assert "Not registered (registration denied)" in text
 
 
 def test_a_missing_device_and_a_silent_one(tmp_path, mocker):
-    mocker.patch("appliance.doctor.modem_manager_running", return_value=False)
+    mocker.patch("appliance.ops.doctor.modem_manager_running", return_value=False)
     wedged = FakeModem(Dialect.HUAWEI)
     wedged.start()
     wedged.wedge(True)
@@ -77,7 +77,7 @@ def test_a_missing_device_and_a_silent_one(tmp_path, mocker):
 
 
 def test_modem_manager_is_reported_with_the_fix(modem, mocker):
-    mocker.patch("appliance.doctor.modem_manager_running", return_value=True)
+    mocker.patch("appliance.ops.doctor.modem_manager_running", return_value=True)
     code, text = doctor(modem.path)
     assert code == 1
     assert "sudo systemctl disable --now ModemManager" in text
@@ -93,7 +93,7 @@ def test_modem_manager_detection_reads_proc(tmp_path):
 
 
 def test_devices_come_from_the_config_file(tmp_path, modem, mocker, capsys):
-    mocker.patch("appliance.doctor.modem_manager_running", return_value=False)
+    mocker.patch("appliance.ops.doctor.modem_manager_running", return_value=False)
     config = tmp_path / "switchboard.toml"
     config.write_text(f'[[lines]]\nid = "line-1"\ndevice = "{modem.path}"\n\n'
                       '[[lines]]\nid = "line-2"\n')

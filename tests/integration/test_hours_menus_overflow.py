@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from appliance.engine import network_utc
+from appliance.core.engine import network_utc
 
 WEEKDAYS = {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 SATURDAY_11_MADRID = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -219,7 +219,7 @@ def test_a_message_option_inside_hours_is_recorded_as_message_not_closed(menu):
 ])
 def test_a_core_failure_on_one_call_ends_it_cleanly(menu, mocker, step, act):
     """Issue 10: a routing step that raised left the caller in the menu for ever."""
-    mocker.patch(f"appliance.calls.menus.{step}", side_effect=AttributeError("a bug"))
+    mocker.patch(f"appliance.core.calls.menus.{step}", side_effect=AttributeError("a bug"))
     menu.call("l1")
     act(menu)
     assert (menu.last_call()["outcome"], menu.last_call()["reason"]) == \

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.assembly import build_simulated
-from appliance.clock import SystemClock
+from appliance.core.clock import SystemClock
 from appliance.errors import NotFound
+from appliance.ops.assembly import build_simulated
 from hardware.fakes.modem import Dialect, FakeModem
 from tests.waiting import wait_for
 from web import create_app

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from appliance.assembly import build_simulated
 from appliance.events import RunOnCore
-from appliance.watchdog import SystemdNotifier
+from appliance.ops.assembly import build_simulated
+from appliance.ops.watchdog import SystemdNotifier
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_the_web_socket_systemd_passes_is_used(tmp_path):
     import os
     import socket as socketlib
 
-    from appliance.cli import SD_LISTEN_FDS_START, systemd_socket
+    from appliance.ops.cli import SD_LISTEN_FDS_START, systemd_socket
 
     assert systemd_socket({}) is None
     assert systemd_socket({"LISTEN_PID": "1", "LISTEN_FDS": "1"}) is None    # not for us

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.audio_library import AudioLibrary
+from appliance.media.audio_library import AudioLibrary
 from hardware.audio.format import AudioFormat
 
 needs_sox = pytest.mark.skipif(

@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from appliance.audio_convert import AudioRejected, ToolMissing, looks_like, mp3_declared_seconds
-from appliance.audio_library import MIB, AudioLibrary, slug
+from appliance.config.store import ConfigStore
 from appliance.errors import NotFound
-from appliance.store import ConfigStore
+from appliance.media.audio_convert import (
+    AudioRejected,
+    ToolMissing,
+    looks_like,
+    mp3_declared_seconds,
+)
+from appliance.media.audio_library import MIB, AudioLibrary, slug
 from hardware.audio.format import AudioFormat
 from tests.media.conftest import (
     RATE,
@@ -246,7 +251,7 @@ def test_the_index_is_replaced_atomically(library, sounds, mocker):
     item = upload(library, sounds / "tone.ogg", linked_schedule="office")
     index = library.root / "index.json"
     before = index.read_bytes()
-    replace = mocker.patch("appliance.audio_library.os.replace",
+    replace = mocker.patch("appliance.media.audio_library.os.replace",
                            side_effect=OSError("disk full"))
     with pytest.raises(OSError, match="disk full"):
         library.mark_stale_for_schedule("office")

@@ -8,8 +8,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from appliance.api import ApplianceApi
-from appliance.audio_library import MIB, AudioLibrary
-from appliance.store import ConfigStore
+from appliance.config.store import ConfigStore
+from appliance.media.audio_library import MIB, AudioLibrary
 from tests.media.conftest import PNG_MAGIC, needs_sox
 from web import create_app
 

@@ -7,9 +7,9 @@ from types import MappingProxyType
 
 import pytest
 
-from appliance.audio_library import AudioLibrary
-from appliance.model import Interval, Schedule
-from appliance.speech import Speech, SpeechError, describe_hours, fill_hours, spoken_text
+from appliance.config.model import Interval, Schedule
+from appliance.media.audio_library import AudioLibrary
+from appliance.media.speech import Speech, SpeechError, describe_hours, fill_hours, spoken_text
 from tests.media.conftest import RATE, needs_espeak, needs_sox, rms, samples, upload
 
 

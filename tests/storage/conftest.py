@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from appliance.seed import seed_sample_office
-from appliance.store import ConfigStore
+from appliance.config.store import ConfigStore
+from appliance.ops.seed import seed_sample_office
 
 DATA = Path(__file__).parent / "data"
 

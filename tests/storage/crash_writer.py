@@ -21,7 +21,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from appliance.store import ConfigStore
+from appliance.config.store import ConfigStore
 
 POOL = 5   # ids s0..s4 and a0..a4: a small file, so each run stays fast
 

@@ -15,17 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from appliance import archive as archive_format
-from appliance.archive import BackupRejected
-from appliance.backup import (
+from appliance.config.store import ConfigStore, StoreLocked
+from appliance.errors import ApplianceError
+from appliance.ops import archive as archive_format
+from appliance.ops.archive import BackupRejected
+from appliance.ops.backup import (
     apply_pending_restore,
     make_backup,
     restore_backup,
     stage_restore,
 )
-from appliance.cli import main
-from appliance.errors import ApplianceError
-from appliance.store import ConfigStore, StoreLocked
+from appliance.ops.cli import main
 
 CALLS = 120
 

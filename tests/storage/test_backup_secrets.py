@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 
 from appliance.api import ApplianceApi
-from appliance.backup import make_backup, restore_backup, stage_restore
-from appliance.store import ConfigStore
+from appliance.config.store import ConfigStore
+from appliance.ops.backup import make_backup, restore_backup, stage_restore
 from tests.web.conftest import Browser
 from web import create_app
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from appliance.store import KINDS, ConfigStore, check_resources
+from appliance.config.store import KINDS, ConfigStore, check_resources
 
 KILLS = 200
 SEED = 20260125

@@ -9,8 +9,8 @@ import os
 
 import pytest
 
+from appliance.config.store import ConfigStore, DiskFull, StoreCorrupt, StoreLocked
 from appliance.errors import ApplianceError
-from appliance.store import ConfigStore, DiskFull, StoreCorrupt, StoreLocked
 
 ENOSPC = OSError(errno.ENOSPC, "No space left on device")
 

@@ -13,9 +13,9 @@ import shutil
 
 import pytest
 
-from appliance.seed import SAMPLE_OFFICE
-from appliance.storage import SCHEMA_VERSION, migrate, schema_of
-from appliance.store import KINDS, ConfigStore, StoreTooNew
+from appliance.config.storage import SCHEMA_VERSION, migrate, schema_of
+from appliance.config.store import KINDS, ConfigStore, StoreTooNew
+from appliance.ops.seed import SAMPLE_OFFICE
 
 from .conftest import DATA
 

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
+from appliance.config.versions import KEEP, Level
 from appliance.errors import NotFound, ValidationError
-from appliance.versions import KEEP, Level
 
 
 def test_publish_lists_versions_newest_first_with_counts(office):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.settings import load_settings
+from appliance.ops.settings import load_settings
 
 from .conftest import DEBIAN_PYTHON, INSTALL_SH, need, need_root, report, run
 
@@ -129,7 +129,7 @@ def test_the_installed_app_runs_from_its_venv(installed):
     assert "run" in result.stdout
     assert "doctor" in result.stdout
     result = run([venv / "bin/python", "-c",
-                  "import appliance.cli, web, flask, waitress, serial, alsaaudio, gpiozero"])
+                  "import appliance.ops.cli, web, flask, waitress, serial, alsaaudio, gpiozero"])
     assert result.returncode == 0, result.stderr
 
 

@@ -34,7 +34,7 @@ PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN = 65, 1
 if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0):
     sys.exit(77)
 sys.argv = ["switchboard", *sys.argv[1:]]
-runpy.run_module("appliance.cli", run_name="__main__")
+runpy.run_module("appliance.ops.cli", run_name="__main__")
 """
 
 
@@ -144,7 +144,7 @@ def test_the_page_is_served_on_the_socket_systemd_passes(tmp_path):
     port, own_port = free_port(), free_port()
     process = subprocess.Popen(  # noqa: S603 - fixed arguments
         [activate, f"--listen=127.0.0.1:{port}", "--fdname=http",
-         sys.executable, "-m", "appliance.cli", "run",
+         sys.executable, "-m", "appliance.ops.cli", "run",
          "--config", settings_file(tmp_path, own_port)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

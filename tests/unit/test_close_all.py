@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from appliance.engine import close_all
+from appliance.core.engine import close_all
 
 
 class Driver:

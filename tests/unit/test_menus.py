@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.menus import (
+from appliance.config.model import Action, Config, Menu, Prompt, Target, Team
+from appliance.policy.menus import (
     MenuState,
     PlayMenu,
     PlayReason,
@@ -16,7 +17,6 @@ from appliance.menus import (
     on_timeout,
     operator_team,
 )
-from appliance.model import Action, Config, Menu, Prompt, Target, Team
 
 HANGUP = Target(action=Action.HANGUP)
 

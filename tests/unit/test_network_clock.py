@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from appliance.clock import SystemClock
+from appliance.core.clock import SystemClock
 
 
 def test_network_time_corrects_a_wrong_clock_without_ntp(tmp_path):

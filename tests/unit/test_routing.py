@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.model import Strategy
-from appliance.routing import Candidate, pick
+from appliance.config.model import Strategy
+from appliance.policy.routing import Candidate, pick
 
 MEMBERS = ("ana", "bruno", "carla", "dani")
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from appliance import schedule as sched
-from appliance.model import HolidayRegion, Interval, Schedule, SpecialDay
-from appliance.schedule import OpenStatus, ScheduleReason, is_open, next_open, status_at
+from appliance.config.model import HolidayRegion, Interval, Schedule, SpecialDay
+from appliance.policy import schedule as sched
+from appliance.policy.schedule import OpenStatus, ScheduleReason, is_open, next_open, status_at
 
 MADRID = "Europe/Madrid"
 BUENOS_AIRES = "America/Argentina/Buenos_Aires"

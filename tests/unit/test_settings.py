@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.settings import SettingsError, load_settings
+from appliance.ops.settings import SettingsError, load_settings
 from hardware.modem.dialects import Dialect
 
 GOOD = """

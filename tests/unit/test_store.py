@@ -7,8 +7,8 @@ import os
 
 import pytest
 
+from appliance.config.store import ConfigStore, StoreCorrupt
 from appliance.errors import Conflict, NotFound, ValidationError
-from appliance.store import ConfigStore, StoreCorrupt
 
 
 @pytest.fixture

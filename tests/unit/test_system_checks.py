@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from appliance import system_checks as sc
+from appliance.ops import system_checks as sc
 
 Usage = namedtuple("Usage", "total used free")
 

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from appliance.config.model import Config
+from appliance.config.validation import PARSERS
 from appliance.errors import ValidationError
-from appliance.menus import menu_warnings
-from appliance.model import Config
-from appliance.validation import PARSERS
+from appliance.policy.menus import menu_warnings
 from tests.hostile_json import FIELDS, JSON, LEAVES
 
 DOCS = st.fixed_dictionaries({}, optional=dict.fromkeys(FIELDS, LEAVES | JSON))

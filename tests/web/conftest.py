@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from appliance.api import ApplianceApi
-from appliance.store import ConfigStore
+from appliance.config.store import ConfigStore
 from tests.office import Office
 from web import create_app
 

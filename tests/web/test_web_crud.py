@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from appliance.store import KINDS
+from appliance.config.store import KINDS
 
 
 @dataclass(frozen=True)

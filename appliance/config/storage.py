@@ -32,9 +32,9 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from .documents import dump
-from .errors import ApplianceError, ValidationError
-from .validation import PARSERS, parse_id
+from appliance.config.documents import dump
+from appliance.config.validation import PARSERS, parse_id
+from appliance.errors import ApplianceError, ValidationError
 
 log = logging.getLogger(__name__)
 

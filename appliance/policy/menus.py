@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from appliance.model import Action, Config, Menu, Target
+from appliance.config.model import Action, Config, Menu, Target
 
 KEYS = frozenset("0123456789*#")
 OPTION_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "#")  # also the search order

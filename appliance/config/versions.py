@@ -26,17 +26,24 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from .errors import NotFound, ValidationError
-from .menus import menu_warnings
-from .model import Config
-from .storage import (
+from appliance.config.model import Config
+from appliance.config.storage import (
     LOCK_SUFFIX,
     atomic_write,
     encode,
     new_document,
     remove_stale_temps,
 )
-from .store import KINDS, SETTINGS, ConfigStore, Resources, check_resources, fingerprint
+from appliance.config.store import (
+    KINDS,
+    SETTINGS,
+    ConfigStore,
+    Resources,
+    check_resources,
+    fingerprint,
+)
+from appliance.errors import NotFound, ValidationError
+from appliance.policy.menus import menu_warnings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .model import Strategy
+from appliance.config.model import Strategy
 
 
 @dataclass(frozen=True)

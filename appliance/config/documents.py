@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import (
+from appliance.config.model import (
     MINUTES_PER_DAY,
     Agent,
     Config,

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from .errors import ValidationError
-from .model import (
+from appliance.config.model import (
     MINUTES_PER_DAY,
     WEEKDAYS,
     Action,
@@ -34,6 +33,7 @@ from .model import (
     Target,
     Team,
 )
+from appliance.errors import ValidationError
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")

@@ -35,9 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from appliance.policy.phrases import LANGUAGES
 from hardware.modem.dialects import Dialect
-
-from .phrases import LANGUAGES
 
 
 class SettingsError(Exception):

@@ -9,16 +9,15 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from appliance import events as ev
+from appliance.config.model import Presence, Strategy, Team
+from appliance.core.calls import note
+from appliance.core.state import AgentRuntime, AgentState, Call, CallState, Outcome, Phase
+from appliance.policy.routing import Candidate, pick
 from hardware.interfaces import line_port, station_port
 
-from . import events as ev
-from .calls import note
-from .model import Presence, Strategy, Team
-from .routing import Candidate, pick
-from .state import AgentRuntime, AgentState, Call, CallState, Outcome, Phase
-
 if TYPE_CHECKING:
-    from .engine import Engine
+    from appliance.core.engine import Engine
 
 log = logging.getLogger(__name__)
 

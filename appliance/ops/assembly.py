@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .api import ApplianceApi
-from .backup import apply_pending_restore
-from .engine import Engine
-from .history import History
-from .model import Presence
-from .store import ConfigStore
+from appliance.api import ApplianceApi
+from appliance.config.model import Presence
+from appliance.config.store import ConfigStore
+from appliance.core.engine import Engine
+from appliance.ops.backup import apply_pending_restore
+from appliance.records.history import History
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class Appliance:
         self.store.close()
 
     def _config_changed(self, config: Any) -> None:
-        from .events import ConfigChanged
+        from appliance.events import ConfigChanged
 
         self.engine.post(ConfigChanged(config))
 
@@ -94,9 +94,8 @@ def build_simulated(data_dir: Path, clock: Any, *, modems: bool = False,
 
 def build_real(settings: Any) -> Appliance:
     """The appliance on the box's real modems, handsets and sound devices."""
+    from appliance.core.clock import SystemClock
     from hardware.real import RealHardware
-
-    from .clock import SystemClock
 
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -108,13 +107,12 @@ def build_real(settings: Any) -> Appliance:
 
 def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
     """The audio engine on the configured ALSA / serial PCM devices, and the owner's library."""
+    from appliance.media.audio_library import AudioLibrary
+    from appliance.media.speech import Speech
     from hardware.audio.engine import AudioEngine
     from hardware.audio.format import AudioFormat
     from hardware.audio.ports import AlsaPort, SerialPcmPort
     from hardware.interfaces import line_port, station_port
-
-    from .audio_library import AudioLibrary
-    from .speech import Speech
 
     fmt = AudioFormat(settings.audio_rate)
     ports: dict[str, Any] = {}
@@ -136,12 +134,11 @@ def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
 def build_demo_audio(data_dir: Path, clock: Any, lines: list[str], stations: list[str],
                      language: str = "en") -> tuple[Any, Any]:
     """The real audio engine for the demo, on ALSA file devices (see hardware.fakes.demo_audio)."""
+    from appliance.media.audio_library import AudioLibrary
+    from appliance.media.speech import Speech
     from hardware.audio.engine import AudioEngine
     from hardware.audio.format import LINE_FORMAT
     from hardware.fakes.demo_audio import demo_ports
-
-    from .audio_library import AudioLibrary
-    from .speech import Speech
 
     data_dir.mkdir(parents=True, exist_ok=True)
     apply_pending_restore(data_dir)        # before anything reads the data directory

@@ -32,7 +32,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .audio_convert import (
+from appliance.config.storage import TMP_PREFIX as STORAGE_TMP_PREFIX
+from appliance.config.storage import atomic_write
+from appliance.errors import ApplianceError, NotFound, ValidationError
+from appliance.media.audio_convert import (
     SOX_TYPES,
     AudioRejected,
     Levels,
@@ -44,9 +47,6 @@ from .audio_convert import (
     run_tool,
     span,
 )
-from .errors import ApplianceError, NotFound, ValidationError
-from .storage import TMP_PREFIX as STORAGE_TMP_PREFIX
-from .storage import atomic_write
 
 if TYPE_CHECKING:
     from hardware.audio.format import AudioFormat

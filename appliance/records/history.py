@@ -24,7 +24,7 @@ update per index instead of one per event) and retention deletes it with its cal
 
 Statistics group by the local day or hour of any time zone, so ``calls.started_epoch`` (UTC
 seconds, indexed) is stored next to the ISO ``started`` text: exact bucket bounds are computed
-in Python (DST-correct) and each bucket is an index range scan (see ``appliance.stats``).
+in Python (DST-correct) and each bucket is an index range scan (see ``appliance.records.stats``).
 
 Schema versions live in ``PRAGMA user_version`` and migrate in order at open, each in one
 transaction with its version bump, so a crash mid-migration leaves the previous version intact.
@@ -44,7 +44,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .errors import ApplianceError
+from appliance.errors import ApplianceError
 
 COLUMNS = ("id", "line", "caller", "started", "ended", "outcome", "reason", "team", "agent",
            "wait_s", "talk_s")

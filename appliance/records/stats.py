@@ -34,8 +34,8 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ValidationError
-from .history import History
+from appliance.errors import ValidationError
+from appliance.records.history import History
 
 GROUPINGS = ("day", "hour", "team", "agent")
 OUTCOMES = ("answered", "abandoned", "busy", "closed", "message", "voicemail",

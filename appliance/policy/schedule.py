@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from appliance.model import WEEKDAYS, HolidayRegion, Interval, Schedule
+from appliance.config.model import WEEKDAYS, HolidayRegion, Interval, Schedule
 
 _SECONDS_PER_MINUTE = 60
 _MINUTE = timedelta(minutes=1)

@@ -1,9 +1,9 @@
 """The configuration store: TinyDB documents behind one lock with atomic, durable writes.
 
 TinyDB's own ``JSONStorage`` rewrites its file in place and can be left half-written by a power
-cut (see shared/reference/hardware-and-os.md §7). ``AtomicJSONStorage`` (``appliance.storage``)
-writes a temporary file, fsyncs it, renames it over the old one and fsyncs the directory, so the
-file on disk is always either the old or the new version. Every write is validated first; a
+cut. ``AtomicJSONStorage`` (``appliance.config.storage``) writes a temporary file, fsyncs it,
+renames it over the old one and fsyncs the directory, so the file on disk is always either the
+old or the new version. Every write is validated first; a
 rejected write stores nothing. Listeners receive the new ``Config`` after each change (the core
 subscribes).
 
@@ -28,11 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from tinydb import Query, TinyDB
 
-from .backup import apply_pending_restore
-from .documents import audio_references, dump, references, users_of
-from .errors import Conflict, NotFound, ValidationError
-from .model import Config, Presence
-from .storage import (
+from appliance.config.documents import audio_references, dump, references, users_of
+from appliance.config.model import Config, Presence
+from appliance.config.storage import (
     META,
     TMP_PREFIX,
     AtomicJSONStorage,
@@ -50,10 +48,12 @@ from .storage import (
     save_good_copy,
     schema_of,
 )
-from .validation import PARSERS, parse_id
+from appliance.config.validation import PARSERS, parse_id
+from appliance.errors import Conflict, NotFound, ValidationError
+from appliance.ops.backup import apply_pending_restore
 
 if TYPE_CHECKING:
-    from .versions import ConfigVersions
+    from appliance.config.versions import ConfigVersions
 
 __all__ = ["KINDS", "SETTINGS", "TMP_PREFIX", "AtomicJSONStorage", "ConfigStore", "DiskFull",
            "StoreCorrupt", "StoreLocked", "StoreTooNew", "check_resources", "fingerprint"]
@@ -170,7 +170,7 @@ class ConfigStore:
     @property
     def versions(self) -> ConfigVersions:
         """Published versions and the draft of this store (one instance per store)."""
-        from .versions import ConfigVersions
+        from appliance.config.versions import ConfigVersions
 
         with self._lock:
             if self._versions is None:

@@ -59,17 +59,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "doctor":
-        from .doctor import run_doctor
+        from appliance.ops.doctor import run_doctor
 
         return run_doctor(args.config, args.device, sys.stdout)
     if args.command == "run":
         return run_real(args.config)
     if args.command == "backup":
-        from .backup import backup_command
+        from appliance.ops.backup import backup_command
 
         return backup_command(args.file, args.data)
     if args.command == "restore":
-        from .backup import restore_command
+        from appliance.ops.backup import restore_command
 
         return restore_command(args.file, args.data)
     if args.api_key is not None and len(args.api_key) < MIN_API_KEY:
@@ -78,9 +78,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from .assembly import build_demo_audio, build_simulated
-    from .clock import SimulatedClock
-    from .seed import SAMPLE_OFFICE, seed_sample_office
+    from appliance.core.clock import SimulatedClock
+    from appliance.ops.assembly import build_demo_audio, build_simulated
+    from appliance.ops.seed import SAMPLE_OFFICE, seed_sample_office
 
     started = time.monotonic()
     clock = SimulatedClock()
@@ -100,8 +100,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def run_real(config: Path) -> int:
-    from .assembly import build_real
-    from .settings import SettingsError, load_settings
+    from appliance.ops.assembly import build_real
+    from appliance.ops.settings import SettingsError, load_settings
 
     started = time.monotonic()
     try:
@@ -124,9 +124,8 @@ def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: f
     """Start the core and the web page; stop both cleanly on Ctrl+C or SIGTERM."""
     from waitress.server import create_server
 
+    from appliance.ops.watchdog import SystemdNotifier
     from web import create_app
-
-    from .watchdog import SystemdNotifier
 
     notifier = SystemdNotifier()
     appliance.start(heartbeat=notifier.watchdog, heartbeat_s=notifier.watchdog_interval_s)
@@ -178,7 +177,7 @@ def _open_the_office(appliance: Any, clock: Any) -> None:
     A newcomer trying the demo on a Saturday night should still see a call reach a desk; the
     page and POST /api/sim/clock can set any other time.
     """
-    from .schedule import next_open
+    from appliance.policy.schedule import next_open
 
     schedule = appliance.store.config().schedules.get("office-hours")
     if schedule is None:

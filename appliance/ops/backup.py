@@ -1,6 +1,6 @@
 """Backup and restore of the data directory: ``switchboard backup|restore FILE`` and the web page.
 
-The archive (format and verification in ``appliance.archive``) holds ``config.json`` (a
+The archive (format and verification in ``appliance.ops.archive``) holds ``config.json`` (a
 consistent copy taken under the store's lock), ``history.sqlite3`` (copied with SQLite's online
 backup, consistent while the core appends), ``versions.json``, ``audio/`` (the owner's uploads)
 and ``recordings/`` (voicemail), then ``manifest.json`` last, so each file is read exactly once
@@ -47,7 +47,20 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from .archive import (
+from appliance.config.storage import (
+    LOCK_SUFFIX,
+    TMP_PREFIX,
+    Damaged,
+    WriterLock,
+    atomic_write,
+    encode,
+    fsync_dir,
+    good_copy,
+    parse_document,
+    read_document,
+)
+from appliance.errors import ApplianceError, NotFound
+from appliance.ops.archive import (
     BOX_SETTINGS,
     CONFIG,
     FILES,
@@ -63,22 +76,9 @@ from .archive import (
     RestoreReport,
     verify_into,
 )
-from .errors import ApplianceError, NotFound
-from .storage import (
-    LOCK_SUFFIX,
-    TMP_PREFIX,
-    Damaged,
-    WriterLock,
-    atomic_write,
-    encode,
-    fsync_dir,
-    good_copy,
-    parse_document,
-    read_document,
-)
 
 if TYPE_CHECKING:
-    from .store import ConfigStore
+    from appliance.config.store import ConfigStore
 
 __all__ = ["BackupFile", "BackupRejected", "RestoreReport", "apply_pending_restore",
            "make_backup", "restore_backup", "stage_restore", "verify_into"]
@@ -175,7 +175,7 @@ def _config_bytes(data_dir: Path, store: ConfigStore | None) -> bytes:
 
 
 def _settings_name() -> str:
-    from .store import SETTINGS  # store imports this module, so not at the top
+    from appliance.config.store import SETTINGS  # store imports this module, so not at the top
 
     return SETTINGS
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .state import AgentView, CallView, LineView, Snapshot, StationView, presence_of
+from appliance.core.state import AgentView, CallView, LineView, Snapshot, StationView, presence_of
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from appliance.core.engine import Engine
 
 
 def build_snapshot(core: Engine) -> Snapshot:

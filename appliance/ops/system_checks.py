@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clock import NTP_SYNCED_FLAG
+from appliance.core.clock import NTP_SYNCED_FLAG
 
 SERVICE = "switchboard"
 SERVICE_USER = "switchboard"

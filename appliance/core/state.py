@@ -11,9 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from .menus import MenuState
-from .model import Presence
-from .timers import Timer
+from appliance.config.model import Presence
+from appliance.core.timers import Timer
+from appliance.policy.menus import MenuState
 
 
 class LineState(StrEnum):

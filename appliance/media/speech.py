@@ -23,16 +23,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .audio_convert import AudioRejected, ToolMissing, convert_to_line, run_tool
-from .audio_library import TMP_PREFIX
-from .errors import ApplianceError
-from .model import MINUTES_PER_DAY, WEEKDAYS, Interval, Schedule
-from .storage import atomic_write
+from appliance.config.model import MINUTES_PER_DAY, WEEKDAYS, Interval, Schedule
+from appliance.config.storage import atomic_write
+from appliance.errors import ApplianceError
+from appliance.media.audio_convert import AudioRejected, ToolMissing, convert_to_line, run_tool
+from appliance.media.audio_library import TMP_PREFIX
 
 if TYPE_CHECKING:
+    from appliance.media.audio_library import AudioLibrary
     from hardware.audio.format import AudioFormat
-
-    from .audio_library import AudioLibrary
 
 VOICES = {"es": "es", "en": "en-gb"}
 WORDS_PER_MINUTE = "150"

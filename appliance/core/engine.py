@@ -20,14 +20,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hardware.interfaces import Hardware, LineDriver, StationDriver
-
-from . import events as ev
-from .calls import CallFlow
-from .errors import NotFound, Unavailable
-from .model import Config, Presence
-from .offers import Offers
-from .state import (
+from appliance import events as ev
+from appliance.config.model import Config, Presence
+from appliance.core.calls import CallFlow
+from appliance.core.offers import Offers
+from appliance.core.state import (
     AgentRuntime,
     AgentState,
     Call,
@@ -36,8 +33,10 @@ from .state import (
     Snapshot,
     StationRuntime,
 )
-from .timers import Timer, Timers
-from .views import build_snapshot
+from appliance.core.timers import Timer, Timers
+from appliance.core.views import build_snapshot
+from appliance.errors import NotFound, Unavailable
+from hardware.interfaces import Hardware, LineDriver, StationDriver
 
 log = logging.getLogger(__name__)
 

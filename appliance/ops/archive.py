@@ -11,7 +11,7 @@ refusing unsafe names (absolute, ``..``), links, devices, files outside the layo
 the manifest, and anything past ``MAX_TOTAL``; then every checksum and size, the configuration
 (with the store's own parsers, migrations and reference checks) and the history
 (``PRAGMA integrity_check``) are verified. Only a directory that passed all of it is ever moved
-into place (``appliance.backup``).
+into place (``appliance.ops.backup``).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from .errors import ApplianceError
-from .storage import Damaged, StoreTooNew, fsync_dir, migrate, parse_document
+from appliance.config.storage import Damaged, StoreTooNew, fsync_dir, migrate, parse_document
+from appliance.errors import ApplianceError
 
 FORMAT = "switchboard-backup"
 FORMAT_VERSION = 1
@@ -44,7 +44,7 @@ MAX_MEMBERS = 20_000
 MAX_MANIFEST = 8 * 1024 * 1024
 CHUNK = 1024 * 1024
 # Settings that belong to the box, not to its configuration: left out of every backup, and a
-# restore keeps the box's own (``appliance.backup``). The web layer uses these names.
+# restore keeps the box's own (``appliance.ops.backup``). The web layer uses these names.
 PASSWORD_SETTING = "password_hash"  # noqa: S105 (names of settings, not secrets)
 SECRET_SETTING = "secret_key"  # noqa: S105 (signs the session cookie)
 EPOCH_SETTING = "session_epoch"   # the current generation of owner sessions
@@ -190,7 +190,7 @@ def _check_manifest(raw: bytes | None, found: dict[str, BackupFile]) -> dict[str
 
 def _check_config(path: Path) -> dict[str, int]:
     """The configuration must open exactly as the store would open it (migrations included)."""
-    from .store import KINDS, check_resources
+    from appliance.config.store import KINDS, check_resources
 
     try:
         data = migrate(parse_document(path.read_bytes()), name="the backup's configuration")

@@ -11,19 +11,18 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from appliance import events as ev
+from appliance.config.model import Action, Line, Prompt, Target, Team
+from appliance.core.state import Call, CallState, LineState, Outcome, Phase
+from appliance.media.speech import fill_hours
+from appliance.policy import menus
+from appliance.policy.phrases import Phrase, phrase
+from appliance.policy.schedule import status_at
+from appliance.records.history import HistoryError
 from hardware.interfaces import line_port
 
-from . import events as ev
-from . import menus
-from .history import HistoryError
-from .model import Action, Line, Prompt, Target, Team
-from .phrases import Phrase, phrase
-from .schedule import status_at
-from .speech import fill_hours
-from .state import Call, CallState, LineState, Outcome, Phase
-
 if TYPE_CHECKING:
-    from .engine import Engine
+    from appliance.core.engine import Engine
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ApplianceError, ValidationError
+from appliance.errors import ApplianceError, ValidationError
 
 if TYPE_CHECKING:
     from hardware.audio.format import AudioFormat

@@ -9,9 +9,8 @@ import tomllib
 from pathlib import Path
 from typing import TextIO
 
+from appliance.ops import system_checks
 from hardware.modem.probe import ProbeResult, candidate_ports, modem_manager_running, probe
-
-from . import system_checks
 
 DEFAULT_DATA = Path("/var/lib/switchboard")
 FIELDS = (("Model", "model"), ("Maker", "manufacturer"), ("Firmware", "firmware"),

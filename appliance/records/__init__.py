@@ -1,0 +1,1 @@
+"""What happened: call history in SQLite and the statistics computed from it."""
