@@ -7,13 +7,15 @@ Every method returns plain JSON-ready values or raises an ``ApplianceError``.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from appliance.config.model import Presence
-from appliance.errors import NotFound, ValidationError
+from appliance.errors import Conflict, NotFound, ValidationError
 from appliance.policy.menus import menu_warnings
+from hardware.interfaces import BadInput, NoSuchDevice, OutOfService
 
 
 class Simulation(Protocol):
@@ -130,7 +132,30 @@ class ApplianceApi:
     def sim(self) -> Simulation:
         if self._simulation is None:
             raise NotFound("Simulation is only available in 'switchboard demo'.")
-        return self._simulation
+        return cast(Simulation, _Translated(self._simulation))
+
+
+class _Translated:
+    """The simulated hardware, its errors turned into the API's (hardware knows nothing of
+    them): an unknown device is 404, bad input 400, a device that cannot now 409."""
+
+    def __init__(self, simulation: Simulation) -> None:
+        self._simulation = simulation
+
+    def __getattr__(self, name: str) -> Any:
+        action = getattr(self._simulation, name)
+
+        @functools.wraps(action)
+        def translated(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return action(*args, **kwargs)
+            except NoSuchDevice as exc:
+                raise NotFound(str(exc)) from exc
+            except BadInput as exc:
+                raise ValidationError({exc.field: str(exc)}) from exc
+            except OutOfService as exc:
+                raise Conflict(str(exc)) from exc
+        return translated
 
 
 def _limit(limit: int) -> int:

@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.events import HookChanged, StationStatus
+from hardware.events import HookChanged, StationStatus
 
 from .interfaces import Post
 

@@ -66,3 +66,24 @@ class Hardware(Protocol):
     def line_driver(self, line_id: str) -> LineDriver | None: ...
     def station_driver(self, station_id: str) -> StationDriver | None: ...
     def close(self) -> None: ...
+
+
+# -- simulated hardware (the demo's buttons) ----------------------------------------------------
+
+class SimulationError(Exception):
+    """A simulated-hardware request that cannot be done. The appliance turns these into its
+    API's errors: drivers and fakes import nothing from the layers above them."""
+
+
+class NoSuchDevice(SimulationError, LookupError):
+    """No simulated line or handset by that id (or it is a real device)."""
+
+
+class BadInput(SimulationError, ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class OutOfService(SimulationError, RuntimeError):
+    """The simulated device is there but cannot do it now (a line that is down)."""

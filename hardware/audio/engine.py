@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from appliance.events import PlaybackEnded, RecordingFinished
+from hardware.events import PlaybackEnded, RecordingFinished
 from hardware.interfaces import Post
 
 from .format import LINE_FORMAT, PERIOD_S

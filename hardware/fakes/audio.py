@@ -10,7 +10,7 @@ import itertools
 import threading
 from dataclasses import dataclass
 
-from appliance.events import PlaybackEnded, RecordingFinished
+from hardware.events import PlaybackEnded, RecordingFinished
 from hardware.interfaces import Post
 
 

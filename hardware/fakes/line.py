@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from enum import StrEnum
 
-from appliance.events import (
+from hardware.events import (
     CallerHungUp,
     DtmfReceived,
     IncomingCall,

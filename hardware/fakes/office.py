@@ -16,11 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from appliance.errors import Conflict, NotFound, ValidationError
 from hardware.fakes.audio import FakeAudio
 from hardware.fakes.line import DTMF_KEYS, FakeLine
 from hardware.fakes.modem import Dialect, FakeModem
 from hardware.handset import Handset, HandsetPins
+from hardware.interfaces import BadInput, NoSuchDevice, OutOfService
 from hardware.modem.gsm import GsmModem, ModemSettings
 from hardware.modem.setup import PinGuard
 
@@ -91,15 +91,15 @@ class SimulatedHardware:
 
     def incoming(self, line_id: str, caller: str) -> None:
         if not isinstance(caller, str) or not CALLER_RE.fullmatch(caller):
-            raise ValidationError({"caller": "Give the caller's number: digits, optional +."})
+            raise BadInput("caller", "Give the caller's number: digits, optional +.")
         try:
             self._line(line_id).ring(caller)
         except RuntimeError as exc:
-            raise Conflict(f"{exc}: the simulated line is out of service.") from exc
+            raise OutOfService(f"{exc}: the simulated line is out of service.") from exc
 
     def dtmf(self, line_id: str, digits: str) -> None:
         if not isinstance(digits, str) or not digits or set(digits) - DTMF_KEYS:
-            raise ValidationError({"digits": "Use the keys 0-9, * and #."})
+            raise BadInput("digits", "Use the keys 0-9, * and #.")
         self._line(line_id).press(digits)
 
     def hangup(self, line_id: str) -> None:
@@ -128,20 +128,20 @@ class SimulatedHardware:
     def heard_file(self, name: str) -> Path:
         path = (self._heard / name) if self._heard and "/" not in name else None
         if path is None or not path.is_file() or path.suffix != ".wav":
-            raise NotFound(f"No recording '{name}'.")
+            raise NoSuchDevice(f"No recording '{name}'.")
         return path
 
     def _line(self, line_id: str) -> Any:
         line = self.lines.get(line_id)
         if line is None:
-            raise NotFound(f"No simulated line '{line_id}'" + (
+            raise NoSuchDevice(f"No simulated line '{line_id}'" + (
                 " (it is a real device)." if line_id in self._devices else "."))
         return line
 
     def _hook_pin(self, station_id: str) -> Any:
         factory = self._factories.get(station_id)
         if factory is None:
-            raise NotFound(f"No simulated handset '{station_id}'.")
+            raise NoSuchDevice(f"No simulated handset '{station_id}'.")
         for pin in factory.pins.values():   # the demo's ringing would grow them for ever
             if len(pin.states) > PIN_HISTORY:
                 pin.clear_states()

@@ -19,7 +19,7 @@ from typing import Any
 
 import serial
 
-from appliance import events as ev
+from hardware import events as ev
 
 from . import sms, urc
 from .at import AtAborted, AtChannel, AtTimeout
