@@ -12,8 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from appliance.config.model import Presence
-from appliance.errors import Conflict, NotFound, ValidationError
+from appliance.admin import Admin
+from appliance.config.model import Config, Presence
+from appliance.errors import Conflict, NotFound, Unavailable, ValidationError
 from appliance.policy.menus import menu_warnings
 from hardware.interfaces import BadInput, NoSuchDevice, OutOfService
 
@@ -34,43 +35,62 @@ class Simulation(Protocol):
 class ApplianceApi:
     def __init__(self, store: Any, engine: Any, history: Any,
                  simulation: Simulation | None = None, *, recordings: Path | None = None) -> None:
-        self.store = store
-        self.engine = engine
-        self.history = history
+        self._store = store
+        self._engine = engine
+        self._history = history
         self.recordings = recordings
         self._simulation = simulation
+        self.admin = Admin(store, history)
+
+    # -- for the web's plumbing ------------------------------------------------------------------
+
+    def config(self) -> Config:
+        """The live configuration (what the core runs on)."""
+        return self._store.config()
+
+    def core_answers(self, timeout: float) -> bool:
+        """Whether the core thread handles a request within ``timeout`` (for /healthz)."""
+        try:
+            self._engine.on_core(lambda core: core.handled, timeout=timeout)
+        except Unavailable:
+            return False
+        return True
+
+    def watch_schedules(self, library: Any) -> None:
+        """Let the audio library flag uploads as stale when their schedule's hours change."""
+        library.follow_schedules(self._store)
 
     # -- live state ---------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
         """The contract's /api/status document from the core's latest immutable snapshot,
         plus ``warnings``: configuration a person should look at."""
-        return self.engine.snapshot().to_dict() | {"warnings": self.warnings()}
+        return self._engine.snapshot().to_dict() | {"warnings": self.warnings()}
 
     def warnings(self) -> list[str]:
         """Things that work but not as the owner would want: no hold audio, long menus..."""
-        config = self.store.config()
+        config = self._store.config()
         found = [f"Team '{t.name}' has no hold audio: waiting callers hear a soft tone. "
                  "Upload the office's own audio and choose it for the team."
                  for t in config.teams.values() if t.hold_audio is None]
         for menu_id in config.menus:
             found += menu_warnings(config, menu_id)
-        if failures := self.engine.failures:
+        if failures := self._engine.failures:
             found.append(f"The switchboard hit an internal error {failures} time(s) since it "
                          "started; the calls involved were ended and recorded as failed. The "
                          "system log has the details (journalctl -u switchboard).")
-        return ([self.store.recovered] if self.store.recovered else []) + found
+        return ([self._store.recovered] if self._store.recovered else []) + found
 
     def calls(self, limit: int = 50) -> list[dict[str, Any]]:
-        return self.history.recent(_limit(limit))
+        return self._history.recent(_limit(limit))
 
     def sms(self, limit: int = 50) -> list[dict[str, Any]]:
-        return self.history.recent_sms(_limit(limit))
+        return self._history.recent_sms(_limit(limit))
 
     # -- voicemail ----------------------------------------------------------------------------
 
     def voicemails(self, limit: int = 100) -> list[dict[str, Any]]:
-        return self.history.voicemails(_limit(limit))
+        return self._history.voicemails(_limit(limit))
 
     def voicemail_file(self, vid: str) -> Path:
         """The WAV of a message (404 when unknown or when the recording is missing)."""
@@ -81,18 +101,18 @@ class ApplianceApi:
         return path
 
     def mark_heard(self, vid: str, heard: bool = True) -> dict[str, Any]:
-        if not self.history.mark_voicemail_heard(vid, heard):
+        if not self._history.mark_voicemail_heard(vid, heard):
             raise NotFound(f"No voicemail '{vid}'.")
         return self._voicemail(vid)
 
     def delete_voicemail(self, vid: str) -> None:
-        if not self.history.delete_voicemail(vid):
+        if not self._history.delete_voicemail(vid):
             raise NotFound(f"No voicemail '{vid}'.")
         if self.recordings is not None:
             (self.recordings / f"{vid}.wav").unlink(missing_ok=True)
 
     def _voicemail(self, vid: str) -> dict[str, Any]:
-        found = self.history.voicemail(vid)
+        found = self._history.voicemail(vid)
         if found is None:
             raise NotFound(f"No voicemail '{vid}'.")
         return found
@@ -100,19 +120,19 @@ class ApplianceApi:
     # -- configuration ------------------------------------------------------------------------
 
     def list(self, kind: str) -> list[dict[str, Any]]:
-        return self.store.list(kind)
+        return self._store.list(kind)
 
     def get(self, kind: str, rid: str) -> dict[str, Any]:
-        return self.store.get(kind, rid)
+        return self._store.get(kind, rid)
 
     def create(self, kind: str, doc: Any) -> dict[str, Any]:
-        return self.store.create(kind, doc)
+        return self._store.create(kind, doc)
 
     def update(self, kind: str, rid: str, doc: Any) -> dict[str, Any]:
-        return self.store.update(kind, rid, doc)
+        return self._store.update(kind, rid, doc)
 
     def delete(self, kind: str, rid: str) -> None:
-        self.store.delete(kind, rid)
+        self._store.delete(kind, rid)
 
     def set_presence(self, agent_id: str, presence: Any) -> dict[str, Any]:
         try:
@@ -120,7 +140,7 @@ class ApplianceApi:
         except ValueError:
             raise ValidationError(
                 {"presence": "Must be one of: available, away, offline."}) from None
-        return self.store.set_presence(agent_id, value)
+        return self._store.set_presence(agent_id, value)
 
     # -- simulation ---------------------------------------------------------------------------
 

@@ -27,7 +27,6 @@ from .security import (
     guard,
     logged_in,
     security_headers,
-    stored_secret,
 )
 
 __all__ = ["SECRET_SETTING", "create_app"]
@@ -51,7 +50,7 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.config.update(
         # Kept in the store so logins survive restarts; never in a backup, so a restored box
         # makes a new one (appliance.backup).
-        SECRET_KEY=stored_secret(api.store, SECRET_SETTING),
+        SECRET_KEY=api.admin.secret(SECRET_SETTING),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=False,   # True: always; otherwise whenever the request is HTTPS

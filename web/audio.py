@@ -44,7 +44,7 @@ def install(app: Flask, library: AudioLibrary | None) -> None:
     if library is None:
         return
     app.extensions[LIBRARY_KEY] = library
-    library.follow_schedules(web_state(app).api.store)
+    web_state(app).api.watch_schedules(library)
 
 
 def audio_library() -> AudioLibrary:
@@ -56,7 +56,7 @@ def audio_library() -> AudioLibrary:
 
 
 def config() -> Config:
-    return web_state().api.store.config()
+    return web_state().api.config()
 
 
 def too_large(library: AudioLibrary) -> UploadTooLarge:

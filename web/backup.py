@@ -9,45 +9,32 @@
 * ``/api/versions`` and ``/api/draft`` are the publish / restore / draft steps of design rule 9
   (``appliance.config.versions``).
 
-The data directory is the config file's directory, so the blueprint needs nothing but the
-store. Errors are ``ApplianceError``s, answered as JSON in one place (``web.errors``).
+Every view is one call on the facade's ``Admin``. Errors are ``ApplianceError``s, answered as
+JSON in one place (``web.errors``).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 from flask import Blueprint, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 
-from appliance.config.store import KINDS, ConfigStore
-from appliance.errors import ApplianceError, ValidationError
+from appliance.admin import Admin
+from appliance.config.store import KINDS
+from appliance.errors import ValidationError
 from appliance.ops.archive import MAX_TOTAL
-from appliance.ops.backup import PENDING, make_backup, stage_restore
 
-from .api import appliance, json_body, optional_json_body
+from .helpers import appliance, json_body, optional_json_body
 
 bp = Blueprint("backup", __name__, url_prefix="/api")
 
 KIND = "<any(" + ", ".join(KINDS) + "):kind>"
 
 
-def _store() -> ConfigStore:
-    return appliance().store
-
-
-def _data_dir() -> Path:
-    return _store().path.parent
-
-
-def _draft_or_live() -> ConfigStore:
-    """Reading a draft that does not exist yet reads what it would start from: the live one."""
-    versions = _store().versions
-    return versions.draft() if versions.has_draft() else _store()
+def admin() -> Admin:
+    return appliance().admin
 
 
 @bp.get("/backup")
@@ -55,7 +42,7 @@ def download_backup() -> ResponseReturnValue:
     """The whole archive, built into an anonymous temp file first so errors are still JSON."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it after sending)
     try:
-        make_backup(_data_dir(), out, store=_store())
+        admin().backup(out)
     except BaseException:
         out.close()
         raise
@@ -70,16 +57,13 @@ def upload_restore() -> ResponseReturnValue:
     upload = request.files.get("file")
     if upload is None:
         raise ValidationError({"file": "Choose a backup file (.tar.gz) made by Switchboard."})
-    report = stage_restore(upload.stream, _data_dir(), store=_store())
-    return jsonify({"restored": report.to_dict(), "restart_required": True}), 202
+    report = admin().stage_restore(upload.stream)
+    return jsonify({"restored": report, "restart_required": True}), 202
 
 
 @bp.get("/storage")
 def storage_status() -> ResponseReturnValue:
-    store = _store()
-    return jsonify({"schema_version": store.schema_version, "recovered": store.recovered,
-                    "restored": store.restored,
-                    "restore_pending": (_data_dir() / PENDING).is_dir()})
+    return jsonify(admin().storage())
 
 
 # -- versions and the draft ---------------------------------------------------------------------
@@ -94,72 +78,56 @@ def _note() -> str:
 
 @bp.get("/versions")
 def list_versions() -> ResponseReturnValue:
-    versions = _store().versions
-    return jsonify({"versions": [v.to_dict() for v in versions.versions()],
-                    "draft": versions.has_draft()})
+    return jsonify(admin().versions())
 
 
 @bp.post("/versions")
 def publish_version() -> ResponseReturnValue:
-    return jsonify({"id": _store().versions.publish(_note())}), 201
+    return jsonify({"id": admin().publish(_note())}), 201
 
 
 @bp.post("/versions/<int:version_id>/restore")
 def restore_version(version_id: int) -> ResponseReturnValue:
-    return jsonify(_store().versions.restore(version_id).to_dict())
+    return jsonify(admin().restore_version(version_id))
 
 
 @bp.get("/draft/check")
 def check_draft() -> ResponseReturnValue:
-    return jsonify({"problems": [p.to_dict() for p in _store().versions.draft_check()]})
+    return jsonify({"problems": admin().draft_check()})
 
 
 @bp.post("/draft/publish")
 def publish_draft() -> ResponseReturnValue:
-    return jsonify({"id": _store().versions.publish_draft(_note())}), 201
+    return jsonify({"id": admin().publish_draft(_note())}), 201
 
 
 @bp.delete("/draft")
 def discard_draft() -> ResponseReturnValue:
-    _store().versions.discard_draft()
+    admin().discard_draft()
     return "", 204
 
 
 @bp.get(f"/draft/{KIND}")
 def list_draft_items(kind: str) -> ResponseReturnValue:
-    return jsonify(_draft_or_live().list(kind))
-
-
-def _in_draft(change: Callable[[ConfigStore], Any]) -> Any:
-    """Apply ``change`` to the draft; a refused change leaves no new draft behind."""
-    versions = _store().versions
-    had_draft = versions.has_draft()
-    try:
-        return change(versions.draft())
-    except ApplianceError:
-        if not had_draft:
-            versions.discard_draft()
-        raise
+    return jsonify(admin().draft_list(kind))
 
 
 @bp.post(f"/draft/{KIND}")
 def create_draft_item(kind: str) -> ResponseReturnValue:
-    body = json_body()
-    return jsonify(_in_draft(lambda draft: draft.create(kind, body))), 201
+    return jsonify(admin().draft_create(kind, json_body())), 201
 
 
 @bp.get(f"/draft/{KIND}/<rid>")
 def get_draft_item(kind: str, rid: str) -> ResponseReturnValue:
-    return jsonify(_draft_or_live().get(kind, rid))
+    return jsonify(admin().draft_get(kind, rid))
 
 
 @bp.put(f"/draft/{KIND}/<rid>")
 def update_draft_item(kind: str, rid: str) -> ResponseReturnValue:
-    body = json_body()
-    return jsonify(_in_draft(lambda draft: draft.update(kind, rid, body)))
+    return jsonify(admin().draft_update(kind, rid, json_body()))
 
 
 @bp.delete(f"/draft/{KIND}/<rid>")
 def delete_draft_item(kind: str, rid: str) -> ResponseReturnValue:
-    _in_draft(lambda draft: draft.delete(kind, rid))
+    admin().draft_delete(kind, rid)
     return "", 204

@@ -9,9 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from appliance.errors import Unavailable
-
-from .api import appliance
+from .helpers import appliance
 
 bp = Blueprint("health", __name__)
 CORE_TIMEOUT_S = 2.0
@@ -20,9 +18,7 @@ CORE_TIMEOUT_S = 2.0
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     api = appliance()
-    try:
-        api.engine.on_core(lambda core: core.handled, timeout=CORE_TIMEOUT_S)
-    except Unavailable:
+    if not api.core_answers(timeout=CORE_TIMEOUT_S):
         return jsonify({"ok": False, "core": "not answering"}), 503
     lines = api.status()["lines"]
     up = sum(line["state"] in ("idle", "ringing", "in_call") for line in lines)

@@ -125,21 +125,8 @@ def web_state(app: Flask | None = None) -> WebState:
 # -- password and session ----------------------------------------------------------------------
 
 
-def stored_secret(store: Any, key: str) -> str:
-    """A random secret in the store's settings, made the first time it is needed.
-
-    Made under the store's lock, so two threads (or two apps on one store) agree on it.
-    """
-    with store.locked():
-        value = store.setting(key)
-        if not isinstance(value, str) or len(value) < 32:
-            value = secrets.token_hex(32)
-            store.set_setting(key, value)
-        return value
-
-
 def password_hash() -> str | None:
-    return web_state().api.store.setting(PASSWORD_SETTING)
+    return web_state().api.admin.setting(PASSWORD_SETTING)
 
 
 def set_password(password: str) -> None:
@@ -148,23 +135,23 @@ def set_password(password: str) -> None:
 
     Setup uses it; a future "change password" page must too.
     """
-    store = web_state().api.store
-    store.set_setting(PASSWORD_SETTING, generate_password_hash(password))
+    admin = web_state().api.admin
+    admin.set_setting(PASSWORD_SETTING, generate_password_hash(password))
     key = secrets.token_hex(32)
-    store.set_setting(SECRET_SETTING, key)
+    admin.set_setting(SECRET_SETTING, key)
     current_app.secret_key = key
     end_all_sessions()
 
 
 def end_all_sessions() -> None:
     """A new session epoch: every owner session made before it stops being a login."""
-    web_state().api.store.set_setting(EPOCH_SETTING, secrets.token_hex(32))
+    web_state().api.admin.set_setting(EPOCH_SETTING, secrets.token_hex(32))
 
 
 def logged_in() -> bool:
     """The cookie names the owner *and* carries the current epoch (ended sessions don't)."""
     return session.get("user") == SESSION_USER and same_secret(
-        session.get(SESSION_EPOCH), stored_secret(web_state().api.store, EPOCH_SETTING))
+        session.get(SESSION_EPOCH), web_state().api.admin.secret(EPOCH_SETTING))
 
 
 def start_session() -> None:
@@ -176,7 +163,7 @@ def start_session() -> None:
     session.clear()
     session.permanent = True
     session["user"] = SESSION_USER
-    session[SESSION_EPOCH] = stored_secret(web_state().api.store, EPOCH_SETTING)
+    session[SESSION_EPOCH] = web_state().api.admin.secret(EPOCH_SETTING)
     session[CSRF_SESSION_KEY] = secrets.token_urlsafe(32)
 
 

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from appliance.api import Simulation
 from appliance.errors import ValidationError
 
-from .api import accepted, appliance, json_body
+from .helpers import accepted, appliance, json_body
 
 bp = Blueprint("sim", __name__, url_prefix="/api/sim")
 

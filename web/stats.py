@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from appliance.errors import ValidationError
 from appliance.records import stats
 
-from .api import appliance
+from .helpers import appliance
 
 bp = Blueprint("stats", __name__, url_prefix="/api/stats")
 
@@ -73,9 +73,9 @@ def _params() -> dict[str, Any]:
 @bp.get("")
 def summary() -> ResponseReturnValue:
     p = _params()
-    rows = stats.summary(appliance().history, p["start"], p["end"], tz=p["tz"], by=p["by"],
-                         service_level_s=p["service_level_s"], team=p["team"],
-                         agent=p["agent"])
+    rows = appliance().admin.stats(p["start"], p["end"], tz=p["tz"], by=p["by"],
+                                   service_level_s=p["service_level_s"], team=p["team"],
+                                   agent=p["agent"])
     return jsonify({"from": p["start"].isoformat(), "to": p["end"].isoformat(), "by": p["by"],
                     "tz": p["tz_name"], "service_level_s": p["service_level_s"],
                     "team": p["team"], "agent": p["agent"], "rows": rows})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, send_file
 from flask.typing import ResponseReturnValue
 
-from .api import appliance, limit_arg, optional_json_body
+from .helpers import appliance, limit_arg, optional_json_body
 
 bp = Blueprint("voicemail", __name__, url_prefix="/api/voicemail")
 

@@ -6,7 +6,9 @@ removes it (issue 11's next steps); anything else fails the suite.
 
 from __future__ import annotations
 
-from .imports import circles, graph
+import ast
+
+from .imports import ROOT, circles, graph
 
 LAYERS = {"web": 2, "appliance": 1, "hardware": 0}
 # The composition root starts the web server: the one module allowed to import upwards.
@@ -45,3 +47,23 @@ def test_the_known_exceptions_still_exist():
 def test_the_checker_sees_a_circle():
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [
         frozenset({"a", "b", "c"})]
+
+
+SHARED_WEB = {"web", "web.helpers", "web.security", "web.errors"}
+
+
+def test_blueprints_import_no_other_blueprint():
+    """Shared web code lives in web.helpers (and security, errors), not in a blueprint."""
+    edges = graph()
+    for module, targets in edges.items():
+        if module.startswith("web.") and module not in SHARED_WEB:
+            assert {t for t in targets if t.startswith("web.")} <= SHARED_WEB, module
+
+
+def test_the_web_reaches_the_appliance_only_through_its_facade():
+    """No blueprint touches the store, the core or the history behind ``ApplianceApi``."""
+    for path in (ROOT / "web").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        internals = [node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                     and node.attr in ("store", "engine", "history", "_store", "_engine")]
+        assert internals == [], path.name

@@ -1,0 +1,121 @@
+"""The owner's administration, as the web sees it: the box's settings and secrets, published
+versions and the draft, backups and restores, statistics.
+
+Part of the facade (``ApplianceApi`` hands out one ``Admin``): the web calls these methods and
+never reaches the store, the history or the versions behind them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from appliance.config.store import ConfigStore
+from appliance.errors import ApplianceError
+from appliance.ops.backup import PENDING, make_backup, stage_restore
+from appliance.records import stats
+from appliance.records.history import History
+
+
+class Admin:
+    def __init__(self, store: ConfigStore, history: History) -> None:
+        self._store = store
+        self._history = history
+
+    # -- the box's own settings ---------------------------------------------------------------
+
+    def setting(self, key: str) -> Any:
+        return self._store.setting(key)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self._store.set_setting(key, value)
+
+    def secret(self, key: str) -> str:
+        """A random secret kept in the settings, made the first time it is asked for (under
+        the store's lock, so two threads agree on it)."""
+        with self._store.locked():
+            value = self._store.setting(key)
+            if not isinstance(value, str) or len(value) < 32:
+                value = secrets.token_hex(32)
+                self._store.set_setting(key, value)
+            return value
+
+    # -- versions and the draft -----------------------------------------------------------------
+
+    def versions(self) -> dict[str, Any]:
+        versions = self._store.versions
+        return {"versions": [v.to_dict() for v in versions.versions()],
+                "draft": versions.has_draft()}
+
+    def publish(self, note: str) -> int:
+        return self._store.versions.publish(note)
+
+    def restore_version(self, version_id: int) -> dict[str, Any]:
+        return self._store.versions.restore(version_id).to_dict()
+
+    def draft_check(self) -> list[dict[str, Any]]:
+        return [p.to_dict() for p in self._store.versions.draft_check()]
+
+    def publish_draft(self, note: str) -> int:
+        return self._store.versions.publish_draft(note)
+
+    def discard_draft(self) -> None:
+        self._store.versions.discard_draft()
+
+    def draft_list(self, kind: str) -> list[dict[str, Any]]:
+        return self._draft_or_live().list(kind)
+
+    def draft_get(self, kind: str, rid: str) -> dict[str, Any]:
+        return self._draft_or_live().get(kind, rid)
+
+    def draft_create(self, kind: str, doc: Any) -> dict[str, Any]:
+        return self._in_draft(lambda draft: draft.create(kind, doc))
+
+    def draft_update(self, kind: str, rid: str, doc: Any) -> dict[str, Any]:
+        return self._in_draft(lambda draft: draft.update(kind, rid, doc))
+
+    def draft_delete(self, kind: str, rid: str) -> None:
+        self._in_draft(lambda draft: draft.delete(kind, rid))
+
+    def _draft_or_live(self) -> ConfigStore:
+        """Reading a draft that does not exist yet reads what it would start from."""
+        versions = self._store.versions
+        return versions.draft() if versions.has_draft() else self._store
+
+    def _in_draft(self, change: Callable[[ConfigStore], Any]) -> Any:
+        """Apply ``change`` to the draft; a refused change leaves no new draft behind."""
+        versions = self._store.versions
+        had_draft = versions.has_draft()
+        try:
+            return change(versions.draft())
+        except ApplianceError:
+            if not had_draft:
+                versions.discard_draft()
+            raise
+
+    # -- backups ----------------------------------------------------------------------------------
+
+    @property
+    def _data_dir(self) -> Path:
+        return self._store.path.parent
+
+    def backup(self, out: BinaryIO) -> None:
+        make_backup(self._data_dir, out, store=self._store)
+
+    def stage_restore(self, archive: BinaryIO) -> dict[str, Any]:
+        return stage_restore(archive, self._data_dir, store=self._store).to_dict()
+
+    def storage(self) -> dict[str, Any]:
+        store = self._store
+        return {"schema_version": store.schema_version, "recovered": store.recovered,
+                "restored": store.restored,
+                "restore_pending": (self._data_dir / PENDING).is_dir()}
+
+    # -- figures ----------------------------------------------------------------------------------
+
+    def stats(self, start: date, end: date, **options: Any) -> list[dict[str, Any]]:
+        """``stats.summary`` over the call history (``tz``, ``by``, ``service_level_s``...)."""
+        return stats.summary(self._history, start, end, **options)

@@ -1,0 +1,81 @@
+"""What every blueprint needs: the appliance's facade, the request's JSON body read safely,
+the usual replies. In one module so that no blueprint imports another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+
+from appliance.api import ApplianceApi
+from appliance.errors import ValidationError
+
+from .security import web_state
+
+DEFAULT_CALLS_LIMIT = 50
+MAX_JSON_DEPTH = 16     # the deepest resource (a menu option's target) is 3 levels down
+
+
+def appliance() -> ApplianceApi:
+    return web_state().api
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 400 that says what to send (wrong type, bad JSON, array,
+    nesting deeper than any resource has, text that is not Unicode)."""
+    try:
+        data = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:
+        data = None
+    if not isinstance(data, dict):
+        raise ValidationError({}, "Send a JSON object.")
+    problem = unsafe_json(data)
+    if problem is not None:
+        raise ValidationError({problem[0]: problem[1]})
+    return data
+
+
+def optional_json_body() -> dict[str, Any]:
+    """The JSON object of a request whose body may be left out (then: ``{}``)."""
+    return json_body() if request.content_length else {}
+
+
+def unsafe_json(value: Any, path: str = "", depth: int = 0) -> tuple[str, str] | None:
+    """(field, why) for what no resource can hold: deep nesting, lone surrogates (JSON allows
+    ``"\\ud800"``; no file can store it)."""
+    if depth > MAX_JSON_DEPTH:
+        return path or "_", f"Nested deeper than {MAX_JSON_DEPTH} levels."
+    if isinstance(value, str):
+        return None if _unicode(value) else (path or "_", "Not valid Unicode text.")
+    items = value.items() if isinstance(value, dict) else \
+        enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        name = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and not _unicode(key):
+            return path or "_", "A key is not valid Unicode text."
+        if (problem := unsafe_json(item, name, depth + 1)) is not None:
+            return problem
+    return None
+
+
+def _unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def accepted() -> ResponseReturnValue:
+    """Reply for commands handed to the core: it acts on them asynchronously."""
+    return jsonify({"ok": True}), 202
+
+
+def limit_arg() -> int:
+    raw = request.args.get("limit", str(DEFAULT_CALLS_LIMIT))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError({"limit": "Must be a whole number, e.g. ?limit=10."}) from None
