@@ -21,9 +21,11 @@ from appliance.records.history import History
 
 
 class Admin:
-    def __init__(self, store: ConfigStore, history: History) -> None:
+    def __init__(self, store: ConfigStore, history: History, *,
+                 restored: str | None = None) -> None:
         self._store = store
         self._history = history
+        self._restored = restored      # the sentence of a restore applied at this start
 
     # -- the box's own settings ---------------------------------------------------------------
 
@@ -111,7 +113,7 @@ class Admin:
     def storage(self) -> dict[str, Any]:
         store = self._store
         return {"schema_version": store.schema_version, "recovered": store.recovered,
-                "restored": store.restored,
+                "restored": self._restored,
                 "restore_pending": (self._data_dir / PENDING).is_dir()}
 
     # -- figures ----------------------------------------------------------------------------------

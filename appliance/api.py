@@ -34,13 +34,14 @@ class Simulation(Protocol):
 
 class ApplianceApi:
     def __init__(self, store: Any, engine: Any, history: Any,
-                 simulation: Simulation | None = None, *, recordings: Path | None = None) -> None:
+                 simulation: Simulation | None = None, *, recordings: Path | None = None,
+                 restored: str | None = None) -> None:
         self._store = store
         self._engine = engine
         self._history = history
         self.recordings = recordings
         self._simulation = simulation
-        self.admin = Admin(store, history)
+        self.admin = Admin(store, history, restored=restored)
 
     # -- for the web's plumbing ------------------------------------------------------------------
 

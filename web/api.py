@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, url_for
 from flask.typing import ResponseReturnValue
 
-from appliance.config.store import KINDS
+from appliance.config.resources import KINDS
 
 from .helpers import appliance, json_body, limit_arg
 

@@ -22,7 +22,7 @@ from flask import Blueprint, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 
 from appliance.admin import Admin
-from appliance.config.store import KINDS
+from appliance.config.resources import KINDS
 from appliance.errors import ValidationError
 from appliance.ops.archive import MAX_TOTAL
 

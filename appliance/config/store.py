@@ -15,8 +15,6 @@ last good copy.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import re
@@ -30,6 +28,12 @@ from tinydb import Query, TinyDB
 
 from appliance.config.documents import audio_references, dump, references, users_of
 from appliance.config.model import Config, Presence
+from appliance.config.resources import (
+    KINDS,
+    SETTINGS,
+    Resources,
+    check_resources,
+)
 from appliance.config.storage import (
     META,
     TMP_PREFIX,
@@ -50,65 +54,18 @@ from appliance.config.storage import (
 )
 from appliance.config.validation import PARSERS, parse_id
 from appliance.errors import Conflict, NotFound, ValidationError
-from appliance.ops.backup import apply_pending_restore
 
 if TYPE_CHECKING:
     from appliance.config.versions import ConfigVersions
 
-__all__ = ["KINDS", "SETTINGS", "TMP_PREFIX", "AtomicJSONStorage", "ConfigStore", "DiskFull",
-           "StoreCorrupt", "StoreLocked", "StoreTooNew", "check_resources", "fingerprint"]
+__all__ = ["TMP_PREFIX", "AtomicJSONStorage", "ConfigStore", "DiskFull", "StoreCorrupt",
+           "StoreLocked", "StoreTooNew"]
 
 log = logging.getLogger(__name__)
-
-KINDS = tuple(PARSERS)
-SETTINGS = "settings"
-
-Resources = dict[str, list[dict[str, Any]]]   # kind -> documents in the contract's shape
-
 
 def _slug(name: Any, kind: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", str(name or "").lower()).strip("-")[:30]
     return base or kind.rstrip("s")
-
-
-def check_resources(resources: Mapping[str, Iterable[Any]]) -> tuple[Config, dict[str, str]]:
-    """Validate a whole configuration at once: every document, then every reference.
-
-    Used where many documents arrive together (a version restore, a draft, a backup), so the
-    result is all-or-nothing. Errors are keyed ``kind.id.field`` so the page can point at them.
-    """
-    parts: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
-    errors: dict[str, str] = {}
-    for kind in resources:
-        if kind not in KINDS:
-            errors[kind] = f"Unknown collection '{kind}'."
-    for kind in KINDS:
-        for n, doc in enumerate(resources.get(kind, ())):
-            try:
-                rid = parse_id(doc, None)
-                if rid is None:
-                    raise ValidationError({"id": "Required."})
-                if rid in parts[kind]:
-                    raise ValidationError({"id": "Used twice."})
-                parts[kind][rid] = PARSERS[kind](doc, rid)
-            except ValidationError as exc:
-                where = doc.get("id") if isinstance(doc, dict) else None
-                for field, message in exc.fields.items():
-                    errors[f"{kind}.{where or n}.{field}"] = message
-    config = Config(**parts)
-    for kind in KINDS:
-        for rid, obj in parts[kind].items():
-            for field, message in references(kind, obj, config).items():
-                errors[f"{kind}.{rid}.{field}"] = message
-    return config, errors
-
-
-def fingerprint(resources: Mapping[str, Iterable[Mapping[str, Any]]]) -> str:
-    """A short hash of a configuration, ignoring agents' presence (live state, not config)."""
-    plain = {kind: sorted(({k: v for k, v in d.items() if k != "presence"} for d in docs),
-                          key=lambda d: str(d.get("id")))
-             for kind, docs in resources.items()}
-    return hashlib.sha256(json.dumps(plain, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class ConfigStore:
@@ -125,12 +82,9 @@ class ConfigStore:
         self._listeners: list[Callable[[Config], None]] = []
         self._versions: ConfigVersions | None = None
         self._closed = False
-        self.restored: str | None = None
         # Ids of the owner's uploaded audio, when a library is attached: references to audio
         # that does not exist are refused like any other missing reference.
         self.audio_ids: Callable[[], set[str]] | None = None
-        if primary:
-            self.restored = apply_pending_restore(self._path.parent)
         self._writer = WriterLock(self._path)
         try:
             self.recovered: str | None = self._open(primary)
@@ -174,7 +128,8 @@ class ConfigStore:
 
         with self._lock:
             if self._versions is None:
-                self._versions = ConfigVersions(self)
+                self._versions = ConfigVersions(
+                    self, lambda path: ConfigStore(path, primary=False))
             return self._versions
 
     @contextmanager

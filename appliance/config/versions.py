@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from appliance.config.model import Config
+from appliance.config.resources import KINDS, SETTINGS, Resources, check_resources, fingerprint
 from appliance.config.storage import (
     LOCK_SUFFIX,
     atomic_write,
@@ -34,19 +38,8 @@ from appliance.config.storage import (
     new_document,
     remove_stale_temps,
 )
-from appliance.config.store import (
-    KINDS,
-    SETTINGS,
-    ConfigStore,
-    Resources,
-    check_resources,
-    fingerprint,
-)
 from appliance.errors import NotFound, ValidationError
 from appliance.policy.menus import menu_warnings
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +106,29 @@ def menu_problems(config: Config) -> list[Problem]:
     return problems
 
 
+class Store(Protocol):
+    """What versions use of a configuration store. ``ConfigStore`` hands itself over, with how
+    to open its draft, so this module does not import the store (which imports it)."""
+
+    path: Path
+
+    def locked(self) -> AbstractContextManager[None]: ...
+    def snapshot(self) -> Resources: ...
+    def replace_resources(self, resources: Mapping[str, Iterable[Any]], *,
+                          keep_presence: bool = ...) -> Any: ...
+    def setting(self, key: str, default: Any = None) -> Any: ...
+    def close(self) -> None: ...
+
+
 class ConfigVersions:
     """Versions and the draft of one live store; get it as ``store.versions``."""
 
-    def __init__(self, store: ConfigStore) -> None:
+    def __init__(self, store: Store, open_draft: Callable[[Path], Store]) -> None:
         self._store = store
+        self._open_draft = open_draft
         self.path = store.path.with_name(VERSIONS_FILE)
         self.draft_path = store.path.with_name(DRAFT_FILE)
-        self._draft: ConfigStore | None = None
+        self._draft: Store | None = None
         remove_stale_temps(self.path)
 
     def close(self) -> None:
@@ -169,13 +177,14 @@ class ConfigVersions:
     def has_draft(self) -> bool:
         return self.draft_path.exists()
 
-    def draft(self) -> ConfigStore:
-        """The draft store, started as a copy of the live configuration when there is none."""
+    def draft(self) -> Any:
+        """The draft store (a ``ConfigStore``), started as a copy of the live configuration
+        when there is none."""
         with self._store.locked():
             if self._draft is None:
                 if not self.draft_path.exists():
                     self._start_draft()
-                self._draft = ConfigStore(self.draft_path, primary=False)
+                self._draft = self._open_draft(self.draft_path)
             return self._draft
 
     def draft_check(self) -> list[Problem]:

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from appliance.config.resources import KINDS, check_resources
 from appliance.config.storage import Damaged, StoreTooNew, fsync_dir, migrate, parse_document
 from appliance.errors import ApplianceError
 
@@ -190,7 +191,6 @@ def _check_manifest(raw: bytes | None, found: dict[str, BackupFile]) -> dict[str
 
 def _check_config(path: Path) -> dict[str, int]:
     """The configuration must open exactly as the store would open it (migrations included)."""
-    from appliance.config.store import KINDS, check_resources
 
     try:
         data = migrate(parse_document(path.read_bytes()), name="the backup's configuration")

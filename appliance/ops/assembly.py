@@ -14,7 +14,7 @@ from appliance.api import ApplianceApi
 from appliance.config.model import Presence
 from appliance.config.store import ConfigStore
 from appliance.core.engine import Engine
-from appliance.ops.backup import apply_pending_restore
+from appliance.ops.backup import apply_pending_restore, take_restored_note
 from appliance.records.history import History
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
           library: Any = None, language: str = "es") -> Appliance:
     """``language``: what the box's own phrases are said in (the owner's texts are theirs)."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    apply_pending_restore(data_dir)        # if build_real or the demo's audio has not already
+    restored = take_restored_note(data_dir)
     store = ConfigStore(data_dir / "config.json")
     history = History(data_dir / "history.sqlite3")
 
@@ -71,7 +73,8 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
     recordings.mkdir(exist_ok=True)
     engine = Engine(hardware, clock, history, persist_presence=persist_presence,
                     recordings=recordings, language=language)
-    api = ApplianceApi(store, engine, history, simulation, recordings=recordings)
+    api = ApplianceApi(store, engine, history, simulation, recordings=recordings,
+                       restored=restored)
     return Appliance(store, history, engine, hardware, api, clock, library)
 
 

@@ -24,7 +24,8 @@ backup stays (``refused-pins``: SIM PINs the modem refused, which must never be 
 
 ``switchboard restore`` stages and applies at once; it takes the store's writer lock, so it is
 refused while the appliance runs. The web page only stages (swapping files under a running core
-is unsafe); ``ConfigStore`` applies a pending restore when it opens, at the next start.
+is unsafe); the next start applies it (``apply_pending_restore``, first thing in
+``appliance.ops.assembly``) and leaves the sentence the page shows once (``take_restored_note``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
+from appliance.config.resources import SETTINGS
 from appliance.config.storage import (
     LOCK_SUFFIX,
     TMP_PREFIX,
@@ -88,6 +90,7 @@ log = logging.getLogger(__name__)
 # Files that go with what they derive from: the good copy, SQLite's -wal/-shm, the draft.
 DERIVED = (CONFIG + ".", HISTORY + "-", VERSIONS + ".", "draft.json")
 PENDING = ".restore-pending"
+RESTORED_NOTE = ".restore-applied"   # the sentence for the page, until the start has read it
 STAGING = ".restore-staging-"
 PREVIOUS = ".previous-"
 KEEP_PREVIOUS = 2
@@ -175,8 +178,6 @@ def _config_bytes(data_dir: Path, store: ConfigStore | None) -> bytes:
 
 
 def _settings_name() -> str:
-    from appliance.config.store import SETTINGS  # store imports this module, so not at the top
-
     return SETTINGS
 
 
@@ -333,6 +334,18 @@ def apply_pending_restore(data_dir: Path) -> str | None:
     message = (f"Switchboard started from the backup uploaded on {staged:%Y-%m-%d %H:%M}; "
                f"the data from before is kept in {previous}.")
     log.warning("%s", message)
+    atomic_write(data_dir / RESTORED_NOTE, message.encode())
+    return message
+
+
+def take_restored_note(data_dir: Path) -> str | None:
+    """The sentence of a restore applied at this start, for the page; read once."""
+    note = Path(data_dir) / RESTORED_NOTE
+    try:
+        message = note.read_text()
+    except FileNotFoundError:
+        return None
+    note.unlink(missing_ok=True)
     return message
 
 

@@ -16,14 +16,17 @@ from pathlib import Path
 import pytest
 
 from appliance.config.store import ConfigStore, StoreLocked
+from appliance.core.clock import ManualClock
 from appliance.errors import ApplianceError
 from appliance.ops import archive as archive_format
 from appliance.ops.archive import BackupRejected
+from appliance.ops.assembly import build_simulated
 from appliance.ops.backup import (
     apply_pending_restore,
     make_backup,
     restore_backup,
     stage_restore,
+    take_restored_note,
 )
 from appliance.ops.cli import main
 
@@ -86,10 +89,10 @@ def test_backup_wipe_restore_gives_back_config_history_audio_and_voicemail(fille
     assert {k: v for k, v in tree(data_dir).items()
             if k.startswith(("audio/", "recordings/"))} == before["files"]
     assert not (data_dir / "speech").exists()
+    assert apply_pending_restore(data_dir) is None    # restored at once: nothing left pending
     again = open_store()
     assert again.snapshot() == before["config"]
     assert again.setting("password_hash") is None    # never in a backup: a wiped box asks anew
-    assert again.restored is None
     assert again.recovered is None
 
 
@@ -173,9 +176,12 @@ def test_a_staged_restore_waits_for_the_next_start(office, data_dir, open_store)
     assert office.get("stations", "desk-1")["name"] == "Live until restart"
     assert (data_dir / ".restore-pending" / "manifest.json").exists()
     office.close()
+    applied = apply_pending_restore(data_dir)        # what the next start does first
+    assert applied.startswith("Switchboard started from the backup uploaded on")
+    assert take_restored_note(data_dir) == applied   # for the page, once
+    assert take_restored_note(data_dir) is None
     again = open_store()
     assert again.get("stations", "desk-1")["name"] == "Front desk"
-    assert again.restored.startswith("Switchboard started from the backup uploaded on")
     assert not (data_dir / ".restore-pending").exists()
     assert apply_pending_restore(data_dir) is None
 
@@ -203,8 +209,9 @@ def test_a_restore_interrupted_half_way_is_finished_at_the_next_start(filled, da
 
     mocker.patch.object(Path, "rename", dies_on_the_fifth)
     with pytest.raises(OSError, match="power cut"):
-        ConfigStore(data_dir / "config.json")
+        apply_pending_restore(data_dir)               # a start, cut short
     mocker.stopall()
+    assert apply_pending_restore(data_dir) is not None   # the next start finishes it
     again = open_store()
     assert again.get("stations", "desk-1")["name"] == "Front desk"
     assert rows(data_dir / "history.sqlite3") == history
@@ -378,3 +385,20 @@ def test_cli_refuses_bad_and_missing_archives(data_dir, tmp_path, cli, capsys):
     assert cli(["backup", str(tmp_path / "x.tar.gz"), "--data", str(tmp_path / "empty")]) == 1
     assert "no configuration" in capsys.readouterr().err
     assert not (tmp_path / "x.tar.gz").exists()
+
+
+def test_the_page_says_a_restore_was_applied_even_when_the_audio_came_first(office, data_dir):
+    """`switchboard run` applies a pending restore before the audio library reads the data
+    directory, so the store found none to apply and the page never said it (issue 11)."""
+    buf = io.BytesIO()
+    make_backup(data_dir, buf, store=office)
+    buf.seek(0)
+    stage_restore(buf, data_dir, store=office)
+    office.close()
+    assert apply_pending_restore(data_dir) is not None          # as build_real does first
+    appliance = build_simulated(data_dir, ManualClock())
+    try:
+        restored = appliance.api.admin.storage()["restored"]
+        assert restored.startswith("Switchboard started from the backup uploaded on")
+    finally:
+        appliance.close()

@@ -13,7 +13,12 @@ from flask import Flask
 
 from appliance.api import ApplianceApi
 from appliance.config.store import ConfigStore
-from appliance.ops.backup import make_backup, restore_backup, stage_restore
+from appliance.ops.backup import (
+    apply_pending_restore,
+    make_backup,
+    restore_backup,
+    stage_restore,
+)
 from tests.web.conftest import Browser
 from web import create_app
 
@@ -69,8 +74,8 @@ def test_a_staged_restore_keeps_the_box_s_password_and_no_secret_of_the_archive(
     assert settings_in(data_dir / ".restore-pending" / "config.json") == {
         "harmless": "kept", "password_hash": "the-box-s-hash"}
     secretive.close()
+    assert apply_pending_restore(data_dir) is not None
     again = open_store()
-    assert again.restored is not None
     assert again.setting("password_hash") == "the-box-s-hash"
     assert again.setting("secret_key") is None     # the web makes new ones at start
     assert again.setting("session_epoch") is None
@@ -94,8 +99,9 @@ def test_the_command_line_restore_keeps_the_box_s_password_too(secretive, data_d
 # -- the attack, end to end on the web ---------------------------------------------------------
 
 
-def web_on(store: ConfigStore) -> Flask:
-    return create_app(ApplianceApi(store, None, None), test_config={"TESTING": True})
+def web_on(store: ConfigStore, restored: str | None = None) -> Flask:
+    return create_app(ApplianceApi(store, None, None, restored=restored),
+                      test_config={"TESTING": True})
 
 
 def forged(app: Flask, key: str, epoch: str) -> str:
@@ -125,7 +131,8 @@ def test_a_cookie_forged_with_a_backup_s_secrets_is_refused_after_the_restore(of
     assert upload.status_code == 202
     office.close()
 
-    restarted = web_on(open_store())
+    restored = apply_pending_restore(office.path.parent)      # what the next start does
+    restarted = web_on(open_store(), restored)
     assert restarted.secret_key != key
     for cookie in (forged(restarted, key, epoch), saved):
         assert not is_login(restarted, cookie)

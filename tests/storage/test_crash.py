@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from appliance.config.store import KINDS, ConfigStore, check_resources
+from appliance.config.resources import KINDS, check_resources
+from appliance.config.store import ConfigStore
 
 KILLS = 200
 SEED = 20260125

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from appliance.config.store import KINDS
+from appliance.config.resources import KINDS
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appliance.config.store import KINDS
+from appliance.config.resources import KINDS
 from tests.hostile_json import FIELDS, JSON, LEAVES
 
 EXAMPLES = int(os.environ.get("SWITCHBOARD_FUZZ_EXAMPLES", "60"))
