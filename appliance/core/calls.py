@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from appliance import events as ev
 from appliance.config.model import Action, Line, Prompt, Target, Team
-from appliance.core.state import Call, CallState, LineState, Outcome, Phase
+from appliance.core.state import Call, CallState, CallTimer, LineState, Outcome, Phase
 from appliance.media.speech import fill_hours
 from appliance.policy import menus
 from appliance.policy.phrases import Phrase, phrase
@@ -144,7 +144,7 @@ class CallFlow:
             elif call.state is CallState.MENU and call.menu is not None and \
                     call.menu.current not in config.menus:
                 self._stop_audio(call)
-                call.cancel_timer("menu")
+                call.cancel_timer(CallTimer.MENU)
                 call.menu = None
                 self.route(call, self._entry(call))
 
@@ -164,7 +164,7 @@ class CallFlow:
         if call is None or call.phase not in (Phase.MENU_PROMPT, Phase.MENU_INPUT, Phase.GREETING):
             return
         self._stop_audio(call)
-        call.cancel_timer("menu")
+        call.cancel_timer(CallTimer.MENU)
         if call.phase is Phase.GREETING:
             entry = self._entry(call)
             if entry.menu is None:
@@ -185,7 +185,7 @@ class CallFlow:
             call.phase = Phase.MENU_INPUT
             menu = self.core.config.menus.get(call.menu.current)
             timeout = menu.timeout_s if menu else 1
-            self.start_timer(call, "menu", timeout, lambda: self._menu_timeout(call))
+            self.start_timer(call, CallTimer.MENU, timeout, lambda: self._menu_timeout(call))
         elif call.phase is Phase.FINAL_MESSAGE:
             self.finish(call, call.end_outcome, call.reason)
         elif call.phase is Phase.VOICEMAIL_PROMPT:
@@ -238,10 +238,10 @@ class CallFlow:
         call.hangup_outcome = Outcome.ABANDONED
         if call.waiting_since is None:
             call.waiting_since = core.clock.monotonic()
-        call.cancel_timer("max_wait")
+        call.cancel_timer(CallTimer.MAX_WAIT)
         if team.max_wait_s:
             self.start_timer(
-                call, "max_wait", team.max_wait_s,
+                call, CallTimer.MAX_WAIT, team.max_wait_s,
                 lambda: self.overflow(call, core.config.teams.get(team.id, team), "max_wait"))
         self._hold(call, team)
         core.offers.dispatch()
@@ -250,13 +250,13 @@ class CallFlow:
         """Hold audio (the owner's, or a soft tone) and, if set, the periodic announcement."""
         self._stop_audio(call)
         self.core.hardware.audio.play(line_port(call.line), hold_source(team), loop=True)
-        call.cancel_timer("announce")
+        call.cancel_timer(CallTimer.ANNOUNCE)
         if team.announce and team.announce_every_s:
-            self.start_timer(call, "announce", team.announce_every_s,
+            self.start_timer(call, CallTimer.ANNOUNCE, team.announce_every_s,
                              lambda: self._announce(call))
 
     def _announce(self, call: Call) -> None:
-        call.timers.pop("announce", None)
+        call.timers.pop(CallTimer.ANNOUNCE, None)
         team = self.core.config.teams.get(call.team or "")
         if call.id in self.core.calls and call.phase is Phase.WAITING and team and team.announce:
             call.playback = self.core.hardware.audio.play(line_port(call.line),
@@ -267,7 +267,7 @@ class CallFlow:
         if call.id not in self.core.calls:
             return
         self.core.offers.withdraw_call(call)
-        call.cancel_timer("max_wait")
+        call.cancel_timer(CallTimer.MAX_WAIT)
         action, to_team = team.overflow.action, team.overflow.team
         log.info("call %s overflows team %s (%s)", call.id, team.id, reason)
         note(call, self.core.clock, "overflow", f"{team.id}: {reason}")
@@ -313,7 +313,7 @@ class CallFlow:
 
     # -- when the core itself fails -------------------------------------------------------------
 
-    def start_timer(self, call: Call, name: str, seconds: float,
+    def start_timer(self, call: Call, name: CallTimer, seconds: float,
                     action: Callable[[], None]) -> None:
         """A call's timer. If its action fails, that call is ended cleanly, not left stuck."""
         def run() -> None:
@@ -384,7 +384,7 @@ class CallFlow:
             self.route(call, Target(action=step.action, text=step.text))
 
     def _menu_timeout(self, call: Call) -> None:
-        call.timers.pop("menu", None)
+        call.timers.pop(CallTimer.MENU, None)
         if call.id in self.core.calls and call.phase is Phase.MENU_INPUT:
             call.menu, step = menus.on_timeout(self.core.config, call.menu)
             self._menu_step(call, step)
@@ -393,7 +393,7 @@ class CallFlow:
         note(call, self.core.clock, "recording")
         call.phase, call.hangup_outcome = Phase.RECORDING, Outcome.VOICEMAIL
         self.core.hardware.audio.record(line_port(call.line), call.id)
-        self.start_timer(call, "voicemail", VOICEMAIL_MAX_S,
+        self.start_timer(call, CallTimer.VOICEMAIL, VOICEMAIL_MAX_S,
                          lambda: self.finish(call, Outcome.VOICEMAIL, "max_length"))
 
     def _play(self, call: Call, phase: Phase, source: str) -> None:

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 from appliance import events as ev
 from appliance.config.model import Presence, Strategy, Team
 from appliance.core.calls import note
-from appliance.core.state import AgentRuntime, AgentState, Call, CallState, Outcome, Phase
+from appliance.core.state import (
+    AgentRuntime,
+    AgentState,
+    Call,
+    CallState,
+    CallTimer,
+    Outcome,
+    Phase,
+)
 from appliance.policy.routing import Candidate, pick
 from hardware.interfaces import line_port, station_port
 
@@ -72,11 +80,12 @@ class Offers:
         core.round_robin[team.id] = agent_ids[-1]
         note(call, core.clock, "offered", ", ".join(agent_ids))
         call.state = CallState.OFFERED
-        core.flow.start_timer(call, "ring", team.ring_timeout_s, lambda: self._ring_timeout(call))
+        core.flow.start_timer(call, CallTimer.RING, team.ring_timeout_s,
+                              lambda: self._ring_timeout(call))
 
     def _ring_timeout(self, call: Call) -> None:
         """Nobody picked up in time: count a miss for each rung agent and try again."""
-        call.timers.pop("ring", None)
+        call.timers.pop(CallTimer.RING, None)
         team = self.core.config.teams.get(call.team or "")
         for agent_id in list(call.offered_to):
             self._stop_ringing(call, agent_id)
@@ -138,8 +147,8 @@ class Offers:
 
     def _connect(self, call: Call, runtime: AgentRuntime, station_id: str) -> None:
         core = self.core
-        call.cancel_timer("ring")
-        call.cancel_timer("max_wait")
+        call.cancel_timer(CallTimer.RING)
+        call.cancel_timer(CallTimer.MAX_WAIT)
         for other in [a for a in call.offered_to if a != runtime.id]:
             self._stop_ringing(call, other)
         call.offered_to.clear()
@@ -161,7 +170,7 @@ class Offers:
 
     def withdraw_call(self, call: Call) -> None:
         """Stop ringing everyone for ``call`` (it overflows or ends); no miss is counted."""
-        call.cancel_timer("ring")
+        call.cancel_timer(CallTimer.RING)
         for agent_id in list(call.offered_to):
             self._stop_ringing(call, agent_id)
 
@@ -176,7 +185,7 @@ class Offers:
             return
         self._stop_ringing(call, agent_id)
         if not call.offered_to:
-            call.cancel_timer("ring")
+            call.cancel_timer(CallTimer.RING)
             call.state = CallState.QUEUED
 
     def end_call(self, call: Call) -> None:

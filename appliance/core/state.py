@@ -52,6 +52,16 @@ class Outcome(StrEnum):
     FAILED = "failed"
 
 
+class CallTimer(StrEnum):
+    """The deadlines a call can have, one of each at most."""
+
+    MENU = "menu"              # the caller's next key on a menu
+    MAX_WAIT = "max_wait"      # queued too long: the team's overflow
+    ANNOUNCE = "announce"      # tell a waiting caller again
+    VOICEMAIL = "voicemail"    # longest message
+    RING = "ring"              # the offered desk rang long enough
+
+
 class Phase(StrEnum):
     """Finer than CallState: what the core is waiting for, so events mean the right thing."""
 
@@ -120,10 +130,10 @@ class Call:
     end_outcome: Outcome = Outcome.FAILED         # what it is when the final message ends
     reason: str = ""
     playback: int | None = None
-    timers: dict[str, Timer] = field(default_factory=dict)
+    timers: dict[CallTimer, Timer] = field(default_factory=dict)
     events: list[dict[str, str]] = field(default_factory=list)   # the timeline
 
-    def cancel_timer(self, name: str) -> None:
+    def cancel_timer(self, name: CallTimer) -> None:
         timer = self.timers.pop(name, None)
         if timer is not None:
             timer.cancel()

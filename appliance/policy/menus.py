@@ -69,7 +69,7 @@ class ToAction:
 
 
 MenuStep = PlayMenu | ToTeam | ToAction
-Outcome = tuple[MenuState, MenuStep]
+MenuResult = tuple[MenuState, MenuStep]   # where the caller is now, and what to do
 _HANGUP = ToAction(Action.HANGUP)
 
 
@@ -81,7 +81,7 @@ def enter(config: Config, menu_id: str) -> tuple[MenuState, PlayMenu]:
     return MenuState(root=menu_id, current=menu_id), PlayMenu(menu_id, PlayReason.START)
 
 
-def on_digit(config: Config, state: MenuState, digit: str) -> Outcome:
+def on_digit(config: Config, state: MenuState, digit: str) -> MenuResult:
     """What one key press on the current menu leads to.
 
     ``*`` and ``0`` are reserved on every menu, whatever the options say, so a caller can
@@ -106,7 +106,7 @@ def on_digit(config: Config, state: MenuState, digit: str) -> Outcome:
     return outcome or _failed(config, state, menu, PlayReason.INVALID)
 
 
-def on_timeout(config: Config, state: MenuState) -> Outcome:
+def on_timeout(config: Config, state: MenuState) -> MenuResult:
     """The caller pressed nothing in time: counted like an invalid key."""
     menu = config.menus.get(state.current)
     if menu is None:
@@ -160,7 +160,7 @@ def _options(menu: Menu) -> list[tuple[str, Target]]:
     return [(key, menu.options[key]) for key in OPTION_KEYS if key in menu.options]
 
 
-def _resolve(config: Config, state: MenuState, target: Target, via: str) -> Outcome | None:
+def _resolve(config: Config, state: MenuState, target: Target, via: str) -> MenuResult | None:
     """Where ``target`` sends the caller, or None when it leads nowhere usable."""
     if target.team:
         return state, ToTeam(target.team, via)
@@ -177,7 +177,7 @@ def _resolve(config: Config, state: MenuState, target: Target, via: str) -> Outc
     return None
 
 
-def _failed(config: Config, state: MenuState, menu: Menu, reason: PlayReason) -> Outcome:
+def _failed(config: Config, state: MenuState, menu: Menu, reason: PlayReason) -> MenuResult:
     """Count one failed attempt; past ``retries`` the menu's fallback takes over.
 
     A fallback that leads nowhere (missing menu, REPEAT, empty) hangs up rather than loop.
