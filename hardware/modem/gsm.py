@@ -9,7 +9,6 @@ the port by its stable path when the modem vanishes or reboots. It only *posts* 
 
 from __future__ import annotations
 
-import itertools
 import logging
 import queue
 import threading
@@ -21,8 +20,8 @@ import serial
 
 from hardware import events as ev
 
-from . import sms, urc
-from .at import AtAborted, AtChannel, AtTimeout
+from . import jobs, sms, urc
+from .at import AtChannel, AtTimeout
 from .dialects import PROFILES, Dialect, Profile
 from .options import (
     DIAL_END_GRACE_S,
@@ -30,13 +29,14 @@ from .options import (
     CallPhase,
     ModemSettings,
 )
-from .pdu import Deliver
 from .setup import (
+    Lost,
     ModemInfo,
     ModemProblem,
     PinGuard,
     check_service,
     configure,
+    down_reason,
     end_leftover_calls,
     identify,
     list_calls,
@@ -49,10 +49,6 @@ from .setup import (
 from .transport import SerialTransport, open_advice
 
 log = logging.getLogger(__name__)
-
-class Lost(Exception):
-    """The port is gone or the modem restarted: reconnect. The message says which."""
-
 
 class GsmModem:
     def __init__(self, line_id: str, settings: ModemSettings, *,
@@ -68,8 +64,7 @@ class GsmModem:
         self._thread: threading.Thread | None = None
         self._transport: SerialTransport | None = None
         self._chan: AtChannel | None = None
-        self._sms_ref = itertools.count(1)
-        self._inbox_sms = sms.Inbox(self._sms_arrived)
+        self._sms = sms.LineSms(line_id, self._emit)
         self._releasing = False          # hung up for the core; LineReleased not yet posted
         self._refused: list[str | None] = []   # waiting callers the core turns away (busy)
         self._reset_call()
@@ -83,26 +78,26 @@ class GsmModem:
         self._thread.start()
 
     def answer(self) -> None:
-        self._inbox.put(("answer",))
+        self._inbox.put(jobs.Answer())
 
     def hangup(self) -> None:
-        self._inbox.put(("hangup",))
+        self._inbox.put(jobs.Hangup())
 
     def reject_waiting(self) -> None:
-        self._inbox.put(("reject_waiting",))
+        self._inbox.put(jobs.RejectWaiting())
 
     def dial(self, number: str) -> None:
-        self._inbox.put(("dial", number))
+        self._inbox.put(jobs.Dial(number))
 
     def send_dtmf(self, digits: str) -> None:
-        self._inbox.put(("dtmf", digits))
+        self._inbox.put(jobs.SendDtmf(digits))
 
     def send_sms(self, number: str, text: str) -> None:
-        self._inbox.put(("sms", number, text))
+        self._inbox.put(jobs.SendSms(number, text))
 
     def close(self) -> None:
         self._closing.set()
-        self._inbox.put(("stop",))
+        self._inbox.put(jobs.Stop())
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -132,8 +127,8 @@ class GsmModem:
             try:
                 job = self._inbox.get(timeout=timeout)
             except queue.Empty:
-                job = ("tick",)
-            if job[0] == "stop":
+                job = jobs.Tick()
+            if isinstance(job, jobs.Stop):
                 return
             self._handle(job)
             now = time.monotonic()
@@ -142,24 +137,20 @@ class GsmModem:
                 next_health = now + self.settings.health_s
             self._check_call(now)
 
-    def _handle(self, job: tuple) -> None:
-        kind = job[0]
-        if kind == "lost":
-            raise Lost(f"the modem went away ({job[1]})")
-        if kind == "released":
-            self._releasing = False
-            self._emit(ev.LineReleased(self.line_id))
-        elif kind == "urc":
-            self._urc(job[1])
-        elif kind in ("answer", "hangup", "reject_waiting"):
-            getattr(self, f"_{kind}")()
-        elif kind == "dial":
-            self._dial(job[1])
-        elif kind == "dtmf":
-            for digit in job[1]:
-                self._cmd(f"AT+VTS={digit}")
-        elif kind == "sms":
-            self._send_sms(job[1], job[2])
+    def _handle(self, job: jobs.Job) -> None:
+        if isinstance(job, jobs.PortLost):
+            raise Lost(f"the modem went away ({job.error})")
+        handler = _JOB_HANDLERS.get(type(job))
+        if handler is not None:
+            handler(self, job)
+
+    def _released(self, _: jobs.Released) -> None:
+        self._releasing = False
+        self._emit(ev.LineReleased(self.line_id))
+
+    def _send_dtmf(self, job: jobs.SendDtmf) -> None:
+        for digit in job.digits:
+            self._cmd(f"AT+VTS={digit}")
 
     # -- connection ------------------------------------------------------------------------------
 
@@ -184,8 +175,7 @@ class GsmModem:
         if when is not None:
             self._emit(ev.NetworkTime(self.line_id, when))
         self._reset_call()
-        for index, pdu in sms.list_stored(self._chan):
-            self._delete_sms(self._inbox_sms.add(pdu, index))
+        self._sms.sweep(self._chan)
         if end_leftover_calls(self._chan, self.profile):
             log.warning("line %s: hung up a call left over from before reconnecting",
                         self.line_id)
@@ -204,21 +194,13 @@ class GsmModem:
         self._releasing, self._refused = False, []
         if self._closing.is_set():
             return
-        if isinstance(exc, ModemProblem):
-            reason, error = exc.reason, exc.error
-        elif "restarted" in str(exc):
-            reason, error = "The modem restarted by itself; setting it up again.", True
-        elif isinstance(exc, AtTimeout) and not isinstance(exc, AtAborted):
-            reason, error = "The modem stopped answering; restarting the connection.", True
-        else:
-            reason = "The modem disconnected (unplugged or restarting); reconnecting."
-            error = True
+        reason, error = down_reason(exc)
         log.warning("line %s down%s: %s (%s)", self.line_id,
                     " during a call" if was_in_call else "", reason, exc)
         self._emit(ev.LineStatus(self.line_id, online=False, error=error, reason=reason))
 
     def _health(self) -> None:
-        self._delete_sms(self._inbox_sms.expire())
+        self._sms.expire(self._chan)
         try:
             self._set_info(network(self._chan, self.info))
         except AtTimeout:
@@ -324,13 +306,6 @@ class GsmModem:
     def _on_boot(self, item: urc.Boot) -> None:
         raise Lost(f"the modem restarted ({item.marker})")
 
-    def _on_sms_index(self, item: urc.NewSms) -> None:
-        pdu = sms.read_stored(self._chan, item.index)
-        if pdu is not None:
-            self._delete_sms(self._inbox_sms.add(pdu, item.index))
-
-    def _on_sms_pdu(self, item: urc.SmsPdu) -> None:
-        self._inbox_sms.add(item.pdu)
 
     def _on_registration(self, item: urc.Registration) -> None:
         self._health()
@@ -363,7 +338,7 @@ class GsmModem:
         if active:
             self._audio(self.profile.audio_off)
             self._cmd(self.profile.hangup, timeout=10)
-        self._inbox.put(("released",))
+        self._inbox.put(jobs.Released())
 
     def _reject_waiting(self) -> None:
         """Refuse the second caller: waiting behind our call (UDUB), or ringing because it
@@ -437,25 +412,6 @@ class GsmModem:
         calls = list_calls(self._chan)
         return [urc.CallEntry(0, 0, 0, 0, None)] if calls is None else calls
 
-    # -- SMS -----------------------------------------------------------------------------------
-
-    def _send_sms(self, number: str, text: str) -> None:
-        try:
-            sms.send(self._chan, number, text, ref=next(self._sms_ref) & 0xFF)
-        except (sms.SmsError, ValueError) as exc:
-            self._emit(ev.SmsSent(self.line_id, number, text, ok=False, error=str(exc)))
-            return
-        self._emit(ev.SmsSent(self.line_id, number, text, ok=True))
-
-    def _delete_sms(self, slots: list[int]) -> None:
-        """Free the SIM slots of messages the core now has."""
-        for slot in slots:
-            sms.delete(self._chan, slot)
-
-    def _sms_arrived(self, message: Deliver) -> None:
-        self._emit(ev.SmsReceived(self.line_id, message.sender, message.text,
-                                  message.timestamp.isoformat()))
-
     # -- plumbing ----------------------------------------------------------------------------------
 
     def _cmd(self, command: str, **kwargs: Any) -> bool:
@@ -478,13 +434,13 @@ class GsmModem:
         if isinstance(item, urc.Boot) and self._chan is not None:
             self._chan.abort(f"the modem restarted ({item.marker})")   # its answer will not come
         if not isinstance(item, urc.Other):
-            self._inbox.put(("urc", item))
+            self._inbox.put(jobs.UrcIn(item))
 
     def _lost(self, exc: Exception) -> None:
         chan = self._chan
         if chan is not None:
             chan.abort(f"the modem went away ({exc})")
-        self._inbox.put(("lost", exc))
+        self._inbox.put(jobs.PortLost(exc))
 
     def _emit(self, event: Any) -> None:
         if self._post is not None:
@@ -498,11 +454,11 @@ class GsmModem:
                 job = self._inbox.get(timeout=left)
             except queue.Empty:
                 break
-            if job[0] == "stop":
+            if isinstance(job, jobs.Stop):
                 return True
-            if job[0] == "answer":           # the core missed that the line is down
+            if isinstance(job, jobs.Answer):     # the core missed that the line is down
                 self._emit(ev.CallerHungUp(self.line_id))
-            elif job[0] == "hangup":         # nothing left to hang up while the line is down
+            elif isinstance(job, jobs.Hangup):   # nothing left to hang up while it is down
                 self._emit(ev.LineReleased(self.line_id))
         return self._closing.is_set()
 
@@ -513,6 +469,18 @@ _URC_HANDLERS = {
     urc.IncomingListed: GsmModem._on_caller, urc.WaitingCall: GsmModem._on_waiting,
     urc.CallEnded: GsmModem._on_end, urc.CallConnected: GsmModem._on_connected,
     urc.Dtmf: GsmModem._on_dtmf, urc.Boot: GsmModem._on_boot,
-    urc.NewSms: GsmModem._on_sms_index, urc.SmsPdu: GsmModem._on_sms_pdu,
+    urc.NewSms: lambda modem, item: modem._sms.stored(modem._chan, item.index),
+    urc.SmsPdu: lambda modem, item: modem._sms.direct(item.pdu),
     urc.Registration: GsmModem._on_registration,
+}
+
+_JOB_HANDLERS: dict[type, Any] = {
+    jobs.UrcIn: lambda modem, job: modem._urc(job.item),
+    jobs.Answer: lambda modem, job: modem._answer(),
+    jobs.Hangup: lambda modem, job: modem._hangup(),
+    jobs.RejectWaiting: lambda modem, job: modem._reject_waiting(),
+    jobs.Dial: lambda modem, job: modem._dial(job.number),
+    jobs.SendDtmf: GsmModem._send_dtmf,
+    jobs.SendSms: lambda modem, job: modem._sms.send(modem._chan, job.number, job.text),
+    jobs.Released: GsmModem._released,
 }

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import answers
-from .at import AtChannel, AtTimeout
+from .at import AtAborted, AtChannel, AtTimeout
 from .dialects import PROFILES, Dialect, Profile, detect
 from .options import LEFTOVER_STATES
 from .urc import CallEntry, fields, parse_clcc_list, rssi_to_dbm, sim_state
@@ -47,6 +47,21 @@ LOCK_ADVICE = {
     "SIM PUK2": "The SIM's second PIN is blocked ({state}): unlock it in a phone.",
     "SIM PIN2": "The SIM asks for its second PIN ({state}): remove it in a phone.",
 }
+
+
+class Lost(Exception):
+    """The port is gone or the modem restarted: reconnect. The message says which."""
+
+
+def down_reason(exc: Exception) -> tuple[str, bool]:
+    """Why a line went down, for a person, and whether that is an error (else just offline)."""
+    if isinstance(exc, ModemProblem):
+        return exc.reason, exc.error
+    if "restarted" in str(exc):
+        return "The modem restarted by itself; setting it up again.", True
+    if isinstance(exc, AtTimeout) and not isinstance(exc, AtAborted):
+        return "The modem stopped answering; restarting the connection.", True
+    return "The modem disconnected (unplugged or restarting); reconnecting.", True
 
 
 class ModemProblem(Exception):

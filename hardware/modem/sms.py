@@ -9,9 +9,12 @@ outgoing drafts are not ours to delete.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable
+
+from hardware import events as ev
 
 from . import answers
 from .at import AtChannel
@@ -109,3 +112,49 @@ class Inbox:
             self._deliver(message)
         given_up = [key for key in self._slots if not self._parts.waiting(key)]
         return [slot for key in given_up for slot in self._slots.pop(key)]
+
+
+class LineSms:
+    """One line's text messages: sent with their outcome reported, received ones handed on
+    whole (as ``SmsReceived``) before their SIM slots are freed. Runs on the modem's worker."""
+
+    def __init__(self, line_id: str, emit: Callable[[object], None]) -> None:
+        self._line = line_id
+        self._emit = emit
+        self._refs = itertools.count(1)
+        self._inbox = Inbox(self._arrived)
+
+    def send(self, chan: AtChannel, number: str, text: str) -> None:
+        try:
+            send(chan, number, text, ref=next(self._refs) & 0xFF)
+        except (SmsError, ValueError) as exc:
+            self._emit(ev.SmsSent(self._line, number, text, ok=False, error=str(exc)))
+            return
+        self._emit(ev.SmsSent(self._line, number, text, ok=True))
+
+    def sweep(self, chan: AtChannel) -> None:
+        """What came while we were off (the start-up sweep)."""
+        for index, pdu in list_stored(chan):
+            self._free(chan, self._inbox.add(pdu, index))
+
+    def stored(self, chan: AtChannel, index: int) -> None:
+        """A message just stored at ``index`` (``+CMTI``)."""
+        pdu = read_stored(chan, index)
+        if pdu is not None:
+            self._free(chan, self._inbox.add(pdu, index))
+
+    def direct(self, pdu: str) -> None:
+        """A message delivered straight to us (``+CMT``): nothing to free."""
+        self._inbox.add(pdu)
+
+    def expire(self, chan: AtChannel) -> None:
+        self._free(chan, self._inbox.expire())
+
+    @staticmethod
+    def _free(chan: AtChannel, slots: list[int]) -> None:
+        for slot in slots:
+            delete(chan, slot)
+
+    def _arrived(self, message: Deliver) -> None:
+        self._emit(ev.SmsReceived(self._line, message.sender, message.text,
+                                  message.timestamp.isoformat()))
