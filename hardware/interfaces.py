@@ -7,6 +7,7 @@ and offer non-blocking commands. A command's outcome, when it matters, comes bac
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any, Protocol
 
 Post = Callable[[Any], None]
@@ -22,8 +23,18 @@ def station_port(station_id: str) -> str:
     return f"station:{station_id}"
 
 
+class Capability(StrEnum):
+    """What a line's device can do beyond taking calls; the core asks before it uses one."""
+
+    SMS = "sms"                      # send_sms(number, text), then SmsSent
+    DIAL = "dial"                    # dial(number), then DialResult
+    NETWORK_TIME = "network_time"    # posts NetworkTime
+
+
 class LineDriver(Protocol):
     """A voice line: a GSM modem with its SIM, or an analog line behind an ATA."""
+
+    capabilities: frozenset[Capability]
 
     def start(self, post: Post) -> None: ...
     def answer(self) -> None: ...          # then LineAnswered, or LineStatus on failure

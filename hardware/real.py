@@ -7,10 +7,12 @@ assembly built. A line or station with nothing wired is reported offline with th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hardware.handset import Handset, HandsetPins
+from hardware.interfaces import LineDriver
 from hardware.modem.gsm import GsmModem, ModemSettings
 from hardware.modem.setup import PinGuard
 
@@ -21,13 +23,17 @@ class RealHardware:
         self._lines = {w.id: w for w in settings.lines}
         self._handsets = {w.station: w for w in settings.handsets}
         self._pins = PinGuard(data_dir / "refused-pins")
+        self._drivers: dict[str, Callable[[Any], LineDriver]] = {"gsm": self._gsm}
 
-    def line_driver(self, line_id: str) -> GsmModem | None:
+    def line_driver(self, line_id: str) -> LineDriver | None:
+        """The driver for the line's kind: a new kind is a new entry in ``_drivers``."""
         wiring = self._lines.get(line_id)
-        if wiring is None:
-            return None
-        return GsmModem(line_id, ModemSettings(wiring.device, dialect=wiring.dialect,
-                                               pin=wiring.pin), pin_guard=self._pins)
+        make = self._drivers.get(wiring.kind) if wiring is not None else None
+        return make(wiring) if make is not None else None
+
+    def _gsm(self, wiring: Any) -> GsmModem:
+        return GsmModem(wiring.id, ModemSettings(wiring.device, dialect=wiring.dialect,
+                                                 pin=wiring.pin), pin_guard=self._pins)
 
     def station_driver(self, station_id: str) -> Handset | None:
         wiring = self._handsets.get(station_id)

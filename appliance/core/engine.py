@@ -36,7 +36,7 @@ from appliance.core.state import (
 from appliance.core.timers import Timer, Timers
 from appliance.core.views import build_snapshot
 from appliance.errors import NotFound, Unavailable
-from hardware.interfaces import Hardware, LineDriver, StationDriver
+from hardware.interfaces import Capability, Hardware, LineDriver, StationDriver
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class Engine:
         """
         def send(core: Engine) -> None:
             driver = core.line_drivers.get(line_id)
-            if driver is None or not hasattr(driver, "send_sms"):
+            if driver is None or Capability.SMS not in driver.capabilities:
                 raise NotFound(f"Line '{line_id}' cannot send text messages.")
             driver.send_sms(number, text)
 

@@ -13,6 +13,7 @@ each handset's GPIO pins and sound devices. Mistakes are reported all at once, b
     rate = 8000
     [[lines]]
     id = "line-1"
+    kind = "gsm"              # the only kind so far (analog lines through an ATA will come)
     device = "/dev/serial/by-id/usb-SimTech_..._-if02-port0"
     dialect = "auto"          # or simcom_sim7600, quectel_ec25, huawei_e1550, generic ...
     pin = "1234"              # only if the SIM asks for one
@@ -45,6 +46,9 @@ class SettingsError(Exception):
         self.problems = problems
 
 
+LINE_KINDS = ("gsm",)      # the kinds RealHardware has a driver for
+
+
 @dataclass(frozen=True)
 class LineWiring:
     id: str
@@ -54,6 +58,7 @@ class LineWiring:
     audio_playback: str | None = None
     audio_capture: str | None = None
     audio_serial: str | None = None
+    kind: str = "gsm"
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,11 @@ def _optional(doc: dict[str, Any], key: str) -> str | None:
 
 def _line(item: dict[str, Any], i: int, problems: list[str]) -> LineWiring:
     where = f"lines[{i}]"
+    kind = item.get("kind", "gsm")
+    if kind not in LINE_KINDS:
+        problems.append(f"{where}.kind must be one of " + ", ".join(LINE_KINDS)
+                        + " (analog lines through an ATA are not supported yet)")
+        kind = "gsm"
     dialect = item.get("dialect", "auto")
     if dialect != "auto" and dialect not in {d.value for d in Dialect}:
         problems.append(f"{where}.dialect must be auto or one of "
@@ -149,7 +159,7 @@ def _line(item: dict[str, Any], i: int, problems: list[str]) -> LineWiring:
                       _text(item, "device", problems, f"{where}.device"),
                       None if dialect == "auto" else Dialect(dialect), pin,
                       _optional(item, "audio_playback"), _optional(item, "audio_capture"),
-                      _optional(item, "audio_serial"))
+                      _optional(item, "audio_serial"), kind)
 
 
 def _handset(item: dict[str, Any], i: int, problems: list[str]) -> HandsetWiring:

@@ -18,7 +18,7 @@ from hardware.events import (
     LineReleased,
     LineStatus,
 )
-from hardware.interfaces import Post
+from hardware.interfaces import Capability, Post
 
 DTMF_KEYS = frozenset("0123456789*#ABCD")
 COMMANDS_LIMIT = 2000
@@ -32,6 +32,8 @@ class FakeLineState(StrEnum):
 
 
 class FakeLine:
+    capabilities: frozenset[Capability] = frozenset()
+
     def __init__(self, line_id: str) -> None:
         self.line_id = line_id
         self.state = FakeLineState.DOWN

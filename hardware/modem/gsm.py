@@ -19,6 +19,7 @@ from typing import Any
 import serial
 
 from hardware import events as ev
+from hardware.interfaces import Capability
 
 from . import jobs, sms, urc
 from .at import AtChannel, AtTimeout
@@ -51,6 +52,8 @@ from .transport import SerialTransport, open_advice
 log = logging.getLogger(__name__)
 
 class GsmModem:
+    capabilities = frozenset({Capability.SMS, Capability.DIAL, Capability.NETWORK_TIME})
+
     def __init__(self, line_id: str, settings: ModemSettings, *,
                  pin_guard: PinGuard | None = None) -> None:
         self.line_id = line_id

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from appliance.errors import NotFound
+
 
 def test_agent_answers_and_hangs_up(office):
     office.call("l1", "600111222")
@@ -249,3 +253,9 @@ def test_the_line_is_busy_until_the_device_has_released_the_call(office):
     assert office.status.line("l1").state == "idle"
     office.call("l1", "600555666")
     assert office.call_on("l1").caller == "600555666"
+
+
+def test_a_line_that_cannot_send_texts_says_so(office):
+    """The core asks the driver's capabilities (a fake line has none), not hasattr."""
+    with pytest.raises(NotFound, match="cannot send text messages"):
+        office.engine.send_sms("l1", "+34600111222", "hola")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from appliance.ops.settings import SettingsError, load_settings
+from hardware.interfaces import Capability
 from hardware.modem.dialects import Dialect
+from hardware.modem.gsm import GsmModem
+from hardware.real import RealHardware
 
 GOOD = """
 data_dir = "/var/lib/switchboard"
@@ -81,3 +84,21 @@ def test_the_box_language(tmp_path):
     with pytest.raises(SettingsError) as err:
         load_settings(write(tmp_path, 'data_dir = "/d"\nlanguage = "fr"\n'))
     assert any("language must be one of" in p for p in err.value.problems)
+
+
+def test_a_line_kind_without_a_driver_is_refused_by_name(tmp_path):
+    text = GOOD.replace('id = "line-2"', 'id = "line-2"\nkind = "analog"')
+    with pytest.raises(SettingsError) as err:
+        load_settings(write(tmp_path, text))
+    assert any("lines[1].kind must be one of gsm" in p for p in err.value.problems)
+
+
+def test_real_hardware_picks_the_driver_by_the_line_kind(tmp_path):
+    """Issue 11: a line kind is a seam; the core asks drivers for capabilities, not hasattr."""
+    settings = load_settings(write(tmp_path, GOOD))
+    assert [line.kind for line in settings.lines] == ["gsm", "gsm"]
+    hardware = RealHardware(settings, audio=None, data_dir=tmp_path)
+    driver = hardware.line_driver("line-1")
+    assert isinstance(driver, GsmModem)
+    assert Capability.SMS in driver.capabilities
+    assert hardware.line_driver("nowhere") is None
