@@ -118,6 +118,8 @@ class GsmModem:
             except (ModemProblem, Lost, AtTimeout, OSError) as exc:
                 self._went_down(exc)
             self._disconnect()
+            if self._closing.is_set():          # asked to stop: no back-off to sit through
+                return
             delay = self.settings.backoff_s[min(attempt, len(self.settings.backoff_s) - 1)]
             attempt += 1
             if self._wait_or_stop(delay):

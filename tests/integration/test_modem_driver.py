@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -271,3 +272,12 @@ def test_a_call_left_up_by_a_wedge_is_hung_up_after_reconnecting(rig):
     r.fake.wedge(False)
     r.online()
     r.fake.wait_for(lambda f: f.call_state == "idle")   # the box hung the silent call up
+
+
+def test_closing_does_not_sit_out_the_reconnect_back_off(rig):
+    """The worker waited its back-off (0.5 s by default) after the last job before noticing
+    it was asked to stop: 32 lines took 16 s to stop one after another."""
+    r = rig(Dialect.SIM7600, backoff_s=(30.0,))
+    r.online()
+    r.driver.close()
+    assert not any(t.name == "modem-l1" for t in threading.enumerate())
