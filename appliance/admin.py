@@ -26,6 +26,7 @@ class Admin:
         self._store = store
         self._history = history
         self._restored = restored      # the sentence of a restore applied at this start
+        self._secrets: dict[str, str] = {}   # read once: every request checks the epoch
 
     # -- the box's own settings ---------------------------------------------------------------
 
@@ -34,15 +35,25 @@ class Admin:
 
     def set_setting(self, key: str, value: Any) -> None:
         self._store.set_setting(key, value)
+        self._secrets.pop(key, None)
 
     def secret(self, key: str) -> str:
         """A random secret kept in the settings, made the first time it is asked for (under
-        the store's lock, so two threads agree on it)."""
+        the store's lock, so two threads agree on it).
+
+        Kept in memory after the first read: the session epoch is checked on every request,
+        and a store read parses the config file. The box's secrets change only through
+        ``set_setting`` here (or a restore, applied before the facade exists).
+        """
+        cached = self._secrets.get(key)
+        if cached is not None:
+            return cached
         with self._store.locked():
             value = self._store.setting(key)
             if not isinstance(value, str) or len(value) < 32:
                 value = secrets.token_hex(32)
                 self._store.set_setting(key, value)
+            self._secrets[key] = value
             return value
 
     # -- versions and the draft -----------------------------------------------------------------
