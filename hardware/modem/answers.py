@@ -61,9 +61,9 @@ def clean_value(line: str) -> str:
     return line.strip().strip('"').strip()
 
 
-def header_index(line: str) -> tuple[int, int] | None:
-    """``+CMGL: <index>,<stat>,[<alpha>],<length>`` → (index, stat); None when malformed."""
+def header_number(line: str, position: int) -> int | None:
+    """The whole number at ``position`` of a ``+CMGR:``/``+CMGL:`` header (``+CMGR: <stat>,
+    ...``, ``+CMGL: <index>,<stat>,...``); None when that field is empty or not a number."""
     f = fields(line.partition(":")[2])
-    if len(f) < 2 or not f[0].strip().isdigit() or not f[1].strip().isdigit():
-        return None
-    return int(f[0]), int(f[1])
+    value = f[position].strip() if len(f) > position else ""
+    return int(value) if value.isdigit() else None

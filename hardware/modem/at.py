@@ -2,7 +2,7 @@
 
 One command is in flight at a time. A line counts toward that command only if it is its echo,
 a final result code, or an information line of the shape the command answers with: a prefix
-(``+CSQ:``), or a test of the whole line (``answers.IMEI``, ``answers.PDU``...) for commands
+(``+CSQ:``), or a test of the whole line (``answers.imei``, ``answers.pdu``...) for commands
 that answer without one. Every other line — ``RING`` in the middle of an ``AT+CSQ`` answer,
 ``+CMTI`` between the SMS prompt and ``OK``, a vendor status line nobody has listed — is an
 unsolicited result code and goes to ``on_urc`` at once, in arrival order. Deciding by the

@@ -15,9 +15,17 @@ import serial
 
 from .at import AtChannel, AtTimeout
 from .dialects import PROFILES, Dialect
-from .setup import ModemInfo, ModemProblem, identify, lock_advice, network, read_iccid, wake
+from .setup import (
+    ModemInfo,
+    ModemProblem,
+    identify,
+    lock_advice,
+    network,
+    query_sim,
+    read_iccid,
+    wake,
+)
 from .transport import SerialTransport, open_advice
-from .urc import sim_state
 
 BY_ID = Path("/dev/serial/by-id")
 
@@ -76,9 +84,8 @@ def _inspect(chan: AtChannel, result: ProbeResult) -> None:
     try:
         wake(chan, attempts=3, timeout=1.0)
         _, info = identify(chan, None)
-        sim = chan.command("AT+CPIN?", expect=("+CPIN:",), final_optional=True)
-        state = sim_state(sim.first("+CPIN:") or "") or \
-            (f"error {sim.error}" if sim.error else sim.final)
+        sim, state = query_sim(chan)
+        state = state or (f"error {sim.error}" if sim.error else sim.final)
         info = replace(info, sim=state)
         if state == "READY":
             info = replace(info, iccid=read_iccid(chan, PROFILES[Dialect(info.dialect)]))

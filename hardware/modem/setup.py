@@ -16,10 +16,17 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import answers
-from .at import AtAborted, AtChannel, AtTimeout
+from .at import AtAborted, AtChannel, AtResult, AtTimeout
 from .dialects import PROFILES, Dialect, Profile, detect
 from .options import LEFTOVER_STATES
-from .urc import CallEntry, fields, parse_clcc_list, rssi_to_dbm, sim_state
+from .urc import (
+    CallEntry,
+    fields,
+    parse_clcc_list,
+    registration_read_stat,
+    rssi_to_dbm,
+    sim_state,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +154,10 @@ def unlock_sim(chan: AtChannel, line: str, pin: str | None, guard: PinGuard,
     """Make the SIM ready or raise ModemProblem saying why not. Returns the SIM state."""
     deadline = time.monotonic() + busy_wait_s
     while True:
-        result = chan.command("AT+CPIN?", expect=("+CPIN:",), timeout=10, final_optional=True)
+        result, state = query_sim(chan)
         if result.ok or result.error != CME_SIM_BUSY or time.monotonic() > deadline:
             break
         time.sleep(0.5)   # the SIM is still starting up; real modems need seconds
-    state = sim_state(result.first("+CPIN:") or "")
     if result.error == CME_SIM_NOT_INSERTED or "NOT INSERTED" in state:
         raise ModemProblem("No SIM card: insert the SIM (with the modem unplugged).")
     if not result.ok:
@@ -165,6 +171,13 @@ def unlock_sim(chan: AtChannel, line: str, pin: str | None, guard: PinGuard,
     if state not in ("READY", ""):
         raise ModemProblem(lock_advice(state))
     return state
+
+
+def query_sim(chan: AtChannel) -> tuple[AtResult, str]:
+    """``AT+CPIN?`` and the state word it gave ("" without one). Some modems (Wavecom) end
+    this answer without OK."""
+    result = chan.command("AT+CPIN?", expect=("+CPIN:",), timeout=10, final_optional=True)
+    return result, sim_state(result.first("+CPIN:") or "")
 
 
 def lock_advice(state: str) -> str:
@@ -230,9 +243,9 @@ def network(chan: AtChannel, info: ModemInfo) -> ModemInfo:
     stat = -1
     for command, prefix in (("AT+CREG?", "+CREG:"), ("AT+CEREG?", "+CEREG:")):
         result = chan.command(command, shape=answers.registration_read(prefix))
-        f = fields(result.first(prefix) or "")
-        if result.ok and len(f) > 1:
-            stat = _better(stat, int(f[1]))
+        read = registration_read_stat(result.first(prefix) or "")
+        if result.ok and read is not None:
+            stat = _better(stat, read)
     result = chan.command("AT+COPS?", expect=("+COPS:",))
     cops = fields(result.first("+COPS:") or "")      # <mode>,<format>,<oper>[,<AcT>]
     operator = "".join(ch for ch in (cops[2] if len(cops) > 2 else "")

@@ -49,10 +49,8 @@ def read_stored(chan: AtChannel, index: int) -> str | None:
     result = chan.command(f"AT+CMGR={index}", expect=("+CMGR:",), shape=answers.pdu)
     if not result.ok or len(result.lines) < 2 or not result.lines[0].startswith("+CMGR:"):
         return None
-    stat = fields(result.lines[0][6:])
-    if not stat or not stat[0].strip().isdigit() or int(stat[0]) not in RECEIVED:
-        return None
-    return result.lines[1]
+    received = answers.header_number(result.lines[0], 0) in RECEIVED
+    return result.lines[1] if received else None
 
 
 def list_stored(chan: AtChannel) -> list[tuple[int, str]]:
@@ -62,10 +60,10 @@ def list_stored(chan: AtChannel) -> list[tuple[int, str]]:
     found, header = [], None
     for line in result.lines:
         if line.startswith("+CMGL:"):
-            header = answers.header_index(line)
+            header = (answers.header_number(line, 0), answers.header_number(line, 1))
         elif header is not None:
             index, stat = header
-            if stat in RECEIVED:
+            if index is not None and stat in RECEIVED:
                 found.append((index, line))
             header = None
     return found
