@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 
 from hardware.events import PlaybackEnded, RecordingFinished
+from hardware.fakes import remember
 from hardware.interfaces import Post
 
 
@@ -19,9 +20,6 @@ class AudioOp:
     op: str            # play | stop | bridge | unbridge | record
     port: str
     detail: str = ""
-
-
-LOG_LIMIT = 2000
 
 
 class FakeAudio:
@@ -44,7 +42,7 @@ class FakeAudio:
     def play(self, port: str, source: str, *, loop: bool = False) -> int:
         token = next(self._tokens)
         with self._lock:
-            self._note(AudioOp("play", port, source + (" (loop)" if loop else "")))
+            remember(self.log, AudioOp("play", port, source + (" (loop)" if loop else "")))
             self.playing[port] = (source, loop)
         if not loop and self.prompts_end and self._post is not None:
             self._post(PlaybackEnded(port, token))
@@ -53,7 +51,7 @@ class FakeAudio:
     def stop(self, port: str) -> None:
         with self._lock:
             if self.playing.pop(port, None) is not None:
-                self._note(AudioOp("stop", port))
+                remember(self.log, AudioOp("stop", port))
         self.end_recording(port, "stopped")
 
     def end_recording(self, port: str, reason: str, seconds: float = 0.0) -> None:
@@ -66,23 +64,17 @@ class FakeAudio:
     def bridge(self, a: str, b: str) -> None:
         with self._lock:
             self.bridges.add(frozenset((a, b)))
-            self._note(AudioOp("bridge", a, b))
+            remember(self.log, AudioOp("bridge", a, b))
 
     def unbridge(self, a: str, b: str) -> None:
         with self._lock:
             self.bridges.discard(frozenset((a, b)))
-            self._note(AudioOp("unbridge", a, b))
+            remember(self.log, AudioOp("unbridge", a, b))
 
     def record(self, port: str, name: str, **limits: float) -> None:
         with self._lock:
             self.recording[port] = name
-            self._note(AudioOp("record", port, name))
-
-    def _note(self, op: AudioOp) -> None:
-        """Keep the recent operations only: the demo runs for days on this fake."""
-        self.log.append(op)
-        if len(self.log) > LOG_LIMIT:
-            del self.log[:LOG_LIMIT // 2]
+            remember(self.log, AudioOp("record", port, name))
 
     def played(self, port: str) -> list[str]:
         """Every source started on ``port``, in order."""

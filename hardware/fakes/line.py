@@ -18,10 +18,10 @@ from hardware.events import (
     LineReleased,
     LineStatus,
 )
+from hardware.fakes import remember
 from hardware.interfaces import Capability, Post
 
 DTMF_KEYS = frozenset("0123456789*#ABCD")
-COMMANDS_LIMIT = 2000
 
 
 class FakeLineState(StrEnum):
@@ -51,7 +51,7 @@ class FakeLine:
 
     def answer(self) -> None:
         with self._lock:
-            self._command("answer")
+            remember(self.commands, "answer")
             if self.state is not FakeLineState.RINGING:
                 return
             self.state = FakeLineState.IN_CALL
@@ -59,7 +59,7 @@ class FakeLine:
 
     def hangup(self) -> None:
         with self._lock:
-            self._command("hangup")
+            remember(self.commands, "hangup")
             if self.state is not FakeLineState.DOWN:
                 self.state = FakeLineState.IDLE
         if self.release_at_once:
@@ -71,16 +71,10 @@ class FakeLine:
 
     def reject_waiting(self) -> None:
         with self._lock:
-            self._command("reject_waiting")
+            remember(self.commands, "reject_waiting")
 
     def close(self) -> None:
         self._post = None
-
-    def _command(self, name: str) -> None:
-        """Keep the recent commands only (under the lock): the demo runs for days."""
-        self.commands.append(name)
-        if len(self.commands) > COMMANDS_LIMIT:
-            del self.commands[:COMMANDS_LIMIT // 2]
 
     # -- simulation side (the caller and the network) -----------------------------------------
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from . import remember
 from .modem_calls import DIAL_OUTCOMES, CallControl
 from .modem_commands import BasicCommands, Interpreter
 from .modem_core import Core, Device
@@ -480,7 +481,7 @@ class FakeModem:
         if not text:
             return
         start = text.upper().find("AT")
-        self._core.heard(text[max(start, 0):])  # without a leading ESC or noise
+        remember(self._core.commands, text[max(start, 0):])  # without a leading ESC or noise
         if self._wedged or start < 0:
             return  # wedged: heard but never answered; no "AT": line noise, ignored
         if self._hold_prefix and text[start:].upper().startswith(self._hold_prefix):

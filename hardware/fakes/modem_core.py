@@ -20,7 +20,6 @@ from .modem_io import Scheduler, Timer, Transmitter
 log = logging.getLogger(__name__)
 
 NO_SIM = "NOSIM"
-COMMAND_LOG = 2000      # commands kept for tests to inspect
 PUK = "12345678"
 
 
@@ -94,12 +93,6 @@ class Core:
         """Record a bug in the fake itself; it keeps serving (a dead thread hangs every test)."""
         log.error("fake modem fault", exc_info=exc)
         self.faults.append(f"{type(exc).__name__}: {exc}")
-
-    def heard(self, command: str) -> None:
-        """Log a command for tests, keeping the recent ones only: the demo runs for days."""
-        self.commands.append(command)
-        if len(self.commands) > COMMAND_LOG:
-            del self.commands[:COMMAND_LOG // 2]
 
     # --- time ---------------------------------------------------------------------------
 

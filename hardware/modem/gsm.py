@@ -266,8 +266,7 @@ class GsmModem:
             # The caller who was waiting behind the last call, already refused and logged
             # busy by the core, now rings because that call ended first: refuse them here.
             self._refused.remove(self._caller)
-            self._reset_call()
-            self._cmd(self.profile.hangup, timeout=10)
+            self._refuse_ringing()
             return
         self._announced = True
         self._rang_while_releasing = self._releasing     # the core will count it as busy
@@ -349,8 +348,7 @@ class GsmModem:
         """Refuse the second caller: waiting behind our call (UDUB), or ringing because it
         came while we were hanging up."""
         if self.call is CallPhase.RINGING and self._rang_while_releasing:
-            self._reset_call()
-            self._cmd(self.profile.hangup, timeout=10)
+            self._refuse_ringing()
             return
         self._cmd("AT+CHLD=0")
         if not self._refused:
@@ -361,9 +359,13 @@ class GsmModem:
             self._refused.pop(0)                          # gone: refused
         elif self.call is not CallPhase.ACTIVE and not self._announced:
             self._refused.pop(0)                          # ringing, as our call ended first
-            self._reset_call()
-            self._cmd(self.profile.hangup, timeout=10)
+            self._refuse_ringing()
         # else it still waits behind our call; if that ends first, _announce refuses it
+
+    def _refuse_ringing(self) -> None:
+        """Hang up the caller ringing now, whom the core has already counted as busy."""
+        self._reset_call()
+        self._cmd(self.profile.hangup, timeout=10)
 
     def _dial(self, number: str) -> None:
         if self.call is not CallPhase.NONE or not all(c in "+0123456789*#" for c in number):
