@@ -47,7 +47,7 @@ def stop_time(side_by_side: bool) -> float:
             appliance = office(Path(tmp), modems)
             started = time.monotonic()
             if not side_by_side:                    # the old way: one driver after another
-                for driver in appliance.engine.line_drivers.values():
+                for driver in appliance.engine.office.line_drivers.values():
                     driver.close()
             appliance.close()
             return time.monotonic() - started

@@ -22,7 +22,8 @@ from appliance.records.history import HistoryError
 from hardware.interfaces import line_port
 
 if TYPE_CHECKING:
-    from appliance.core.engine import Engine
+    from appliance.core.offers import Offers
+    from appliance.core.office import Office
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,6 @@ def say(text: str) -> str:
     return f"say:{text}"
 
 
-def note(call: Call, clock: Any, kind: str, detail: str = "") -> None:
-    """Add a step to the call's timeline (kept with its history record)."""
-    call.events.append({"at": clock.now().isoformat(), "kind": kind, "detail": detail})
-
-
 def hold_source(team: Team) -> str:
     return f"file:{team.hold_audio}" if team.hold_audio else HOLD_TONE
 
@@ -49,14 +45,17 @@ def source_of(prompt: Prompt) -> str:
 
 
 class CallFlow:
-    def __init__(self, core: Engine) -> None:
-        self.core = core
+    def __init__(self, office: Office, offers: Offers, *,
+                 line_removed: Callable[[], None]) -> None:
+        self.office = office
+        self.offers = offers
+        self._line_removed = line_removed   # the engine closes a deleted line's device
 
     # -- line events --------------------------------------------------------------------------
 
     def incoming(self, e: ev.IncomingCall) -> None:
-        core, line = self.core, self.core.lines.get(e.line)
-        driver = core.line_drivers.get(e.line)
+        office, line = self.office, self.office.lines.get(e.line)
+        driver = office.line_drivers.get(e.line)
         if line is None or driver is None:
             log.warning("incoming call on unknown line %s ignored", e.line)
             return
@@ -64,19 +63,19 @@ class CallFlow:
             driver.reject_waiting()
             self._keep(self._record_busy, e)
             return
-        call = Call(uuid.uuid4().hex[:12], e.line, e.caller, core.clock.now(),
-                    core.clock.monotonic())
-        core.calls[call.id] = call
+        call = Call(uuid.uuid4().hex[:12], e.line, e.caller, office.clock.now(),
+                    office.clock.monotonic())
+        office.calls[call.id] = call
         line.call, line.state = call.id, LineState.RINGING
         driver.answer()
 
     def answered(self, e: ev.LineAnswered) -> None:
-        call = self._call_on(e.line)
+        call = self.office.call_on(e.line)
         if call is None or call.phase is not Phase.ANSWERING:
             return
-        self.core.lines[e.line].state = LineState.IN_CALL
-        note(call, self.core.clock, "answered")
-        line = self.core.config.lines.get(e.line)
+        self.office.lines[e.line].state = LineState.IN_CALL
+        self.office.note(call, "answered")
+        line = self.office.config.lines.get(e.line)
         if line is None:
             self.final_message(call, self._say(Phrase.NOT_IN_SERVICE), Outcome.FAILED,
                                "no_config")
@@ -89,16 +88,16 @@ class CallFlow:
             self.route(call, line.entry)
 
     def caller_hung_up(self, e: ev.CallerHungUp) -> None:
-        call = self._call_on(e.line)
+        call = self.office.call_on(e.line)
         if call is not None:
             self.finish(call, call.hangup_outcome, "caller_hung_up", hang_up=False)
 
     def line_status(self, e: ev.LineStatus) -> None:
-        line = self.core.lines.get(e.line)
+        line = self.office.lines.get(e.line)
         if line is None:
             return
         if not e.online:
-            call = self._call_on(e.line)
+            call = self.office.call_on(e.line)
             if call is not None:
                 self.finish(call, Outcome.FAILED, "line_lost", hang_up=False)
             line.state = LineState.ERROR if e.error else LineState.OFFLINE
@@ -108,13 +107,13 @@ class CallFlow:
         line.reason = e.reason
 
     def line_released(self, e: ev.LineReleased) -> None:
-        line = self.core.lines.get(e.line)
+        line = self.office.lines.get(e.line)
         if line is not None and line.releasing:
             line.releasing = False
-            self.core.line_idle(e.line)
+            self.line_idle(e.line)
 
     def line_info(self, e: ev.LineInfo) -> None:
-        line = self.core.lines.get(e.line)
+        line = self.office.lines.get(e.line)
         if line is not None:
             line.info = dict(e.info)
 
@@ -123,22 +122,36 @@ class CallFlow:
 
     def sms_received(self, e: ev.SmsReceived) -> None:
         log.info("SMS on %s from %s (%d characters)", e.line, e.sender, len(e.text))
-        self._keep(self.core.history.append_sms, "in", e.line, e.sender, e.text, e.sent_at,
+        self._keep(self.office.history.append_sms, "in", e.line, e.sender, e.text, e.sent_at,
                    "received")
 
     def sms_sent(self, e: ev.SmsSent) -> None:
         status = "sent" if e.ok else f"failed: {e.error}"
-        self._keep(self.core.history.append_sms, "out", e.line, e.number, e.text,
-                   self.core.clock.now().isoformat(), status)
+        self._keep(self.office.history.append_sms, "out", e.line, e.number, e.text,
+                   self.office.clock.now().isoformat(), status)
+
+    # -- handsets ------------------------------------------------------------------------------
+
+    def hook(self, e: ev.HookChanged) -> None:
+        """Offers decides what a handset's hook means; a call whose agent hung up ends here."""
+        self._agent_left(self.offers.hook(e))
+
+    def station_status(self, e: ev.StationStatus) -> None:
+        self._agent_left(self.offers.station_status(e))
+
+    def _agent_left(self, call: Call | None) -> None:
+        if call is not None:
+            self.finish(call, Outcome.ANSWERED, "agent_hung_up")
+        self.offers.dispatch()
 
     def reroute_orphans(self) -> None:
         """Calls waiting for a team, or listening to a menu, that was deleted go to the line's
         entry as it is now (or are told)."""
-        config = self.core.config
-        for call in list(self.core.calls.values()):
+        config = self.office.config
+        for call in list(self.office.calls.values()):
             if call.state in (CallState.QUEUED, CallState.OFFERED) and \
                     call.team not in config.teams:
-                self.core.offers.withdraw_call(call)
+                self.offers.withdraw_call(call)
                 entry = self._entry(call)
                 self.enqueue(call, entry.team if entry.team is not None else call.team or "")
             elif call.state is CallState.MENU and call.menu is not None and \
@@ -151,16 +164,16 @@ class CallFlow:
     def housekeeping(self) -> None:
         """Daily: forget history older than the retention period, with its recordings."""
         try:
-            purged = self.core.history.purge_expired(self.core.clock.now())
+            purged = self.office.history.purge_expired(self.office.clock.now())
         except HistoryError:
             log.exception("history retention failed")
             return
-        if self.core.recordings is not None:
+        if self.office.recordings is not None:
             for vid in purged.voicemails:
-                (self.core.recordings / f"{vid}.wav").unlink(missing_ok=True)
+                (self.office.recordings / f"{vid}.wav").unlink(missing_ok=True)
 
     def dtmf(self, e: ev.DtmfReceived) -> None:
-        call = self._call_on(e.line)
+        call = self.office.call_on(e.line)
         if call is None or call.phase not in (Phase.MENU_PROMPT, Phase.MENU_INPUT, Phase.GREETING):
             return
         self._stop_audio(call)
@@ -169,13 +182,13 @@ class CallFlow:
             entry = self._entry(call)
             if entry.menu is None:
                 return self.route(call, entry)
-            call.menu, _ = menus.enter(self.core.config, entry.menu)
-        note(call, self.core.clock, "key", e.digit)
-        call.menu, step = menus.on_digit(self.core.config, call.menu, e.digit)
+            call.menu, _ = menus.enter(self.office.config, entry.menu)
+        self.office.note(call, "key", e.digit)
+        call.menu, step = menus.on_digit(self.office.config, call.menu, e.digit)
         self._menu_step(call, step)
 
     def playback_ended(self, e: ev.PlaybackEnded) -> None:
-        call = next((c for c in self.core.calls.values() if c.playback == e.token), None)
+        call = next((c for c in self.office.calls.values() if c.playback == e.token), None)
         if call is None:
             return
         call.playback = None
@@ -183,24 +196,24 @@ class CallFlow:
             self.route(call, self._entry(call))
         elif call.phase is Phase.MENU_PROMPT:
             call.phase = Phase.MENU_INPUT
-            menu = self.core.config.menus.get(call.menu.current)
+            menu = self.office.config.menus.get(call.menu.current)
             timeout = menu.timeout_s if menu else 1
-            self.start_timer(call, CallTimer.MENU, timeout, lambda: self._menu_timeout(call))
+            self.office.call_timer(call, CallTimer.MENU, timeout, lambda: self._menu_timeout(call))
         elif call.phase is Phase.FINAL_MESSAGE:
             self.finish(call, call.end_outcome, call.reason)
         elif call.phase is Phase.VOICEMAIL_PROMPT:
             self._record(call)
         elif call.phase is Phase.WAITING:              # an announcement ended: back to hold
-            team = self.core.config.teams.get(call.team or "")
+            team = self.office.config.teams.get(call.team or "")
             if team is not None:
                 self._hold(call, team)
 
     def recording_finished(self, e: ev.RecordingFinished) -> None:
         """The recorder stopped (silence, maximum length, or we stopped it): keep its length."""
-        call = self.core.calls.get(e.name)
+        call = self.office.calls.get(e.name)
         if call is not None and call.phase is Phase.RECORDING:
             self.finish(call, Outcome.VOICEMAIL, e.reason)
-        self._keep(self.core.history.set_voicemail_seconds, e.name, e.seconds)
+        self._keep(self.office.history.set_voicemail_seconds, e.name, e.seconds)
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -209,7 +222,7 @@ class CallFlow:
         if target.team is not None and target.action in (None, Action.TEAM):
             self.enqueue(call, target.team)
         elif target.menu is not None:
-            call.menu, step = menus.enter(self.core.config, target.menu)
+            call.menu, step = menus.enter(self.office.config, target.menu)
             self._menu_step(call, step)
         elif target.action is Action.VOICEMAIL:
             self.voicemail(call, Outcome.ABANDONED)
@@ -220,16 +233,16 @@ class CallFlow:
             self.finish(call, Outcome.ABANDONED if call.menu else Outcome.FAILED, "hung_up_by_box")
 
     def enqueue(self, call: Call, team_id: str) -> None:
-        core = self.core
-        team = core.config.teams.get(team_id)
+        office = self.office
+        team = office.config.teams.get(team_id)
         if team is None:
             self.final_message(call, self._say(Phrase.CANNOT_TAKE), Outcome.FAILED,
                                "no_team")
             return
         call.team = team.id
         call.teams_visited.append(team.id)
-        note(call, core.clock, "queued", team.id)
-        waiting = [c for c in core.calls.values() if c.team == team.id and c is not call
+        office.note(call, "queued", team.id)
+        waiting = [c for c in office.calls.values() if c.team == team.id and c is not call
                    and c.state in (CallState.QUEUED, CallState.OFFERED)]
         if team.max_queue and len(waiting) >= team.max_queue:
             self.overflow(call, team, "queue_full")
@@ -237,40 +250,40 @@ class CallFlow:
         call.state, call.phase = CallState.QUEUED, Phase.WAITING
         call.hangup_outcome = Outcome.ABANDONED
         if call.waiting_since is None:
-            call.waiting_since = core.clock.monotonic()
+            call.waiting_since = office.clock.monotonic()
         call.cancel_timer(CallTimer.MAX_WAIT)
         if team.max_wait_s:
-            self.start_timer(
+            self.office.call_timer(
                 call, CallTimer.MAX_WAIT, team.max_wait_s,
-                lambda: self.overflow(call, core.config.teams.get(team.id, team), "max_wait"))
+                lambda: self.overflow(call, office.config.teams.get(team.id, team), "max_wait"))
         self._hold(call, team)
-        core.offers.dispatch()
+        self.offers.dispatch()
 
     def _hold(self, call: Call, team: Team) -> None:
         """Hold audio (the owner's, or a soft tone) and, if set, the periodic announcement."""
         self._stop_audio(call)
-        self.core.hardware.audio.play(line_port(call.line), hold_source(team), loop=True)
+        self.office.audio.play(line_port(call.line), hold_source(team), loop=True)
         call.cancel_timer(CallTimer.ANNOUNCE)
         if team.announce and team.announce_every_s:
-            self.start_timer(call, CallTimer.ANNOUNCE, team.announce_every_s,
+            self.office.call_timer(call, CallTimer.ANNOUNCE, team.announce_every_s,
                              lambda: self._announce(call))
 
     def _announce(self, call: Call) -> None:
         call.timers.pop(CallTimer.ANNOUNCE, None)
-        team = self.core.config.teams.get(call.team or "")
-        if call.id in self.core.calls and call.phase is Phase.WAITING and team and team.announce:
-            call.playback = self.core.hardware.audio.play(line_port(call.line),
+        team = self.office.config.teams.get(call.team or "")
+        if call.id in self.office.calls and call.phase is Phase.WAITING and team and team.announce:
+            call.playback = self.office.audio.play(line_port(call.line),
                                                           say(team.announce))
 
     def overflow(self, call: Call, team: Team, reason: str) -> None:
         """The team could not take the call in time (or its queue is full)."""
-        if call.id not in self.core.calls:
+        if call.id not in self.office.calls:
             return
-        self.core.offers.withdraw_call(call)
+        self.offers.withdraw_call(call)
         call.cancel_timer(CallTimer.MAX_WAIT)
         action, to_team = team.overflow.action, team.overflow.team
         log.info("call %s overflows team %s (%s)", call.id, team.id, reason)
-        note(call, self.core.clock, "overflow", f"{team.id}: {reason}")
+        self.office.note(call, "overflow", f"{team.id}: {reason}")
         if action is Action.TEAM and to_team not in call.teams_visited:
             self.enqueue(call, to_team)
         elif action is Action.VOICEMAIL:
@@ -291,43 +304,31 @@ class CallFlow:
 
     def finish(self, call: Call, outcome: Outcome, reason: str, *, hang_up: bool = True) -> None:
         """End the call everywhere: hardware, offers, agent, line, then write its record."""
-        core = self.core
-        if core.calls.pop(call.id, None) is None:
+        office = self.office
+        if office.calls.pop(call.id, None) is None:
             return
         for name in list(call.timers):
             call.cancel_timer(name)
         self._stop_audio(call)
         agent_id = call.agent
-        core.offers.end_call(call)
-        driver = core.line_drivers.get(call.line)
-        if hang_up and driver is not None and call.line in core.lines:
-            core.lines[call.line].releasing = True
+        self.offers.end_call(call)
+        driver = office.line_drivers.get(call.line)
+        if hang_up and driver is not None and call.line in office.lines:
+            office.lines[call.line].releasing = True
             driver.hangup()
-        core.line_idle(call.line)
-        note(call, core.clock, "ended", f"{outcome.value}: {reason}")
+        self.line_idle(call.line)
+        office.note(call, "ended", f"{outcome.value}: {reason}")
         self._keep(self._record_end, call, outcome, reason, agent_id)
         if outcome is Outcome.VOICEMAIL and call.phase is Phase.RECORDING:
-            self._keep(core.history.add_voicemail, call.id, call.line, call.caller,
+            self._keep(office.history.add_voicemail, call.id, call.line, call.caller,
                        call.started.isoformat())
-        core.offers.dispatch()
+        self.offers.dispatch()
 
     # -- when the core itself fails -------------------------------------------------------------
 
-    def start_timer(self, call: Call, name: CallTimer, seconds: float,
-                    action: Callable[[], None]) -> None:
-        """A call's timer. If its action fails, that call is ended cleanly, not left stuck."""
-        def run() -> None:
-            try:
-                action()
-            except Exception:
-                self.core.failures += 1
-                log.exception("core failed on the %s timer of call %s", name, call.id)
-                self.abort(call)
-        call.timers[name] = self.core.after(seconds, run)
-
     def abort_on_line(self, line_id: str) -> None:
         """A handler failed on an event of this line: end its call rather than leave it stuck."""
-        call = self._call_on(line_id)
+        call = self.office.call_on(line_id)
         if call is not None:
             self.abort(call)
 
@@ -338,8 +339,19 @@ class CallFlow:
             self.finish(call, Outcome.FAILED, "internal_error")
         except Exception:
             log.exception("could not end call %s cleanly; forgetting it", call.id)
-            self.core.calls.pop(call.id, None)
-            self.core.line_idle(call.line)
+            self.office.calls.pop(call.id, None)
+            self.line_idle(call.line)
+
+    def line_idle(self, line_id: str) -> None:
+        """The line has no call; it shows idle once the device has also let go of it. A line
+        removed from the configuration meanwhile is then dropped: its modem stops answering."""
+        runtime = self.office.lines.get(line_id)
+        if runtime is not None:
+            runtime.call = None
+            if runtime.state in (LineState.RINGING, LineState.IN_CALL) and not runtime.releasing:
+                runtime.state = LineState.IDLE
+            if line_id not in self.office.config.lines and not runtime.releasing:
+                self._line_removed()
 
     def _keep(self, write: Any, *args: Any) -> None:
         """Write to history; a full or broken disk is logged, never stops the calls."""
@@ -351,16 +363,16 @@ class CallFlow:
     # -- helpers ------------------------------------------------------------------------------
 
     def _closed(self, call: Call, line: Line) -> bool:
-        schedule = self.core.config.schedules.get(line.schedule or "")
+        schedule = self.office.config.schedules.get(line.schedule or "")
         if schedule is None:
             return False
-        status = status_at(schedule, self.core.clock.now())
+        status = status_at(schedule, self.office.clock.now())
         if status.open:
             return False
         call.reason = f"closed:{status.reason.value}"
-        note(call, self.core.clock, "closed", status.reason.value)
+        self.office.note(call, "closed", status.reason.value)
         action = schedule.closed_action
-        text = fill_hours(action.text, schedule, self.core.language) if action.text else None
+        text = fill_hours(action.text, schedule, self.office.language) if action.text else None
         if action.action is Action.VOICEMAIL:
             self.voicemail(call, Outcome.CLOSED, text)
         else:
@@ -370,11 +382,11 @@ class CallFlow:
 
     def _menu_step(self, call: Call, step: menus.MenuStep) -> None:
         if isinstance(step, menus.PlayMenu):
-            menu = self.core.config.menus.get(step.menu)
+            menu = self.office.config.menus.get(step.menu)
             if menu is None:
                 return self.finish(call, Outcome.FAILED, "menu_missing")
             call.state = CallState.MENU
-            note(call, self.core.clock, "menu", f"{step.menu} ({step.reason.value})")
+            self.office.note(call, "menu", f"{step.menu} ({step.reason.value})")
             prefix = self._say(SORRY[step.reason]) if step.reason in SORRY else ""
             source = say(prefix + menu.prompt.text) if menu.prompt.text else source_of(menu.prompt)
             self._play(call, Phase.MENU_PROMPT, source)
@@ -385,53 +397,49 @@ class CallFlow:
 
     def _menu_timeout(self, call: Call) -> None:
         call.timers.pop(CallTimer.MENU, None)
-        if call.id in self.core.calls and call.phase is Phase.MENU_INPUT:
-            call.menu, step = menus.on_timeout(self.core.config, call.menu)
+        if call.id in self.office.calls and call.phase is Phase.MENU_INPUT:
+            call.menu, step = menus.on_timeout(self.office.config, call.menu)
             self._menu_step(call, step)
 
     def _record(self, call: Call) -> None:
-        note(call, self.core.clock, "recording")
+        self.office.note(call, "recording")
         call.phase, call.hangup_outcome = Phase.RECORDING, Outcome.VOICEMAIL
-        self.core.hardware.audio.record(line_port(call.line), call.id)
-        self.start_timer(call, CallTimer.VOICEMAIL, VOICEMAIL_MAX_S,
+        self.office.audio.record(line_port(call.line), call.id)
+        self.office.call_timer(call, CallTimer.VOICEMAIL, VOICEMAIL_MAX_S,
                          lambda: self.finish(call, Outcome.VOICEMAIL, "max_length"))
 
     def _play(self, call: Call, phase: Phase, source: str) -> None:
         self._stop_audio(call)
         call.phase = phase
-        call.playback = self.core.hardware.audio.play(line_port(call.line), source)
+        call.playback = self.office.audio.play(line_port(call.line), source)
 
     def _stop_audio(self, call: Call) -> None:
         call.playback = None
-        self.core.hardware.audio.stop(line_port(call.line))
+        self.office.audio.stop(line_port(call.line))
 
     def _say(self, key: Phrase) -> str:
-        return phrase(self.core.language, key)
+        return phrase(self.office.language, key)
 
     def _entry(self, call: Call) -> Target:
         """The line's entry now (the line may have been removed while its call goes on)."""
-        line = self.core.config.lines.get(call.line)
+        line = self.office.config.lines.get(call.line)
         return line.entry if line is not None else Target()
 
-    def _call_on(self, line_id: str) -> Call | None:
-        line = self.core.lines.get(line_id)
-        return self.core.calls.get(line.call) if line and line.call else None
-
     def _record_busy(self, e: ev.IncomingCall) -> None:
-        now = self.core.clock.now()
-        self.core.history.append({
+        now = self.office.clock.now()
+        self.office.history.append({
             "id": uuid.uuid4().hex[:12], "line": e.line, "caller": e.caller,
             "started": now.isoformat(), "ended": now.isoformat(), "outcome": Outcome.BUSY.value,
             "reason": "line_busy", "team": None, "agent": None, "wait_s": 0.0, "talk_s": 0.0})
 
     def _record_end(self, call: Call, outcome: Outcome, reason: str, agent: str | None) -> None:
-        mono = self.core.clock.monotonic()
+        mono = self.office.clock.monotonic()
         answered = call.answered_mono
         until = mono if answered is None else answered
         wait = 0.0 if call.waiting_since is None else until - call.waiting_since
-        self.core.history.append({
+        self.office.history.append({
             "id": call.id, "line": call.line, "caller": call.caller,
-            "started": call.started.isoformat(), "ended": self.core.clock.now().isoformat(),
+            "started": call.started.isoformat(), "ended": self.office.clock.now().isoformat(),
             "outcome": outcome.value, "reason": reason, "team": call.team, "agent": agent,
             "wait_s": round(wait, 1),
             "talk_s": 0.0 if answered is None else round(mono - answered, 1),

@@ -24,19 +24,18 @@ from appliance import events as ev
 from appliance.config.model import Config, Presence
 from appliance.core.calls import CallFlow
 from appliance.core.offers import Offers
+from appliance.core.office import Office
 from appliance.core.state import (
     AgentRuntime,
     AgentState,
-    Call,
     LineRuntime,
-    LineState,
     Snapshot,
     StationRuntime,
 )
-from appliance.core.timers import Timer, Timers
+from appliance.core.timers import Timer
 from appliance.core.views import build_snapshot
 from appliance.errors import NotFound, Unavailable
-from hardware.interfaces import Capability, Hardware, LineDriver, StationDriver
+from hardware.interfaces import Capability, Hardware
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +49,13 @@ class Engine:
                  persist_presence: Callable[[str, Presence], None] | None = None,
                  recordings: Path | None = None, language: str = "es") -> None:
         self.hardware = hardware
-        self.language = language          # of the box's own phrases and of the hours it says
-        self.recordings = recordings
         self.clock = clock
-        self.history = history
-        self.persist_presence = persist_presence or (lambda agent, presence: None)
-        self.config = Config()
-        self.lines: dict[str, LineRuntime] = {}
-        self.stations: dict[str, StationRuntime] = {}
-        self.agents: dict[str, AgentRuntime] = {}
-        self.calls: dict[str, Call] = {}
-        self.line_drivers: dict[str, LineDriver] = {}
-        self.station_drivers: dict[str, StationDriver] = {}
-        self.presence: dict[str, Presence] = {}
-        self.round_robin: dict[str, str] = {}   # team id -> agent last offered
-        self.timers = Timers()
-        self.flow = CallFlow(self)
-        self.offers = Offers(self)
+        self.office = Office(clock, history, hardware.audio, language, recordings)
+        if persist_presence is not None:
+            self.office.persist_presence = persist_presence
+        self.offers = Offers(self.office)
+        self.flow = CallFlow(self.office, self.offers,
+                             line_removed=lambda: self._drop_removed(self.office.config))
         self.handled = 0
         self.failures = 0
         self._closers: list[threading.Thread] = []
@@ -81,7 +70,7 @@ class Engine:
             ev.LineInfo: self.flow.line_info, ev.DialResult: self.flow.dial_result,
             ev.NetworkTime: self._network_time, ev.LineReleased: self.flow.line_released,
             ev.SmsReceived: self.flow.sms_received, ev.SmsSent: self.flow.sms_sent,
-            ev.HookChanged: self.offers.hook, ev.StationStatus: self.offers.station_status,
+            ev.HookChanged: self.flow.hook, ev.StationStatus: self.flow.station_status,
             ev.ConfigChanged: lambda e: self._apply_config(e.config), ev.Tick: lambda e: None,
             ev.RunOnCore: self._run_on_core,
         }
@@ -107,12 +96,13 @@ class Engine:
             self.post(ev.Stop())
             self._thread.join(timeout=5)
             self._thread = None
-        close_all({**{f"line-{i}": d for i, d in self.line_drivers.items()},
-                   **{f"station-{i}": d for i, d in self.station_drivers.items()}})
+        office = self.office
+        close_all({**{f"line-{i}": d for i, d in office.line_drivers.items()},
+                   **{f"station-{i}": d for i, d in office.station_drivers.items()}})
         for closer in self._closers:
             closer.join(timeout=CLOSE_LIMIT_S)
-        self.line_drivers.clear()
-        self.station_drivers.clear()
+        office.line_drivers.clear()
+        office.station_drivers.clear()
 
     def post(self, event: ev.Event) -> None:
         """Thread-safe: the only way anything outside the core reaches it."""
@@ -141,7 +131,7 @@ class Engine:
         Only for messages the rules allow (rule 4: telling a caller who asked for a callback).
         """
         def send(core: Engine) -> None:
-            driver = core.line_drivers.get(line_id)
+            driver = core.office.line_drivers.get(line_id)
             if driver is None or Capability.SMS not in driver.capabilities:
                 raise NotFound(f"Line '{line_id}' cannot send text messages.")
             driver.send_sms(number, text)
@@ -161,22 +151,23 @@ class Engine:
             beat()
 
     def after(self, seconds: float, action: Callable[[], None]) -> Timer:
-        return self.timers.at(self.clock.monotonic() + seconds, action)
+        return self.office.after(seconds, action)
 
     # -- the loop -----------------------------------------------------------------------------
 
     def _run(self) -> None:
         while True:
             try:
-                event = self._queue.get(timeout=self.clock.wait_time(self.timers.next_deadline()))
+                event = self._queue.get(
+                    timeout=self.clock.wait_time(self.office.timers.next_deadline()))
             except queue.Empty:
                 event = None
             if isinstance(event, ev.Stop):
                 break
             if event is not None:
                 self._guarded(self._handlers[type(event)], event)
-            self._guarded(lambda _: self.timers.run_due(self.clock.monotonic()), None)
-            self._snapshot = build_snapshot(self)
+            self.office.timers.run_due(self.clock.monotonic(), self._timer_failed)
+            self._snapshot = build_snapshot(self.office, self.handled)
 
     def _guarded(self, handler: Callable[[Any], Any], event: Any) -> None:
         """One bad event must not stop the switchboard: log it, end the call it was about (so
@@ -191,12 +182,20 @@ class Engine:
             if isinstance(line, str):
                 self.flow.abort_on_line(line)
 
+    def _timer_failed(self, timer: Timer, exc: Exception) -> None:
+        """Like a failed event: log it and end the call the timer belonged to."""
+        self.failures += 1
+        log.error("core failed on a timer of %s", timer.owner or "the core", exc_info=exc)
+        call = self.office.calls.get(timer.owner or "")
+        if call is not None:
+            self.flow.abort(call)
+
     def _due(self) -> bool:
-        deadline = self.timers.next_deadline()
+        deadline = self.office.timers.next_deadline()
         return deadline is not None and deadline <= self.clock.monotonic()
 
     def _network_time(self, e: ev.NetworkTime) -> None:
-        when = network_utc(e.when, self.config, e.line)
+        when = network_utc(e.when, self.office.config, e.line)
         if when is None:
             log.info("network time from %s has no zone and the line no schedule: not used",
                      e.line)
@@ -213,17 +212,18 @@ class Engine:
 
     def _apply_config(self, config: Config) -> None:
         """Bring runtimes and drivers in line with a new config; calls in progress keep going."""
-        self.config = config
+        office = self.office
+        office.config = config
         for line_id in config.lines:
-            if line_id not in self.lines:
+            if line_id not in office.lines:
                 self._add_line(line_id)
         for station_id in config.stations:
-            if station_id not in self.stations:
+            if station_id not in office.stations:
                 self._add_station(station_id)
         for agent in config.agents.values():
-            self.agents.setdefault(agent.id, AgentRuntime(agent.id, self.clock.monotonic()))
-            if self.presence.get(agent.id) != agent.presence:
-                self.presence[agent.id] = agent.presence
+            office.agents.setdefault(agent.id, AgentRuntime(agent.id, self.clock.monotonic()))
+            if office.presence.get(agent.id) != agent.presence:
+                office.presence[agent.id] = agent.presence
                 if agent.presence is not Presence.AVAILABLE:
                     self.offers.withdraw_agent(agent.id)
         self._withdraw_unlinked(config)
@@ -233,8 +233,9 @@ class Engine:
 
     def _withdraw_unlinked(self, config: Config) -> None:
         """Stop ringing agents who were deleted or moved to another desk meanwhile."""
-        for agent_id, runtime in list(self.agents.items()):
-            call = self.calls.get(runtime.call or "")
+        office = self.office
+        for agent_id, runtime in list(office.agents.items()):
+            call = office.calls.get(runtime.call or "")
             if runtime.state is not AgentState.RINGING or call is None:
                 continue
             agent = config.agents.get(agent_id)
@@ -242,39 +243,42 @@ class Engine:
                 self.offers.withdraw_agent(agent_id)
 
     def _add_line(self, line_id: str) -> None:
-        runtime = self.lines[line_id] = LineRuntime(line_id)
+        office = self.office
+        runtime = office.lines[line_id] = LineRuntime(line_id)
         driver = self.hardware.line_driver(line_id)
         if driver is None:
             runtime.reason = "No device is configured for this line."
             return
-        self.line_drivers[line_id] = driver
+        office.line_drivers[line_id] = driver
         driver.start(self.post)
 
     def _add_station(self, station_id: str) -> None:
-        runtime = self.stations[station_id] = StationRuntime(station_id)
+        office = self.office
+        runtime = office.stations[station_id] = StationRuntime(station_id)
         driver = self.hardware.station_driver(station_id)
         if driver is None:
             runtime.reason = "No handset is wired for this station."
             return
-        self.station_drivers[station_id] = driver
+        office.station_drivers[station_id] = driver
         driver.start(self.post)
 
     def _drop_removed(self, config: Config) -> None:
         """Forget lines, stations and agents deleted from the config once they are not busy."""
-        for line_id in [i for i in self.lines if i not in config.lines]:
-            if self.lines[line_id].call is None and not self.lines[line_id].releasing:
-                del self.lines[line_id]
-                self._close_later(f"line-{line_id}", self.line_drivers.pop(line_id, None))
-        for station_id in [i for i in self.stations if i not in config.stations]:
-            station = self.stations[station_id]
+        office = self.office
+        for line_id in [i for i in office.lines if i not in config.lines]:
+            if office.lines[line_id].call is None and not office.lines[line_id].releasing:
+                del office.lines[line_id]
+                self._close_later(f"line-{line_id}", office.line_drivers.pop(line_id, None))
+        for station_id in [i for i in office.stations if i not in config.stations]:
+            station = office.stations[station_id]
             if station.ringing_for is None and station.call is None:
-                del self.stations[station_id]
+                del office.stations[station_id]
                 self._close_later(f"station-{station_id}",
-                                  self.station_drivers.pop(station_id, None))
-        for agent_id in [i for i in self.agents if i not in config.agents]:
-            if self.agents[agent_id].call is None:
-                del self.agents[agent_id]
-                self.presence.pop(agent_id, None)
+                                  office.station_drivers.pop(station_id, None))
+        for agent_id in [i for i in office.agents if i not in config.agents]:
+            if office.agents[agent_id].call is None:
+                del office.agents[agent_id]
+                office.presence.pop(agent_id, None)
 
     def _close_later(self, name: str, driver: Any) -> None:
         """Close a removed device's driver off the core thread: a modem's close can take
@@ -283,17 +287,6 @@ class Engine:
             closer = threading.Thread(target=driver.close, name=f"close-{name}", daemon=True)
             closer.start()
             self._closers = [t for t in self._closers if t.is_alive()] + [closer]
-
-    def line_idle(self, line_id: str) -> None:
-        """The line has no call; it shows idle once the device has also let go of it. A line
-        removed from the configuration meanwhile is then dropped: its modem stops answering."""
-        runtime = self.lines.get(line_id)
-        if runtime is not None:
-            runtime.call = None
-            if runtime.state in (LineState.RINGING, LineState.IN_CALL) and not runtime.releasing:
-                runtime.state = LineState.IDLE
-            if line_id not in self.config.lines and not runtime.releasing:
-                self._drop_removed(self.config)
 
 
 def network_utc(when: datetime, config: Config, line_id: str) -> datetime | None:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from appliance import events as ev
 from appliance.config.model import Presence, Strategy, Team
-from appliance.core.calls import note
 from appliance.core.state import (
     AgentRuntime,
     AgentState,
@@ -25,71 +24,71 @@ from appliance.policy.routing import Candidate, pick
 from hardware.interfaces import line_port, station_port
 
 if TYPE_CHECKING:
-    from appliance.core.engine import Engine
+    from appliance.core.office import Office
 
 log = logging.getLogger(__name__)
 
 
 class Offers:
-    def __init__(self, core: Engine) -> None:
-        self.core = core
+    def __init__(self, office: Office) -> None:
+        self.office = office
 
     # -- choosing -----------------------------------------------------------------------------
 
     def eligible(self, agent_id: str) -> bool:
-        core = self.core
-        agent, runtime = core.config.agents.get(agent_id), core.agents.get(agent_id)
+        office = self.office
+        agent, runtime = office.config.agents.get(agent_id), office.agents.get(agent_id)
         if agent is None or runtime is None or agent.station is None:
             return False
-        station = core.stations.get(agent.station)
-        return (core.presence.get(agent_id) is Presence.AVAILABLE
+        station = office.stations.get(agent.station)
+        return (office.presence.get(agent_id) is Presence.AVAILABLE
                 and runtime.state is AgentState.IDLE
                 and station is not None and station.online and not station.off_hook
-                and station.ringing_for is None and agent.station in core.station_drivers)
+                and station.ringing_for is None and agent.station in office.station_drivers)
 
     def dispatch(self) -> None:
         """Offer waiting calls to free agents, longest-waiting caller first."""
-        waiting = sorted((c for c in self.core.calls.values() if c.state is CallState.QUEUED),
+        waiting = sorted((c for c in self.office.calls.values() if c.state is CallState.QUEUED),
                          key=lambda c: c.waiting_since or 0.0)
         for call in waiting:
-            team = self.core.config.teams.get(call.team or "")
+            team = self.office.config.teams.get(call.team or "")
             if team is None:
                 continue
-            candidates = [Candidate(a, self.core.agents[a].idle_since,
-                                    self.core.agents[a].calls_taken)
+            candidates = [Candidate(a, self.office.agents[a].idle_since,
+                                    self.office.agents[a].calls_taken)
                           for a in team.members if self.eligible(a)]
             chosen = pick(team.strategy, team.members, candidates,
-                          last_offered=self.core.round_robin.get(team.id),
+                          last_offered=self.office.round_robin.get(team.id),
                           tried=frozenset(call.tried))
             if chosen:
                 self._offer(call, team, chosen)
 
     def _offer(self, call: Call, team: Team, agent_ids: list[str]) -> None:
-        core = self.core
+        office = self.office
         if team.strategy is not Strategy.RING_ALL and all(a in call.tried for a in agent_ids):
             call.tried.clear()   # everyone had a turn: a new round
         for agent_id in agent_ids:
-            runtime = core.agents[agent_id]
+            runtime = office.agents[agent_id]
             runtime.state, runtime.call = AgentState.RINGING, call.id
-            station_id = core.config.agents[agent_id].station
-            station = core.stations[station_id]
+            station_id = office.config.agents[agent_id].station
+            station = office.stations[station_id]
             station.ringing_for, station.ringing_agent = call.id, agent_id
-            core.station_drivers[station_id].ring()
+            office.station_drivers[station_id].ring()
             call.offered_to[agent_id] = station_id      # the handset that rings, whatever
             # the config says about the agent by the time it stops
-        core.round_robin[team.id] = agent_ids[-1]
-        note(call, core.clock, "offered", ", ".join(agent_ids))
+        office.round_robin[team.id] = agent_ids[-1]
+        office.note(call, "offered", ", ".join(agent_ids))
         call.state = CallState.OFFERED
-        core.flow.start_timer(call, CallTimer.RING, team.ring_timeout_s,
+        office.call_timer(call, CallTimer.RING, team.ring_timeout_s,
                               lambda: self._ring_timeout(call))
 
     def _ring_timeout(self, call: Call) -> None:
         """Nobody picked up in time: count a miss for each rung agent and try again."""
         call.timers.pop(CallTimer.RING, None)
-        team = self.core.config.teams.get(call.team or "")
+        team = self.office.config.teams.get(call.team or "")
         for agent_id in list(call.offered_to):
             self._stop_ringing(call, agent_id)
-            runtime = self.core.agents.get(agent_id)
+            runtime = self.office.agents.get(agent_id)
             if runtime is not None:
                 runtime.missed_in_row += 1
                 self._maybe_autopause(agent_id, runtime, team)
@@ -102,69 +101,70 @@ class Offers:
         limit = team.autopause_after if team else 0
         if limit and runtime.missed_in_row >= limit:
             log.info("agent %s missed %d calls in a row: set away", agent_id, runtime.missed_in_row)
-            self.core.presence[agent_id] = Presence.AWAY
+            self.office.presence[agent_id] = Presence.AWAY
             runtime.missed_in_row = 0
-            self.core.persist_presence(agent_id, Presence.AWAY)
+            self.office.persist_presence(agent_id, Presence.AWAY)
 
     # -- handsets -----------------------------------------------------------------------------
 
-    def hook(self, e: ev.HookChanged) -> None:
-        station = self.core.stations.get(e.station)
+    def hook(self, e: ev.HookChanged) -> Call | None:
+        """Lifting a ringing handset answers; returns the call whose agent hung up (the call
+        flow ends it, then dispatches)."""
+        station = self.office.stations.get(e.station)
         if station is None:
-            return
+            return None
         station.off_hook = e.off_hook
         if e.off_hook and station.ringing_for is not None:
             self._answer(station, e.station)
         elif not e.off_hook and station.call is not None:
-            call = self.core.calls.get(station.call)
-            if call is not None:
-                self.core.flow.finish(call, Outcome.ANSWERED, "agent_hung_up")
-        self.dispatch()
+            return self.office.calls.get(station.call)
+        return None
 
     def _answer(self, station: Any, station_id: str) -> None:
         """The ringing handset was lifted: connect the agent it rang for, if the call is on."""
-        call = self.core.calls.get(station.ringing_for or "")
-        runtime = self.core.agents.get(station.ringing_agent or "")
+        call = self.office.calls.get(station.ringing_for or "")
+        runtime = self.office.agents.get(station.ringing_agent or "")
         if call is None or runtime is None or call.offered_to.get(runtime.id) != station_id:
             station.ringing_for = station.ringing_agent = None   # a stale bell: silence it
-            driver = self.core.station_drivers.get(station_id)
+            driver = self.office.station_drivers.get(station_id)
             if driver is not None:
                 driver.stop_ring()
             return
         self._connect(call, runtime, station_id)
 
-    def station_status(self, e: ev.StationStatus) -> None:
-        station = self.core.stations.get(e.station)
+    def station_status(self, e: ev.StationStatus) -> Call | None:
+        """A handset went offline or came back; offline hangs up its call (returned)."""
+        station = self.office.stations.get(e.station)
         if station is None:
-            return
+            return None
         station.online, station.reason = e.online, e.reason
-        if not e.online:
-            agent = self.core.config.agent_at_station(e.station)
-            if agent is not None:
-                self.withdraw_agent(agent.id)
-            self.hook(ev.HookChanged(e.station, off_hook=False))
-        self.dispatch()
+        if e.online:
+            return None
+        agent = self.office.config.agent_at_station(e.station)
+        if agent is not None:
+            self.withdraw_agent(agent.id)
+        return self.hook(ev.HookChanged(e.station, off_hook=False))
 
     def _connect(self, call: Call, runtime: AgentRuntime, station_id: str) -> None:
-        core = self.core
+        office = self.office
         call.cancel_timer(CallTimer.RING)
         call.cancel_timer(CallTimer.MAX_WAIT)
         for other in [a for a in call.offered_to if a != runtime.id]:
             self._stop_ringing(call, other)
         call.offered_to.clear()
-        station = core.stations[station_id]
+        station = office.stations[station_id]
         station.ringing_for, station.ringing_agent, station.call = None, None, call.id
-        core.station_drivers[station_id].stop_ring()
+        office.station_drivers[station_id].stop_ring()
         runtime.state, runtime.call = AgentState.TALKING, call.id
         runtime.missed_in_row = 0
         runtime.calls_taken += 1
         call.state, call.phase = CallState.CONNECTED, Phase.TALKING
         call.agent, call.station = runtime.id, station_id
-        call.answered_mono = core.clock.monotonic()
+        call.answered_mono = office.clock.monotonic()
         call.hangup_outcome = Outcome.ANSWERED
-        note(call, core.clock, "connected", runtime.id)
-        core.hardware.audio.stop(line_port(call.line))
-        core.hardware.audio.bridge(line_port(call.line), station_port(station_id))
+        office.note(call, "connected", runtime.id)
+        office.audio.stop(line_port(call.line))
+        office.audio.bridge(line_port(call.line), station_port(station_id))
 
     # -- ending -------------------------------------------------------------------------------
 
@@ -176,10 +176,10 @@ class Offers:
 
     def withdraw_agent(self, agent_id: str) -> None:
         """The agent went away, offline or was removed while ringing: ring someone else."""
-        runtime = self.core.agents.get(agent_id)
+        runtime = self.office.agents.get(agent_id)
         if runtime is None or runtime.state is not AgentState.RINGING:
             return
-        call = self.core.calls.get(runtime.call or "")
+        call = self.office.calls.get(runtime.call or "")
         if call is None:
             runtime.state, runtime.call = AgentState.IDLE, None
             return
@@ -191,38 +191,38 @@ class Offers:
     def end_call(self, call: Call) -> None:
         """The call is over: release ringing agents, start wrap-up for the one who talked."""
         self.withdraw_call(call)
-        station = self.core.stations.get(call.station or "")
+        station = self.office.stations.get(call.station or "")
         if station is not None:
             station.call = None
         if call.station is not None:
-            self.core.hardware.audio.unbridge(line_port(call.line), station_port(call.station))
-        runtime = self.core.agents.get(call.agent or "")
+            self.office.audio.unbridge(line_port(call.line), station_port(call.station))
+        runtime = self.office.agents.get(call.agent or "")
         if runtime is None:
             return
-        team = self.core.config.teams.get(call.team or "")
+        team = self.office.config.teams.get(call.team or "")
         wrap = team.wrap_up_s if team else 0
         runtime.call = None
         if wrap <= 0:
             self._idle(runtime)
             return
         runtime.state = AgentState.WRAP_UP
-        runtime.wrap_timer = self.core.after(wrap, lambda: self._idle(runtime, dispatch=True))
+        runtime.wrap_timer = self.office.after(wrap, lambda: self._idle(runtime, dispatch=True))
 
     def _idle(self, runtime: AgentRuntime, *, dispatch: bool = False) -> None:
         runtime.state, runtime.call, runtime.wrap_timer = AgentState.IDLE, None, None
-        runtime.idle_since = self.core.clock.monotonic()
+        runtime.idle_since = self.office.clock.monotonic()
         if dispatch:
             self.dispatch()
 
     def _stop_ringing(self, call: Call, agent_id: str) -> None:
         """Silence the handset rung for ``agent_id`` and free the agent (no miss counted)."""
         station_id = call.offered_to.pop(agent_id, None)
-        runtime = self.core.agents.get(agent_id)
+        runtime = self.office.agents.get(agent_id)
         if runtime is not None and runtime.state is AgentState.RINGING and runtime.call == call.id:
             runtime.state, runtime.call = AgentState.IDLE, None
-        station = self.core.stations.get(station_id or "")
+        station = self.office.stations.get(station_id or "")
         if station is not None and station.ringing_for == call.id:
             station.ringing_for = station.ringing_agent = None
-            driver = self.core.station_drivers.get(station_id)
+            driver = self.office.station_drivers.get(station_id)
             if driver is not None:
                 driver.stop_ring()

@@ -13,6 +13,7 @@ class Timer:
     deadline: float
     seq: int
     action: Callable[[], None] = field(compare=False)
+    owner: str | None = field(default=None, compare=False)   # e.g. the call it belongs to
     cancelled: bool = field(default=False, compare=False)
 
     def cancel(self) -> None:
@@ -24,8 +25,9 @@ class Timers:
         self._heap: list[Timer] = []
         self._seq = itertools.count()
 
-    def at(self, deadline: float, action: Callable[[], None]) -> Timer:
-        timer = Timer(deadline, next(self._seq), action)
+    def at(self, deadline: float, action: Callable[[], None],
+           owner: str | None = None) -> Timer:
+        timer = Timer(deadline, next(self._seq), action, owner)
         heapq.heappush(self._heap, timer)
         return timer
 
@@ -34,13 +36,21 @@ class Timers:
             heapq.heappop(self._heap)
         return self._heap[0].deadline if self._heap else None
 
-    def run_due(self, now: float) -> int:
-        """Run every timer due at ``now`` in deadline order; returns how many ran."""
+    def run_due(self, now: float,
+                on_error: Callable[[Timer, Exception], None] | None = None) -> int:
+        """Run every timer due at ``now`` in deadline order; returns how many ran.
+
+        With ``on_error``, a failing action is handed to it and the others still run."""
         ran = 0
         while (deadline := self.next_deadline()) is not None and deadline <= now:
             timer = heapq.heappop(self._heap)
-            timer.action()
             ran += 1
+            try:
+                timer.action()
+            except Exception as exc:
+                if on_error is None:
+                    raise
+                on_error(timer, exc)
         return ran
 
     def __len__(self) -> int:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 from appliance.core.state import AgentView, CallView, LineView, Snapshot, StationView, presence_of
 
 if TYPE_CHECKING:
-    from appliance.core.engine import Engine
+    from appliance.core.office import Office
 
 
-def build_snapshot(core: Engine) -> Snapshot:
+def build_snapshot(core: Office, handled: int) -> Snapshot:
     """Called on the core thread after every event; cheap enough for a small office."""
     cfg, mono = core.config, core.clock.monotonic()
     lines = tuple(
@@ -30,8 +30,7 @@ def build_snapshot(core: Engine) -> Snapshot:
                  _waited(c, mono))
         for c in sorted(core.calls.values(), key=lambda c: c.started_mono))
     return Snapshot(core.clock.now().isoformat(), lines, stations, agents, calls,
-                    core.clock.source, core.handled)
-
+                    core.clock.source, handled)
 
 
 def _waited(call: Any, mono: float) -> float:

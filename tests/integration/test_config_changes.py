@@ -90,7 +90,7 @@ def test_a_line_deleted_during_a_call_lets_it_finish_then_stops_answering(office
     assert office.call_on("l1").state == "connected"       # the call in progress goes on
     office.put_down("s1")
     assert office.last_call()["outcome"] == "answered"
-    assert "l1" not in office.engine.line_drivers           # the modem is let go
+    assert "l1" not in office.engine.office.line_drivers           # the modem is let go
     commands = list(office.hw.lines["l1"].commands)
     office.call("l1", "600999000")                          # a caller on the old number
     assert office.hw.lines["l1"].commands == commands       # is not answered

@@ -188,7 +188,7 @@ def test_the_out_of_hours_message_says_the_current_hours(hours):
 
 
 def test_a_spanish_box_says_its_own_phrases_in_spanish(menu):
-    menu.engine.on_core(lambda core: setattr(core, "language", "es"))
+    menu.engine.on_core(lambda core: setattr(core.office, "language", "es"))
     menu.call("l1")
     menu.press("l1", "7")
     assert menu.heard("l1")[-1] == "say:Lo sentimos, esa opción no existe. Press 1 for sales."
@@ -196,7 +196,7 @@ def test_a_spanish_box_says_its_own_phrases_in_spanish(menu):
 
 def test_a_network_time_without_zone_is_read_in_the_lines_time_zone(hours):
     """Some modems give +CCLK without its zone (issue 9): it is the office's wall time."""
-    config = hours.engine.config
+    config = hours.engine.office.config
     winter = datetime(2026, 12, 4, 10, 0)                 # Madrid is UTC+1 in December
     assert network_utc(winter, config, "l1") == datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
     assert network_utc(winter, config, "l2") is None       # no schedule: nothing to go by

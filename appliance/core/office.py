@@ -1,0 +1,60 @@
+"""What the core thread owns, handed to ``CallFlow`` and ``Offers`` instead of the engine.
+
+The engine runs the loop and the devices' lifecycle; the call flow and the offers only change
+call state and drive hardware. Giving them this (the configuration, the runtimes, the calls,
+the timers and the services they call) rather than the engine keeps the core's modules
+pointing one way: engine → calls → offers → office.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appliance.config.model import Config, Presence
+from appliance.core.state import AgentRuntime, Call, CallTimer, LineRuntime, StationRuntime
+from appliance.core.timers import Timer, Timers
+from hardware.interfaces import AudioDriver, LineDriver, StationDriver
+
+
+def _not_kept(agent: str, presence: Presence) -> None:
+    """Presence changes the core makes (autopause) are not written anywhere."""
+
+
+@dataclass(eq=False)
+class Office:
+    clock: Any
+    history: Any
+    audio: AudioDriver
+    language: str = "es"              # of the box's own phrases and of the hours it says
+    recordings: Path | None = None
+    persist_presence: Callable[[str, Presence], None] = _not_kept
+    config: Config = field(default_factory=Config)
+    lines: dict[str, LineRuntime] = field(default_factory=dict)
+    stations: dict[str, StationRuntime] = field(default_factory=dict)
+    agents: dict[str, AgentRuntime] = field(default_factory=dict)
+    calls: dict[str, Call] = field(default_factory=dict)
+    line_drivers: dict[str, LineDriver] = field(default_factory=dict)
+    station_drivers: dict[str, StationDriver] = field(default_factory=dict)
+    presence: dict[str, Presence] = field(default_factory=dict)
+    round_robin: dict[str, str] = field(default_factory=dict)   # team id -> agent last offered
+    timers: Timers = field(default_factory=Timers)
+
+    def after(self, seconds: float, action: Callable[[], None], *,
+              owner: str | None = None) -> Timer:
+        """A deadline on the core thread; ``owner`` is the call ended if ``action`` fails."""
+        return self.timers.at(self.clock.monotonic() + seconds, action, owner)
+
+    def call_timer(self, call: Call, name: CallTimer, seconds: float,
+                   action: Callable[[], None]) -> None:
+        call.timers[name] = self.after(seconds, action, owner=call.id)
+
+    def note(self, call: Call, kind: str, detail: str = "") -> None:
+        """Add a step to the call's timeline (kept with its history record)."""
+        call.events.append({"at": self.clock.now().isoformat(), "kind": kind, "detail": detail})
+
+    def call_on(self, line_id: str) -> Call | None:
+        line = self.lines.get(line_id)
+        return self.calls.get(line.call) if line and line.call else None
