@@ -24,11 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from hardware.modem.dialects import Dialect
+
 from . import remember
 from .modem_calls import DIAL_OUTCOMES, CallControl
 from .modem_commands import BasicCommands, Interpreter
 from .modem_core import Core, Device
-from .modem_dialects import Dialect, Quirks, Settings
+from .modem_dialects import Quirks, Settings
 from .modem_io import PtyPort, Timer
 from .modem_sms import SmsCenter
 

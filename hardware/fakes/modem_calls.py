@@ -12,9 +12,11 @@ import re
 import time
 from dataclasses import dataclass
 
+from hardware.modem.dialects import Dialect
+
 from .modem_commands import Handler, args, int_arg
 from .modem_core import Core, Reply
-from .modem_dialects import Dialect, number_type
+from .modem_dialects import number_type
 from .modem_io import Timer
 
 DTMF_KEYS = frozenset("0123456789*#ABCD")

@@ -12,8 +12,10 @@ import re
 import time
 from collections.abc import Callable
 
+from hardware.modem.dialects import Dialect
+
 from .modem_core import PUK, Core, Reply
-from .modem_dialects import EXTRA_OK, Dialect, Settings
+from .modem_dialects import Settings
 
 Handler = Callable[[str], Reply]
 
@@ -144,7 +146,7 @@ class BasicCommands:
                              (("+CGMR", "+GMR"), p.revision), (("+CGSN", "+GSN"), c.device.imei)):
             for name in names:
                 table[name] = lambda rest, value=value: Reply([value])
-        for name, prefix in p.iccid.items():
+        for name, prefix in p.iccid_answers.items():
             table[name] = lambda rest, prefix=prefix: self._iccid(prefix)
         if p.lte:
             table["+CEREG"] = lambda rest: self._reg(rest, "cereg")
@@ -155,7 +157,7 @@ class BasicCommands:
             table["+QURCCFG"] = lambda rest: Reply(['+QURCCFG: "urcport","usbat"']
                                                    if rest.startswith("=") and len(args(rest)) == 1
                                                    else [])
-        for name in (*_NOOP_BASIC, *EXTRA_OK[p.dialect]):
+        for name in (*_NOOP_BASIC, *p.accepts):
             table[name] = lambda rest: Reply()
         if p.dialect is Dialect.HUAWEI:  # voice-enabled firmware (reference §2.4)
             table["^CVOICE"] = lambda rest: Reply(["^CVOICE:0,8000,16,20"] if rest == "?" else [])

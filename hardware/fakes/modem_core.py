@@ -14,7 +14,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .modem_dialects import CME_TEXT, PROFILES, Dialect, Profile, Quirks, Settings
+from hardware.modem.dialects import PROFILES, Dialect, Profile
+
+from .modem_dialects import CME_TEXT, Quirks, Settings
 from .modem_io import Scheduler, Timer, Transmitter
 
 log = logging.getLogger(__name__)

@@ -1,19 +1,15 @@
-"""What differs between the modems the fake can pretend to be, as data.
+"""The fake modem's knobs: real modems' misbehaviours (``Quirks``) and what the driver set.
 
-The fake's command interpreter and call logic are shared; everything vendor-specific that a
-driver must cope with (identification strings, boot URCs, how a caller's abandon shows up,
-the DTMF URC, the error word for unknown commands, LTE registration) is looked up here so a
-driver's dialect profile can be tested against each one. Sources: reference at-commands.md
-§2.1, §2.7, §3.3, §4.3, §5.2 and §8; the status lines are from other projects' recorded
-transcripts (tests/modem_corpus/data: chan_quectel, ModemManager, chan_dongle,
-python-gsmmodem's ZTE).
+What each model prints (identification, boot lines, URC forms, status lines, the error word
+for unknown commands) is not here: the fake plays the driver's own ``Profile`` of that model
+(``hardware.modem.dialects``), so a dialect is described in one place. How a caller's abandon
+or a call's progress shows up per vendor is sequencing, in ``modem_calls``.
+Sources: reference at-commands.md §2.1, §3.3, §4.3, §5.2 and §8.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from hardware.modem.dialects import Dialect  # the fake plays the driver's dialects, by name
 
 
 @dataclass
@@ -49,100 +45,11 @@ class Quirks:
     hangup_urc: str | None = None   # a remote hang-up said only so ("HANGUP: {idx}"; "": lost)
 
 
-@dataclass(frozen=True)
-class Profile:
-    """One modem model: the strings it prints and the URCs it uses."""
-
-    dialect: Dialect
-    manufacturer: str
-    model: str
-    revision: str
-    ati: tuple[str, ...]
-    boot: tuple[str, ...]          # before the SIM is read
-    sim_ready: tuple[str, ...]     # after "+CPIN: READY" (at boot or once the PIN is entered)
-    iccid: dict[str, str]          # command name -> response prefix ("" = bare line)
-    lte: bool                      # has +CEREG
-    act: int                       # <AcT> in +COPS / +CREG (0 GSM, 2 UTRAN, 7 E-UTRAN)
-    double_cr: bool
-    unknown: str                   # reply to an unknown command
-    dtmf_enable: str | None        # command that must be "=1" before DTMF URCs are sent
-    dtmf_urc: str | None           # "{d}" digit, "{code}" ASCII code
-    signal_urc: str                # "{rssi}"
-    clip_tail: str                 # after number,type in +CLIP
-    status: tuple[str, ...]        # vendor status lines that come at any time, unasked
-
-    @property
-    def simcom(self) -> bool:
-        return self.dialect in (Dialect.SIM7600, Dialect.SIM800)
-
-
-_SIM7600_REV = "LE20B04SIM7600G22"
-_EC25_REV = "EC25EFAR06A06M4G"
-_HUAWEI_REV = "11.609.10.02.432"
-
-PROFILES: dict[Dialect, Profile] = {
-    Dialect.SIM7600: Profile(
-        Dialect.SIM7600, "SIMCOM INCORPORATED", "SIMCOM_SIM7600G-H", f"+CGMR: {_SIM7600_REV}",
-        ati=("Manufacturer: SIMCOM INCORPORATED", "Model: SIMCOM_SIM7600G-H",
-             f"Revision: {_SIM7600_REV}", "IMEI: {imei}", "+GCAP: +CGSM"),
-        boot=("RDY",), sim_ready=("SMS DONE", "PB DONE"),
-        iccid={"+CICCID": "+ICCID: ", "+CCID": "+ICCID: "}, lte=True, act=7, double_cr=True,
-        unknown="ERROR", dtmf_enable="+DDET", dtmf_urc="+RXDTMF: {d}",
-        signal_urc="+CSQN: {rssi},99", clip_tail=',"",0,"",0',
-        status=("+CNSMOD: 8", "^CIEV: 1,0", "+CGEV: ME PDN ACT 1")),
-    Dialect.SIM800: Profile(
-        Dialect.SIM800, "SIMCOM_Ltd", "SIMCOM_SIM800L", "Revision:1418B04SIM800L24",
-        ati=("SIM800 R14.18",), boot=("RDY", "+CFUN: 1"), sim_ready=("Call Ready", "SMS Ready"),
-        iccid={"+CCID": ""}, lte=False, act=0, double_cr=False,
-        unknown="ERROR", dtmf_enable="+DDET", dtmf_urc="+DTMF: {d}",
-        signal_urc="+CSQN: {rssi},99", clip_tail=',"",0,"",0',
-        status=('*PSUTTZ: 2023, 6, 8, 5, 15, 27, "+8", 1',
-                '+CIEV: 10,"26003","Orange","Orange", 0, 0')),
-    Dialect.EC25: Profile(
-        Dialect.EC25, "Quectel", "EC25", _EC25_REV,
-        ati=("Quectel", "EC25", f"Revision: {_EC25_REV}"), boot=("RDY", "+CFUN: 1"),
-        sim_ready=("+QUSIM: 1", "+QIND: SMS DONE", "+QIND: PB DONE"),
-        iccid={"+QCCID": "+QCCID: ", "+CCID": "+CCID: "}, lte=True, act=7, double_cr=False,
-        unknown="ERROR", dtmf_enable="+QTONEDET", dtmf_urc="+QTONEDET: {code}",
-        signal_urc='+QIND: "csq",{rssi},99', clip_tail=",,,,0",
-        status=("+CGEV: NW PDN DEACT 2", "+CGEV: ME PDN ACT 2, 3, 4", "+CPCMREG: 0")),
-    Dialect.HUAWEI: Profile(
-        Dialect.HUAWEI, "huawei", "E1550", _HUAWEI_REV,
-        ati=("Manufacturer: huawei", "Model: E1550", f"Revision: {_HUAWEI_REV}", "IMEI: {imei}",
-             "+GCAP: +CGSM,+DS,+ES"),
-        boot=("^BOOT:20952161,0,0,0,72", "^RSSI:{rssi}", "^MODE:3,2", "^SRVST:2"),
-        sim_ready=("^SIMST:1",), iccid={"^ICCID": "^ICCID: "}, lte=False, act=2,
-        double_cr=False, unknown="COMMAND NOT SUPPORT", dtmf_enable=None,
-        dtmf_urc="^DDTMF: {d}", signal_urc="^RSSI:{rssi}", clip_tail=",,,,0",
-        status=("^DSFLOWRPT:00000210,00000000,00000000,0000000000000C58,0000000000000C5E,"
-                "0010E000,0010E000", "^NDISSTAT: 1,,,IPV4", "^SYSINFO:2,3,0,5,1,,4")),
-    Dialect.GENERIC: Profile(
-        Dialect.GENERIC, "Generic", "GSM MODEM", "1.0", ati=("GSM MODEM 1.0",), boot=(),
-        sim_ready=(), iccid={"+CCID": "+CCID: "}, lte=False, act=0, double_cr=False,
-        unknown="ERROR", dtmf_enable=None, dtmf_urc="+DTMF: {d}",
-        signal_urc="+CSQ: {rssi},99", clip_tail=",,,,0",
-        status=('+ZDONR: "METEOR",272,3,"CS_ONLY","ROAM_OFF"', '+ZPASR: "UMTS"',
-                "+CGEV: ME DETACH")),
-}
-
 CME_TEXT = {
     3: "operation not allowed", 4: "operation not supported", 10: "SIM not inserted",
     11: "SIM PIN required", 12: "SIM PUK required", 13: "SIM failure", 14: "SIM busy",
     16: "incorrect password", 21: "invalid index", 30: "no network service", 100: "unknown",
 }
-
-# Commands each dialect accepts with a plain OK beyond the common set (init strings that
-# drivers send and that must not fail), and the dialect-only commands with real handlers.
-EXTRA_OK: dict[Dialect, frozenset[str]] = {
-    Dialect.SIM7600: frozenset({"+CPCMFRM", "+CSDVC", "+CNSMOD", "+CLVL", "+CMICGAIN",
-                                "+COUTGAIN"}),
-    Dialect.SIM800: frozenset({"+CLVL", "+CMIC", "+CSCLK", "+CHFA"}),
-    Dialect.EC25: frozenset({"+QCFG", "+QPCMV", "+QAUDMOD", "+QMIC", "+QRXGAIN", "+QDAI",
-                             "+QGPSCFG"}),
-    Dialect.HUAWEI: frozenset({"^CURC", "^U2DIAG", "^DDSETEX", "^CVOICE"}),
-    Dialect.GENERIC: frozenset(),
-}
-
 
 @dataclass
 class Settings:

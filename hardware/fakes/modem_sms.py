@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from hardware.modem.dialects import Dialect
+
 from .modem_commands import Handler, args, int_arg
 from .modem_core import Core, Reply
-from .modem_dialects import Dialect
 
 SMSC = "+34609090999"
 _STAT_TEXT = {0: "REC UNREAD", 1: "REC READ", 2: "STO UNSENT", 3: "STO SENT"}

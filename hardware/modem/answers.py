@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .urc import fields, is_urc, registration_read_stat
+from .unsolicited import is_urc
+from .urc import fields, registration_read_stat
 
 # A tagged line: "+CGEV: ...", "^RSSI:13", "*PSUTTZ: ...", "$QCSIMSTAT: ..." — the shape of
 # every vendor status line, and of no identification text a modem gives.

@@ -21,7 +21,7 @@ import serial
 from hardware import events as ev
 from hardware.interfaces import Capability
 
-from . import jobs, sms, urc
+from . import jobs, sms, unsolicited, urc
 from .at import AtChannel, AtTimeout
 from .dialects import PROFILES, Dialect, Profile
 from .options import (
@@ -437,7 +437,7 @@ class GsmModem:
             chan.feed(data)
 
     def _urc_line(self, line: str) -> None:
-        item = urc.parse(line)
+        item = unsolicited.parse(line)
         if isinstance(item, urc.Boot) and self._chan is not None:
             self._chan.abort(f"the modem restarted ({item.marker})")   # its answer will not come
         if not isinstance(item, urc.Other):

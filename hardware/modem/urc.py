@@ -1,13 +1,15 @@
-"""Unsolicited result codes: one table from a modem's line to a typed value, for every dialect.
+"""Unsolicited result codes: the typed values, and the parsers of 3GPP 27.007's own lines.
 
-Pure functions (no I/O), tested from transcripts. The GSM layer decides what a value means
-for the call in progress; this module only reads lines. Sources: at-commands.md §2.3, §3, §4.3,
-§5.2, §6.2 and the vendor tables there.
+Pure functions (no I/O), tested from transcripts. Each vendor's lines are read in its own
+module under ``dialects/``, with these helpers; ``unsolicited`` joins the tables. The GSM
+layer decides what a value means for the call in progress; this module only reads lines.
+Sources: at-commands.md §2.3, §3, §4.3, §5.2, §6.2.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -100,21 +102,9 @@ CLCC_ACTIVE, CLCC_ALERTING, CLCC_INCOMING, CLCC_WAITING, CLCC_RELEASED = 0, 3, 4
 VOICE_MODES = (0, 3, 4, 5)
 MAX_STAT = 11          # the highest registration <stat> 27.007 defines
 MAX_N = 5              # the highest <n> (URC mode) a read answer starts with
-CEND_CAUSES = {17: "BUSY", 19: "NO ANSWER", 21: "BUSY"}   # 3GPP 24.008 cc_cause → result word
-QUECTEL_CCINFO_STATES = {-1: CallEnded("ccinfo released"), 0: CallConnected(), 3: CallAlerting()}
-DSCI_STATES = {6: CallEnded("^DSCI released"), 3: CallConnected(), 7: CallAlerting()}
-WIND_EVENTS = {2: CallAlerting(), 6: CallEnded("+WIND: 6")}   # Wavecom, after AT+WIND=50
-URC_PREFIXES = ("RING", "+CRING", "+CLIP", "+CCWA", "+CMTI", "+CMT:", "+CREG", "+CEREG",
-                "+CGREG", "+C5GREG", "+CSQN", "^RSSI", "+QIND", "^CEND", "^CONN", "^CONF",
-                "^ORIG", "^DSCI", "+DTMF", "+RXDTMF", "^DDTMF", "+QTONEDET", "MISSED_CALL",
-                "VOICE CALL", "HANGUP", "+CPIN", "+QUSIM", "SMS DONE", "PB DONE", "Call Ready",
-                "SMS Ready", "^BOOT", "^MODE", "^SRVST", "^SIMST", "+CFUN", "+CLCC", "+COLP",
-                "^SMMEMFULL", "+CUSD", "+CTZV", "+CTZE", "*PSUTTZ", "*PSNWID", "DST:", "+CIEV",
-                "^DDSETEX", "^DSFLOWRPT", "^HCSQ", "^CERSSI", "^NDISSTAT", "^NWTIME", "^TIME",
-                "^STIN", "^EONS", "^SYSINFOEX", "^ACTIVEBAND", "^THERM", "+CGEV", "+CSSI",
-                "+CSSU", "+STIN", "+STKPCI", "+CPSI", "+CNSMOD", "+PACSP", "+QNITZ", "+QSTK",
-                "+QGPSURC", "+CDS:", "+CBM:", "^SLCC", "+WIND", "+ZDONR", "+ZPASR",
-                *BOOT_MARKERS, *CALL_END_WORDS)
+# 27.007 lines, and the prefixes of its lines that are unsolicited but mean nothing here.
+STATUS = ("RING", "+CRING", "+CFUN", "+CUSD", "+CTZV", "+CTZE", "DST:", "+CIEV", "+CGEV",
+          "+CSSI", "+CSSU", "+CDS:", "+CBM:", *BOOT_MARKERS, *CALL_END_WORDS)
 
 
 def fields(payload: str) -> list[str]:
@@ -122,59 +112,32 @@ def fields(payload: str) -> list[str]:
     return next(csv.reader([payload], skipinitialspace=True), [])
 
 
-def is_urc(line: str) -> bool:
-    """Whether ``line`` looks unsolicited; decides bare lines while a command is in flight."""
-    return line.startswith(URC_PREFIXES)
-
-
-def _number(raw: str | None, validity: str | None = None) -> str | None:
+def caller_number(raw: str | None, validity: str | None = None) -> str | None:
     if validity in ("1", "2") or not raw:
         return None
     return raw.strip() or None
 
 
-def _int(text: str, default: int = -99) -> int:
+def to_int(text: str, default: int = -99) -> int:
     try:
         return int(text.strip())
     except (ValueError, AttributeError):
         return default
 
 
-def parse(line: str) -> Urc:
-    """Type one unsolicited line (two-line URCs arrive joined by ``\\n``)."""
-    head, _, payload = line.partition(":")
-    payload = payload.strip()
-    if line in ("RING", "+CRING: VOICE") or line.startswith("+CRING"):
-        return Ring()
-    if line in CALL_END_WORDS:
-        return CallEnded(line)
-    if line in BOOT_MARKERS:
-        return Boot(line)
-    parser = _PARSERS.get(head)
-    if parser is not None:
-        return parser(payload, line)
-    if head == "HANGUP":                          # ZTE / Qualcomm: "HANGUP: <call id>"
-        return CallEnded("HANGUP")
-    if line.startswith("VOICE CALL: END") or line.startswith("VOICE CALL:END"):
-        return CallEnded("VOICE CALL: END")
-    if line.startswith("VOICE CALL: BEGIN"):
-        return CallConnected()
-    return Other(line)
-
-
 def _clip(payload: str, line: str) -> Urc:
     f = fields(payload)
-    return CallerId(_number(f[0] if f else None, f[5] if len(f) > 5 else None))
+    return CallerId(caller_number(f[0] if f else None, f[5] if len(f) > 5 else None))
 
 
 def _ccwa(payload: str, line: str) -> Urc:
     f = fields(payload)
-    return WaitingCall(_number(f[0] if f else None, f[4] if len(f) > 4 else None))
+    return WaitingCall(caller_number(f[0] if f else None, f[4] if len(f) > 4 else None))
 
 
 def _cmti(payload: str, line: str) -> Urc:
     f = fields(payload)
-    return NewSms(f[0] if f else "SM", _int(f[1]) if len(f) > 1 else -1)
+    return NewSms(f[0] if f else "SM", to_int(f[1]) if len(f) > 1 else -1)
 
 
 def _cmt(payload: str, line: str) -> Urc:
@@ -186,7 +149,7 @@ def _creg(payload: str, line: str) -> Urc:
     """URC form: ``+CREG: <stat>[,"<lac>","<ci>"...]``; some modems (Sony-Ericsson MD400,
     Alcatel X220D) put the read answer's ``<n>`` first even unsolicited."""
     stat = registration_read_stat(payload)
-    return Registration(stat if stat is not None else _int(payload.split(",")[0]))
+    return Registration(stat if stat is not None else to_int(payload.split(",")[0]))
 
 
 def registration_read_stat(payload: str) -> int | None:
@@ -202,27 +165,15 @@ def registration_read_stat(payload: str) -> int | None:
     return None
 
 
-def _signal(payload: str, line: str) -> Urc:
-    return Signal(_int(fields(payload)[0]) if payload else 99)
-
-
-def _qind(payload: str, line: str) -> Urc:
-    f = fields(payload)
-    kind = f[0] if f else ""
-    if kind == "ccinfo" and len(f) > 3:
-        if len(f) > 4 and _int(f[4]) not in VOICE_MODES:
-            return Other(line)
-        return QUECTEL_CCINFO_STATES.get(_int(f[3]), Other(line))
-    if kind == "csq" and len(f) > 1:
-        return Signal(_int(f[1]))
-    return Other(line)
+def signal(payload: str, line: str) -> Urc:
+    return Signal(to_int(fields(payload)[0]) if payload else 99)
 
 
 def _clcc(payload: str, line: str) -> Urc:
-    return _call_event(CallEntry.parse(payload), line)
+    return call_event(CallEntry.parse(payload), line)
 
 
-def _call_event(entry: CallEntry | None, line: str) -> Urc:
+def call_event(entry: CallEntry | None, line: str) -> Urc:
     stat = entry.stat if entry is not None and entry.voice else -1
     if stat == CLCC_RELEASED:
         return CallEnded("+CLCC released")
@@ -237,50 +188,16 @@ def _call_event(entry: CallEntry | None, line: str) -> Urc:
     return Other(line)
 
 
-def _slcc(payload: str, line: str) -> Urc:
-    """Cinterion ``^SLCC``: a +CLCC entry with a traffic-channel field before the number; the
-    list ends with an empty ``^SLCC:`` line, which alone means no call is left."""
-    f = fields(payload)
-    if not f:
-        return CallEnded("^SLCC empty")
-    return _call_event(CallEntry.from_fields([*f[:5], *f[6:]]), line)
-
-
-def _dsci(payload: str, line: str) -> Urc:
-    """``^DSCI: <id>,<dir>,<stat>,<type>,<number>,<type>``: its stat numbers differ from
-    +CLCC's (3 connected, 7 alerting); 4 is an incoming call with its number."""
-    f = fields(payload)
-    stat = _int(f[2]) if len(f) > 2 else -1
-    if stat == CLCC_INCOMING:
-        return IncomingListed(_number(f[4] if len(f) > 4 else None))
-    return DSCI_STATES.get(stat, Other(line))
-
-
-def _cend_cause(payload: str) -> int:
-    f = fields(payload)
-    return _int(f[3]) if len(f) > 3 else -1
-
-
-def _qtonedet(payload: str, line: str) -> Urc:
-    code = _int(payload)
-    return Dtmf(chr(code)) if 32 < code < 127 else Other(line)
-
-
-def _dtmf(payload: str, line: str) -> Urc:
+def dtmf(payload: str, line: str) -> Urc:
     digit = payload.strip().strip('"')
     return Dtmf(digit[:1]) if digit else Other(line)
 
 
-_PARSERS = {
+PARSERS: dict[str, Callable[[str, str], Urc]] = {
     "+CLIP": _clip, "+CCWA": _ccwa, "+CMTI": _cmti, "+CMT": _cmt, "+CREG": _creg,
-    "+CEREG": _creg, "+CGREG": _creg, "+CSQN": _signal, "^RSSI": _signal, "+QIND": _qind,
-    "+CLCC": _clcc, "^DSCI": _dsci, "+QTONEDET": _qtonedet, "+DTMF": _dtmf, "+RXDTMF": _dtmf,
-    "^DDTMF": _dtmf, "^SLCC": _slcc, "+C5GREG": _creg,
-    "+WIND": lambda p, ln: WIND_EVENTS.get(_int(fields(p)[0]) if p else -1, Other(ln)),
-    "^CEND": lambda p, ln: CallEnded(CEND_CAUSES.get(_cend_cause(p), "^CEND")),
-    "^CONN": lambda p, ln: CallConnected(),
-    "^CONF": lambda p, ln: CallAlerting(), "+COLP": lambda p, ln: CallConnected(),
-    "MISSED_CALL": lambda p, ln: CallEnded("MISSED_CALL"),
+    "+CEREG": _creg, "+CGREG": _creg, "+C5GREG": _creg, "+CLCC": _clcc,
+    "+CSQ": signal,          # only ever an answer in 27.007, but some modems print it unasked
+    "+COLP": lambda p, ln: CallConnected(),
     "+CPIN": lambda p, ln: SimStatus(sim_state(p)),
 }
 
@@ -312,9 +229,9 @@ class CallEntry:
     def from_fields(cls, f: list[str]) -> CallEntry | None:
         if len(f) < 3:
             return None
-        mode = _int(f[3]) if len(f) > 3 else 0
-        return cls(_int(f[0]), _int(f[1]), _int(f[2]), mode,
-                   _number(f[5] if len(f) > 5 else None))
+        mode = to_int(f[3]) if len(f) > 3 else 0
+        return cls(to_int(f[0]), to_int(f[1]), to_int(f[2]), mode,
+                   caller_number(f[5] if len(f) > 5 else None))
 
 
 def parse_clcc_list(lines: list[str]) -> list[CallEntry]:

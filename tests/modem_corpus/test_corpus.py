@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hardware.modem import urc
+from hardware.modem import unsolicited
 from hardware.modem.at import AtTimeout
 from hardware.modem.pdu import decode_deliver
 from hardware.modem.setup import REGISTRATION_TEXT, rssi_to_dbm
@@ -43,7 +43,7 @@ def supported(vector: Vector) -> Vector:
 
 @pytest.mark.parametrize("vector", URCS, ids=ids(URCS))
 def test_unsolicited_line_means_what_the_source_says(vector):
-    expect, parsed = supported(vector)["expect"], urc.parse(vector["line"])
+    expect, parsed = supported(vector)["expect"], unsolicited.parse(vector["line"])
     kind = KIND[type(parsed)]
     if expect["kind"] in IGNORED_KINDS:
         assert kind in (expect["kind"], "status"), parsed

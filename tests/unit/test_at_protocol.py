@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from hardware.modem import answers, urc
+from hardware.modem import answers, unsolicited, urc
 from hardware.modem.at import AtAborted, AtChannel, AtTimeout
 
 
@@ -185,7 +185,7 @@ def test_garbage_bytes_do_not_break_framing(wire):
     ("+QIND: SMS DONE", urc.Other("+QIND: SMS DONE")),
 ])
 def test_urc_table(line, parsed):
-    assert urc.parse(line) == parsed
+    assert unsolicited.parse(line) == parsed
 
 
 def test_clcc_list_and_signal_conversion():
@@ -240,4 +240,4 @@ def test_a_registration_urc_during_the_query_stays_a_urc(wire):
     ('+CREG: 2,5,"0502","0404736D"', urc.Registration(5)),   # MD400: <n> in the URC too
 ])
 def test_vendor_forms_from_real_transcripts(line, parsed):
-    assert urc.parse(line) == parsed
+    assert unsolicited.parse(line) == parsed
