@@ -38,6 +38,7 @@ from hardware.audio.engine import AudioEngine
 from hardware.audio.format import LINE_FORMAT, PERIOD_S
 from hardware.audio.pacing import MonotonicPacer, StepPacer
 from hardware.audio.ports import AlsaPort, MemoryPort
+from hardware.audio.sources import Tone
 
 MINUTE = round(60 / PERIOD_S)
 BATCH = 50                     # ticks a worker runs before the other port's worker takes over
@@ -123,7 +124,7 @@ def cpu_per_minute(kind: str, bridged: bool, tmp: Path) -> float:
     if bridged:
         engine.bridge(*ports)
     else:
-        engine.play("line:l1", "tone:hold", loop=True)
+        engine.play("line:l1", Tone.HOLD, loop=True)
     pacers = [factory.get(port) for port in ports]
     start = time.process_time()
     for _ in range(MINUTE // BATCH):    # one worker at a time, as in real time: no GIL fight

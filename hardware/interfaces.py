@@ -10,6 +10,8 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Protocol
 
+from hardware.audio.sources import Source
+
 Post = Callable[[Any], None]
 
 
@@ -57,7 +59,7 @@ class AudioDriver(Protocol):
     """Plays prompts and hold audio into ports, bridges two ports, records a port."""
 
     def start(self, post: Post) -> None: ...
-    def play(self, port: str, source: str, *, loop: bool = False) -> int: ...  # token
+    def play(self, port: str, source: Source, *, loop: bool = False) -> int: ...  # token
     def stop(self, port: str) -> None: ...
     def bridge(self, a: str, b: str) -> None: ...
     def unbridge(self, a: str, b: str) -> None: ...

@@ -19,6 +19,7 @@ from appliance.policy import menus
 from appliance.policy.phrases import Phrase, phrase
 from appliance.policy.schedule import status_at
 from appliance.records.history import HistoryError
+from hardware.audio.sources import File, Say, Source, Tone
 from hardware.interfaces import line_port
 
 if TYPE_CHECKING:
@@ -27,21 +28,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HOLD_TONE = "tone:hold"
 VOICEMAIL_MAX_S = 120
 SORRY = {menus.PlayReason.INVALID: Phrase.INVALID, menus.PlayReason.TIMEOUT: Phrase.NO_INPUT}
 
 
-def say(text: str) -> str:
-    return f"say:{text}"
+def hold_source(team: Team) -> Source:
+    return File(team.hold_audio) if team.hold_audio else Tone.HOLD
 
 
-def hold_source(team: Team) -> str:
-    return f"file:{team.hold_audio}" if team.hold_audio else HOLD_TONE
-
-
-def source_of(prompt: Prompt) -> str:
-    return say(prompt.text) if prompt.text is not None else f"file:{prompt.audio}"
+def source_of(prompt: Prompt) -> Source:
+    return Say(prompt.text) if prompt.text is not None else File(prompt.audio or "")
 
 
 class CallFlow:
@@ -273,7 +269,7 @@ class CallFlow:
         team = self.office.config.teams.get(call.team or "")
         if call.id in self.office.calls and call.phase is Phase.WAITING and team and team.announce:
             call.playback = self.office.audio.play(line_port(call.line),
-                                                          say(team.announce))
+                                                          Say(team.announce))
 
     def overflow(self, call: Call, team: Team, reason: str) -> None:
         """The team could not take the call in time (or its queue is full)."""
@@ -295,12 +291,12 @@ class CallFlow:
     def final_message(self, call: Call, text: str, outcome: Outcome, reason: str) -> None:
         call.state, call.end_outcome, call.reason = CallState.MESSAGE, outcome, reason
         call.hangup_outcome = outcome
-        self._play(call, Phase.FINAL_MESSAGE, say(text))
+        self._play(call, Phase.FINAL_MESSAGE, Say(text))
 
     def voicemail(self, call: Call, if_silent: Outcome, prompt: str | None = None) -> None:
         """Ask for a message; hanging up before the tone counts as ``if_silent``."""
         call.state, call.hangup_outcome = CallState.VOICEMAIL, if_silent
-        self._play(call, Phase.VOICEMAIL_PROMPT, say(prompt or self._say(Phrase.VOICEMAIL)))
+        self._play(call, Phase.VOICEMAIL_PROMPT, Say(prompt or self._say(Phrase.VOICEMAIL)))
 
     def finish(self, call: Call, outcome: Outcome, reason: str, *, hang_up: bool = True) -> None:
         """End the call everywhere: hardware, offers, agent, line, then write its record."""
@@ -388,7 +384,7 @@ class CallFlow:
             call.state = CallState.MENU
             self.office.note(call, "menu", f"{step.menu} ({step.reason.value})")
             prefix = self._say(SORRY[step.reason]) if step.reason in SORRY else ""
-            source = say(prefix + menu.prompt.text) if menu.prompt.text else source_of(menu.prompt)
+            source = Say(prefix + menu.prompt.text) if menu.prompt.text else source_of(menu.prompt)
             self._play(call, Phase.MENU_PROMPT, source)
         elif isinstance(step, menus.ToTeam):
             self.enqueue(call, step.team)
@@ -408,7 +404,7 @@ class CallFlow:
         self.office.call_timer(call, CallTimer.VOICEMAIL, VOICEMAIL_MAX_S,
                          lambda: self.finish(call, Outcome.VOICEMAIL, "max_length"))
 
-    def _play(self, call: Call, phase: Phase, source: str) -> None:
+    def _play(self, call: Call, phase: Phase, source: Source) -> None:
         self._stop_audio(call)
         call.phase = phase
         call.playback = self.office.audio.play(line_port(call.line), source)

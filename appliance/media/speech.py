@@ -28,6 +28,7 @@ from appliance.config.storage import atomic_write
 from appliance.errors import ApplianceError
 from appliance.media.audio_convert import AudioRejected, ToolMissing, convert_to_line, run_tool
 from appliance.media.audio_library import TMP_PREFIX
+from hardware.audio.sources import File, Say
 
 if TYPE_CHECKING:
     from appliance.media.audio_library import AudioLibrary
@@ -205,22 +206,12 @@ class Speech:
             return (work / "line.pcm").read_bytes()
 
     def resolver(self, library: AudioLibrary, *,
-                 language: str = "es") -> Callable[[str], bytes]:
-        """What the audio engine calls to turn a source name into PCM.
-
-        ``say:<text>`` speaks in ``language``; ``say:<lang>:<text>`` picks the voice (only when
-        ``<lang>`` is a known language, so ``say:9:00 …`` is still text); ``file:<id>`` is an
-        upload. Anything else is a ``ValueError``: the caller decides what to play instead.
-        """
-        def resolve(source: str) -> bytes:
-            kind, _, rest = source.partition(":")
-            if kind == "say":
-                lang, sep, text = rest.partition(":")
-                if sep and lang in VOICES:
-                    return self.render(text, language=lang)
-                return self.render(rest, language=language)
-            if kind == "file":
-                return library.pcm(rest)
-            raise ValueError(f"unknown audio source {source!r}")
+                 language: str = "es") -> Callable[[Say | File], bytes]:
+        """What the audio engine calls to turn a source into PCM: a ``Say`` is spoken in its
+        own language or else the box's, a ``File`` is an upload from ``library``."""
+        def resolve(source: Say | File) -> bytes:
+            if isinstance(source, Say):
+                return self.render(source.text, language=source.language or language)
+            return library.pcm(source.audio_id)
 
         return resolve

@@ -44,6 +44,7 @@ from .format import LINE_FORMAT, PERIOD_S
 from .pacing import MonotonicPacer, Pacer
 from .ports import AudioDeviceError, PcmPort
 from .recorder import ERROR, STOPPED, Recorder
+from .sources import File, Say, Source, Tone
 from .tones import beep, hold_tone
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ __all__ = ["AudioEngine", "RecordingFinished"]
 
 JITTER_PERIODS = 4       # at most 80 ms of the peer's audio waits in a bridge FIFO
 IDLE_LINGER_S = 0.2
-TONES = {"tone:hold": hold_tone, "tone:beep": beep}
+TONES = {Tone.HOLD: hold_tone, Tone.BEEP: beep}
 JOIN_TIMEOUT_S = 5.0
 
 
@@ -117,8 +118,8 @@ class _PortState:
 class AudioEngine:
     """The ``AudioDriver`` of real hardware (see ``hardware.interfaces``).
 
-    ``resolve(source)`` turns a source name (``say:...``, ``file:...``) into PCM in the ports'
-    format; ``tone:hold`` and ``tone:beep`` are generated here (``TONES``). It runs on the calling
+    ``resolve(source)`` turns a ``Say`` or a ``File`` into PCM in the ports'
+    format; tones are generated here (``TONES``). It runs on the calling
     thread (the core's) before any lock is taken: a slow first render (TTS) delays that one
     command, which is acceptable because the resolver caches rendered prompts, and it never stalls
     the audio of other ports. If it raises, a looping sound falls back to the hold tone and a
@@ -126,7 +127,7 @@ class AudioEngine:
     All ports must share one format: the engine never resamples during a call.
     """
 
-    def __init__(self, ports: dict[str, PcmPort], resolve: Callable[[str], bytes], *,
+    def __init__(self, ports: dict[str, PcmPort], resolve: Callable[[Say | File], bytes], *,
                  recordings: Path,
                  pacer_factory: Callable[[], Pacer] = lambda: MonotonicPacer(PERIOD_S),
                  idle_linger_s: float = IDLE_LINGER_S) -> None:
@@ -149,7 +150,7 @@ class AudioEngine:
     def start(self, post: Post) -> None:
         self._post = post
 
-    def play(self, port: str, source: str, *, loop: bool = False) -> int:
+    def play(self, port: str, source: Source, *, loop: bool = False) -> int:
         """Play ``source`` on ``port`` (replacing what played); return its token.
 
         A non-looping sound posts ``PlaybackEnded(port, token)`` once its last period has been
@@ -167,11 +168,10 @@ class AudioEngine:
             self._wake(st)
         return token
 
-    def _load(self, source: str, loop: bool) -> bytes:
-        """PCM for ``source``: ``tone:hold``/``tone:beep`` are ours, the rest is ``resolve``'s."""
+    def _load(self, source: Source, loop: bool) -> bytes:
+        """PCM for ``source``: tones are ours, the rest is ``resolve``'s."""
         try:
-            tone = TONES.get(source)
-            pcm = tone(self.fmt) if tone is not None else self._resolve(source)
+            pcm = TONES[source](self.fmt) if isinstance(source, Tone) else self._resolve(source)
         except Exception:
             log.exception("cannot load audio %r; playing %s instead", source,
                           "the hold tone" if loop else "nothing")

@@ -10,6 +10,7 @@ import itertools
 import threading
 from dataclasses import dataclass
 
+from hardware.audio.sources import Source
 from hardware.events import PlaybackEnded, RecordingFinished
 from hardware.fakes import remember
 from hardware.interfaces import Post
@@ -26,7 +27,7 @@ class FakeAudio:
     def __init__(self) -> None:
         self.prompts_end = True     # tests set False to hold a prompt "playing" indefinitely
         self.log: list[AudioOp] = []
-        self.playing: dict[str, tuple[str, bool]] = {}   # port -> (source, looping)
+        self.playing: dict[str, tuple[Source, bool]] = {}   # port -> (source, looping)
         self.bridges: set[frozenset[str]] = set()
         self.recording: dict[str, str] = {}
         self._post: Post | None = None
@@ -39,10 +40,10 @@ class FakeAudio:
     def close(self) -> None:
         self._post = None
 
-    def play(self, port: str, source: str, *, loop: bool = False) -> int:
+    def play(self, port: str, source: Source, *, loop: bool = False) -> int:
         token = next(self._tokens)
         with self._lock:
-            remember(self.log, AudioOp("play", port, source + (" (loop)" if loop else "")))
+            remember(self.log, AudioOp("play", port, f"{source}{' (loop)' if loop else ''}"))
             self.playing[port] = (source, loop)
         if not loop and self.prompts_end and self._post is not None:
             self._post(PlaybackEnded(port, token))

@@ -160,7 +160,8 @@ def make_engine(tmp_path, pacers, events):
 
     def make(ports: dict, sounds: dict[str, bytes] | None = None, **kwargs) -> AudioEngine:
         kwargs.setdefault("pacer_factory", pacers)
-        engine = AudioEngine(ports, (sounds or {}).__getitem__, recordings=tmp_path / "rec",
+        table = sounds or {}
+        engine = AudioEngine(ports, lambda source: table[str(source)], recordings=tmp_path / "rec",
                              **kwargs)
         engine.start(events)
         engines.append(engine)

@@ -17,6 +17,7 @@ from appliance.events import PlaybackEnded
 from hardware.audio.engine import RecordingFinished
 from hardware.audio.format import LINE_FORMAT
 from hardware.audio.ports import AlsaPort, AudioDeviceError, check_info
+from hardware.audio.sources import File, Say, Tone
 from hardware.audio.tones import beep, hold_tone
 from tests.audio.conftest import PERIOD, Pacers, pattern
 from tests.audio.test_engine import BEEP_PERIODS, lockstep
@@ -28,7 +29,7 @@ def test_hold_audio_reaches_alsa_exactly_looped(asound, make_engine, pacers):
     files = asound(["l1"])
     music = pattern(7)[:-PERIOD // 2] + hold_tone(LINE_FORMAT)[:999 * 2]   # odd length
     engine = make_engine({"line:l1": AlsaPort("line:l1", "l1")}, {"file:hold.wav": music})
-    engine.play("line:l1", "file:hold.wav", loop=True)
+    engine.play("line:l1", File("hold.wav"), loop=True)
     pacers.step("line:l1", 60)
     engine.close()
     assert files.played("l1") == PREFILL + (music * 8)[:60 * PERIOD]
@@ -38,7 +39,7 @@ def test_the_hold_tone_loops_through_alsa(asound, make_engine, pacers):
     files = asound(["l1"])
     tone = hold_tone(LINE_FORMAT)
     engine = make_engine({"line:l1": AlsaPort("line:l1", "l1")}, {"tone:hold": tone})
-    engine.play("line:l1", "tone:hold", loop=True)
+    engine.play("line:l1", Tone.HOLD, loop=True)
     pacers.step("line:l1", 250)                       # 5 s: one cycle and a quarter
     engine.close()
     assert files.played("l1") == PREFILL + (tone * 2)[:250 * PERIOD]
@@ -48,7 +49,7 @@ def test_a_prompt_then_silence_and_its_playback_ended(asound, make_engine, pacer
     files = asound(["l1"])
     prompt = pattern(4)[:-60]
     engine = make_engine({"line:l1": AlsaPort("line:l1", "l1")}, {"say:hello": prompt})
-    token = engine.play("line:l1", "say:hello")
+    token = engine.play("line:l1", Say("hello"))
     pacers.step("line:l1", 3)
     assert events.items == []
     pacers.step("line:l1", 5)
@@ -118,7 +119,7 @@ def test_a_missing_device_says_what_to_check(asound):
 def test_the_engine_survives_a_missing_device(asound, make_engine, events):
     asound(["l1"])
     engine = make_engine({"station:s9": AlsaPort("station:s9", "hs9")}, {"say:x": pattern(1)})
-    token = engine.play("station:s9", "say:x")
+    token = engine.play("station:s9", Say("x"))
     assert events.wait(PlaybackEnded) == [PlaybackEnded("station:s9", token)]
     assert engine.wait_idle(5)
     assert "hs9" in engine.errors["station:s9"]

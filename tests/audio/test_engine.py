@@ -15,6 +15,7 @@ from appliance.events import PlaybackEnded
 from hardware.audio.engine import AudioEngine, RecordingFinished
 from hardware.audio.format import LINE_FORMAT, AudioFormat
 from hardware.audio.ports import AudioDeviceError, MemoryPort
+from hardware.audio.sources import File, Say, Tone
 from hardware.audio.tones import beep, hold_tone
 from tests.audio.conftest import PERIOD, Pacers, pattern, split
 
@@ -39,7 +40,7 @@ def test_a_prompt_plays_then_silence_and_its_end_is_posted_after_the_last_period
     port = MemoryPort("line:l1")
     prompt = pattern(3)[:-100]                       # 2.7 periods: the last one is padded
     engine = make_engine({"line:l1": port}, {"say:hi": prompt})
-    token = engine.play("line:l1", "say:hi")
+    token = engine.play("line:l1", Say("hi"))
     pacers.step("line:l1", 2)
     assert events.of(PlaybackEnded) == []
     pacers.step("line:l1", 1)
@@ -52,7 +53,7 @@ def test_hold_audio_loops_back_to_back_with_no_gap_at_the_loop_point(make_engine
     port = MemoryPort("line:l1")
     music = pattern(5)[:-PERIOD // 2]                # 4.5 periods: loops mid-period
     engine = make_engine({"line:l1": port}, {"file:hold.wav": music})
-    engine.play("line:l1", "file:hold.wav", loop=True)
+    engine.play("line:l1", File("hold.wav"), loop=True)
     pacers.step("line:l1", 40)
     assert bytes(port.written) == (music * 9)[:40 * PERIOD]
 
@@ -60,7 +61,7 @@ def test_hold_audio_loops_back_to_back_with_no_gap_at_the_loop_point(make_engine
 def test_an_idle_port_is_closed_and_its_thread_ends(make_engine, pacers):
     port = MemoryPort("line:l1")
     engine = make_engine({"line:l1": port}, {"tone:hold": hold_tone(LINE_FORMAT)})
-    engine.play("line:l1", "tone:hold", loop=True)
+    engine.play("line:l1", Tone.HOLD, loop=True)
     pacers.step("line:l1", 5)
     assert port.is_open
     assert engine.active_ports() == ["line:l1"]
@@ -76,7 +77,7 @@ def test_stopping_a_prompt_midway_posts_no_playback_ended(make_engine, pacers, e
     port = MemoryPort("line:l1")
     prompt = pattern(5)
     engine = make_engine({"line:l1": port}, {"say:long": prompt})
-    engine.play("line:l1", "say:long")
+    engine.play("line:l1", Say("long"))
     pacers.step("line:l1", 2)
     engine.stop("line:l1")
     pacers.step("line:l1", LINGER + 1)
@@ -88,9 +89,9 @@ def test_stopping_a_prompt_midway_posts_no_playback_ended(make_engine, pacers, e
 def test_a_replaced_prompt_never_reports_its_end(make_engine, pacers, events):
     port = MemoryPort("line:l1")
     engine = make_engine({"line:l1": port}, {"say:a": pattern(5), "say:b": pattern(1, 2)})
-    engine.play("line:l1", "say:a")
+    engine.play("line:l1", Say("a"))
     pacers.step("line:l1", 1)
-    second = engine.play("line:l1", "say:b")
+    second = engine.play("line:l1", Say("b"))
     pacers.step("line:l1", 3)
     assert events.items == [PlaybackEnded("line:l1", second)]
     assert port.periods()[:2] == [split(pattern(5))[0], pattern(1, 2)]
@@ -114,7 +115,7 @@ def test_a_prompt_on_a_bridged_port_takes_priority_over_the_peer(make_engine, pa
     engine = make_engine({"line:l1": line, "station:s1": desk}, {"say:x": pattern(2, voice=3)})
     engine.bridge("line:l1", "station:s1")
     lockstep(pacers, ["line:l1", "station:s1"], 3)
-    token = engine.play("station:s1", "say:x")
+    token = engine.play("station:s1", Say("x"))
     lockstep(pacers, ["line:l1", "station:s1"], 4)
     caller = split(pattern(10, voice=1))
     assert desk.periods() == caller[:3] + split(pattern(2, voice=3)) + caller[5:7]
@@ -196,17 +197,17 @@ def test_a_bad_source_plays_the_hold_tone_on_hold_and_ends_a_prompt_at_once(
         make_engine, pacers, events):
     port = MemoryPort("line:l1")
     engine = make_engine({"line:l1": port})                  # resolves nothing: KeyError
-    token = engine.play("line:l1", "say:missing")
+    token = engine.play("line:l1", Say("missing"))
     pacers.step("line:l1", 1)
     assert events.items == [PlaybackEnded("line:l1", token)]
-    engine.play("line:l1", "file:missing.wav", loop=True)
+    engine.play("line:l1", File("missing.wav"), loop=True)
     pacers.step("line:l1", 10)
     assert bytes(port.written)[PERIOD:] == hold_tone(LINE_FORMAT)[:10 * PERIOD]
 
 
 def test_an_unknown_port_is_logged_and_its_prompt_ends_at_once(make_engine, events):
     engine = make_engine({})
-    token = engine.play("line:nowhere", "say:hi")
+    token = engine.play("line:nowhere", Say("hi"))
     engine.bridge("line:nowhere", "station:nowhere")
     assert events.items == [PlaybackEnded("line:nowhere", token)]
     assert engine.active_ports() == []
@@ -215,7 +216,7 @@ def test_an_unknown_port_is_logged_and_its_prompt_ends_at_once(make_engine, even
 def test_tones_are_generated_by_the_engine_not_the_resolver(make_engine, pacers):
     port = MemoryPort("line:l1")
     engine = make_engine({"line:l1": port})                  # resolves nothing
-    engine.play("line:l1", "tone:hold", loop=True)
+    engine.play("line:l1", Tone.HOLD, loop=True)
     pacers.step("line:l1", 3)
     assert bytes(port.written) == hold_tone(LINE_FORMAT)[:3 * PERIOD]
 
@@ -236,14 +237,14 @@ def test_a_failing_device_ends_the_prompt_and_is_retried_by_the_next_command(
         make_engine, pacers, events):
     port = FailingPort("station:s1", writes_before_failure=2)
     engine = make_engine({"station:s1": port}, {"say:hi": pattern(5)})
-    token = engine.play("station:s1", "say:hi")
+    token = engine.play("station:s1", Say("hi"))
     pacers.of("station:s1").step(3)                  # the third write fails
     assert engine.wait_idle(5)
     assert events.items == [PlaybackEnded("station:s1", token)]
     assert "went away" in engine.errors["station:s1"]
     assert not port.is_open
     port.budget = 100
-    engine.play("station:s1", "say:hi")
+    engine.play("station:s1", Say("hi"))
     pacers.step("station:s1", 1)
     assert port.opens == 2
     assert port.is_open
@@ -271,7 +272,7 @@ def test_a_thousand_play_stop_cycles_open_and_close_the_port_every_time(
     engine = make_engine(ports, {"tone:hold": hold_tone(LINE_FORMAT), "say:x": pattern(2)},
                          idle_linger_s=0)
     for cycle in range(1000):
-        engine.play("line:l1", "tone:hold", loop=True)
+        engine.play("line:l1", Tone.HOLD, loop=True)
         pacers.step("line:l1", 1)
         if cycle % 3 == 0:
             engine.bridge("line:l1", "station:s1")
@@ -294,14 +295,14 @@ def test_a_thousand_play_stop_cycles_open_and_close_the_port_every_time(
 def test_a_thousand_free_running_cycles_leave_no_thread_and_no_open_port(tmp_path, events):
     """The same commands with the workers running flat out: races, not exact bytes."""
     ports = {name: MemoryPort(name, capture=pattern(3)) for name in ("line:l1", "station:s1")}
-    engine = AudioEngine(ports, {"tone:hold": hold_tone(LINE_FORMAT), "say:x": pattern(2)}.get,
+    engine = AudioEngine(ports, {Say("x"): pattern(2)}.get,
                          recordings=tmp_path / "rec", pacer_factory=Pacers(budget=None))
     engine.start(events)
     for cycle in range(1000):
-        engine.play("line:l1", "tone:hold", loop=True)
+        engine.play("line:l1", Tone.HOLD, loop=True)
         if cycle % 3 == 0:
             engine.bridge("line:l1", "station:s1")
-            engine.play("station:s1", "say:x")
+            engine.play("station:s1", Say("x"))
         if cycle % 7 == 0:
             engine.record("line:l1", f"vm{cycle}")
         engine.stop("line:l1")

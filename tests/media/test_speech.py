@@ -10,6 +10,7 @@ import pytest
 from appliance.config.model import Interval, Schedule
 from appliance.media.audio_library import AudioLibrary
 from appliance.media.speech import Speech, SpeechError, describe_hours, fill_hours, spoken_text
+from hardware.audio.sources import File, Say
 from tests.media.conftest import RATE, needs_espeak, needs_sox, rms, samples, upload
 
 
@@ -149,11 +150,9 @@ def test_resolver_speaks_text_and_plays_uploads(speech, sounds, tmp_path, fmt, m
     item = upload(library, sounds / "tone.flac")
     resolve = speech.resolver(library)
     render = mocker.spy(speech, "render")
-    assert resolve(f"file:{item.id}") == library.pcm(item.id)
-    resolve("say:Por favor, espere.")
-    resolve("say:en:Please hold.")
-    resolve("say:9:00 es la hora.")
+    assert resolve(File(item.id)) == library.pcm(item.id)
+    resolve(Say("Por favor, espere."))
+    resolve(Say("Please hold.", "en"))
+    resolve(Say("9:00 es la hora."))
     assert [(c.args[0], c.kwargs["language"]) for c in render.call_args_list] == [
         ("Por favor, espere.", "es"), ("Please hold.", "en"), ("9:00 es la hora.", "es")]
-    with pytest.raises(ValueError, match="unknown audio source"):
-        resolve("tone:hold")
