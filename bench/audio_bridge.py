@@ -34,8 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hardware.audio.engine import AudioEngine
 from hardware.audio.format import LINE_FORMAT, PERIOD_S
+from hardware.audio.mixer import AudioEngine
 from hardware.audio.pacing import MonotonicPacer, StepPacer
 from hardware.audio.ports import AlsaPort, MemoryPort
 from hardware.audio.sources import Tone

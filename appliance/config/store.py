@@ -1,7 +1,7 @@
 """The configuration store: TinyDB documents behind one lock with atomic, durable writes.
 
 TinyDB's own ``JSONStorage`` rewrites its file in place and can be left half-written by a power
-cut. ``AtomicJSONStorage`` (``appliance.config.storage``) writes a temporary file, fsyncs it,
+cut. ``AtomicJSONStorage`` (``appliance.config.durable``) writes a temporary file, fsyncs it,
 renames it over the old one and fsyncs the directory, so the file on disk is always either the
 old or the new version. Every write is validated first; a
 rejected write stores nothing. Listeners receive the new ``Config`` after each change (the core
@@ -27,14 +27,7 @@ from typing import TYPE_CHECKING, Any
 from tinydb import Query, TinyDB
 
 from appliance.config.documents import audio_references, dump, references, users_of
-from appliance.config.model import Config, Presence
-from appliance.config.resources import (
-    KINDS,
-    SETTINGS,
-    Resources,
-    check_resources,
-)
-from appliance.config.storage import (
+from appliance.config.durable import (
     META,
     TMP_PREFIX,
     AtomicJSONStorage,
@@ -51,6 +44,13 @@ from appliance.config.storage import (
     remove_stale_temps,
     save_good_copy,
     schema_of,
+)
+from appliance.config.model import Config, Presence
+from appliance.config.resources import (
+    KINDS,
+    SETTINGS,
+    Resources,
+    check_resources,
 )
 from appliance.config.validation import PARSERS, parse_id
 from appliance.errors import Conflict, NotFound, ValidationError

@@ -29,15 +29,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from appliance.config.model import Config
-from appliance.config.resources import KINDS, SETTINGS, Resources, check_resources, fingerprint
-from appliance.config.storage import (
+from appliance.config.durable import (
     LOCK_SUFFIX,
     atomic_write,
     encode,
     new_document,
     remove_stale_temps,
 )
+from appliance.config.model import Config
+from appliance.config.resources import KINDS, SETTINGS, Resources, check_resources, fingerprint
 from appliance.errors import NotFound, ValidationError
 from appliance.policy.menus import menu_warnings
 

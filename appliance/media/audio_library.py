@@ -32,8 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from appliance.config.storage import TMP_PREFIX as STORAGE_TMP_PREFIX
-from appliance.config.storage import atomic_write
+from appliance.config.durable import TMP_PREFIX as STORAGE_TMP_PREFIX
+from appliance.config.durable import atomic_write
 from appliance.errors import ApplianceError, NotFound, ValidationError
 from appliance.media.audio_convert import (
     SOX_TYPES,

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from appliance.config.durable import atomic_write
 from appliance.config.model import MINUTES_PER_DAY, WEEKDAYS, Interval, Schedule
-from appliance.config.storage import atomic_write
 from appliance.errors import ApplianceError
 from appliance.media.audio_convert import AudioRejected, ToolMissing, convert_to_line, run_tool
 from appliance.media.audio_library import TMP_PREFIX

@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from appliance.config.durable import Damaged, StoreTooNew, fsync_dir, migrate, parse_document
 from appliance.config.resources import KINDS, check_resources
-from appliance.config.storage import Damaged, StoreTooNew, fsync_dir, migrate, parse_document
 from appliance.errors import ApplianceError
 
 FORMAT = "switchboard-backup"

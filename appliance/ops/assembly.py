@@ -112,8 +112,8 @@ def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
     """The audio engine on the configured ALSA / serial PCM devices, and the owner's library."""
     from appliance.media.audio_library import AudioLibrary
     from appliance.media.speech import Speech
-    from hardware.audio.engine import AudioEngine
     from hardware.audio.format import AudioFormat
+    from hardware.audio.mixer import AudioEngine
     from hardware.audio.ports import AlsaPort, SerialPcmPort
     from hardware.interfaces import line_port, station_port
 
@@ -139,8 +139,8 @@ def build_demo_audio(data_dir: Path, clock: Any, lines: list[str], stations: lis
     """The real audio engine for the demo, on ALSA file devices (see hardware.fakes.demo_audio)."""
     from appliance.media.audio_library import AudioLibrary
     from appliance.media.speech import Speech
-    from hardware.audio.engine import AudioEngine
     from hardware.audio.format import LINE_FORMAT
+    from hardware.audio.mixer import AudioEngine
     from hardware.fakes.demo_audio import demo_ports
 
     data_dir.mkdir(parents=True, exist_ok=True)

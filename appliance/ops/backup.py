@@ -48,8 +48,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from appliance.config.resources import SETTINGS
-from appliance.config.storage import (
+from appliance.config.durable import (
     LOCK_SUFFIX,
     TMP_PREFIX,
     Damaged,
@@ -61,6 +60,7 @@ from appliance.config.storage import (
     parse_document,
     read_document,
 )
+from appliance.config.resources import SETTINGS
 from appliance.errors import ApplianceError, NotFound
 from appliance.ops.archive import (
     BOX_SETTINGS,

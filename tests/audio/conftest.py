@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from hardware.audio.engine import AudioEngine
 from hardware.audio.format import LINE_FORMAT
+from hardware.audio.mixer import AudioEngine
 from hardware.audio.pacing import StepPacer
 from hardware.audio.tones import to_bytes
 

@@ -14,13 +14,13 @@ from types import SimpleNamespace
 import pytest
 
 from appliance.events import PlaybackEnded
-from hardware.audio.engine import RecordingFinished
 from hardware.audio.format import LINE_FORMAT
+from hardware.audio.mixer import RecordingFinished
 from hardware.audio.ports import AlsaPort, AudioDeviceError, check_info
 from hardware.audio.sources import File, Say, Tone
 from hardware.audio.tones import beep, hold_tone
 from tests.audio.conftest import PERIOD, Pacers, pattern
-from tests.audio.test_engine import BEEP_PERIODS, lockstep
+from tests.audio.test_mixer import BEEP_PERIODS, lockstep
 
 PREFILL = LINE_FORMAT.silence(2)
 

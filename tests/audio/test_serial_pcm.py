@@ -11,7 +11,7 @@ import pytest
 
 from hardware.audio.ports import AudioDeviceError, MemoryPort, SerialPcmPort
 from tests.audio.conftest import PERIOD, pattern, split
-from tests.audio.test_engine import lockstep
+from tests.audio.test_mixer import lockstep
 from tests.waiting import wait_for
 
 CHUNKS = (1, 7, 333, 50, 641, 3, 319, 2)             # odd sizes: frames never line up

@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from appliance.ops.assembly import build_simulated
-from hardware.audio.engine import AudioEngine
 from hardware.audio.format import LINE_FORMAT
+from hardware.audio.mixer import AudioEngine
 from hardware.audio.pacing import MonotonicPacer, StepPacer
 from hardware.audio.ports import MemoryPort
 from tests.office import Office

@@ -13,8 +13,8 @@ import shutil
 
 import pytest
 
+from appliance.config.durable import SCHEMA_VERSION, migrate, schema_of
 from appliance.config.resources import KINDS
-from appliance.config.storage import SCHEMA_VERSION, migrate, schema_of
 from appliance.config.store import ConfigStore, StoreTooNew
 from appliance.ops.seed import SAMPLE_OFFICE
 

@@ -12,8 +12,8 @@ import wave
 import pytest
 
 from appliance.events import PlaybackEnded
-from hardware.audio.engine import AudioEngine, RecordingFinished
 from hardware.audio.format import LINE_FORMAT, AudioFormat
+from hardware.audio.mixer import AudioEngine, RecordingFinished
 from hardware.audio.ports import AudioDeviceError, MemoryPort
 from hardware.audio.sources import File, Say, Tone
 from hardware.audio.tones import beep, hold_tone
