@@ -1,1 +1,1 @@
-"""GSM modem driver: transport, AT protocol, GSM layer, dialect profiles."""
+"""GSM modem driver: transport, AT protocol, GSM layer, one module per vendor dialect."""
