@@ -90,6 +90,9 @@ class Admin:
     def draft_update(self, kind: str, rid: str, doc: Any) -> dict[str, Any]:
         return self._in_draft(lambda draft: draft.update(kind, rid, doc))
 
+    def draft_patch(self, kind: str, rid: str, patch: Any) -> dict[str, Any]:
+        return self._in_draft(lambda draft: draft.patch(kind, rid, patch))
+
     def draft_delete(self, kind: str, rid: str) -> None:
         self._in_draft(lambda draft: draft.delete(kind, rid))
 

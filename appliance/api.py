@@ -130,7 +130,12 @@ class ApplianceApi:
         return self._store.create(kind, doc)
 
     def update(self, kind: str, rid: str, doc: Any) -> dict[str, Any]:
+        """Replace the whole resource (``PUT``)."""
         return self._store.update(kind, rid, doc)
+
+    def patch(self, kind: str, rid: str, patch: Any) -> dict[str, Any]:
+        """Change what ``patch`` names, as a JSON Merge Patch (``PATCH``)."""
+        return self._store.patch(kind, rid, patch)
 
     def delete(self, kind: str, rid: str) -> None:
         self._store.delete(kind, rid)

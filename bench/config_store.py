@@ -63,7 +63,7 @@ def main() -> None:
         store = ConfigStore(path)
         populate(store)
         size_kb = path.stat().st_size / 1024
-        writes = timed(lambda i: store.update("agents", f"agent-{i % 30}",
+        writes = timed(lambda i: store.patch("agents", f"agent-{i % 30}",
                                               {"name": f"Agent {i}"}), WRITES)
         reads = timed(lambda i: store.list("teams"), WRITES)
         snapshots = timed(lambda i: store.config(), WRITES)

@@ -29,7 +29,8 @@ class Office:
         return result
 
     def change(self, kind: str, rid: str, **doc: Any) -> dict[str, Any]:
-        result = self.store.update(kind, rid, doc)
+        """Replace the fields given, whole (a new ``entry`` replaces the old one)."""
+        result = self.store.update(kind, rid, self.store.get(kind, rid) | doc)
         self.settle()
         return result
 

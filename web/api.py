@@ -57,6 +57,12 @@ def update_item(kind: str, rid: str) -> ResponseReturnValue:
     return jsonify(appliance().update(kind, rid, json_body()))
 
 
+@bp.patch(f"/{KIND}/<rid>")
+def patch_item(kind: str, rid: str) -> ResponseReturnValue:
+    """JSON Merge Patch (RFC 7396): send only what changes; ``null`` removes a field."""
+    return jsonify(appliance().patch(kind, rid, json_body()))
+
+
 @bp.delete(f"/{KIND}/<rid>")
 def delete_item(kind: str, rid: str) -> ResponseReturnValue:
     appliance().delete(kind, rid)

@@ -127,6 +127,11 @@ def update_draft_item(kind: str, rid: str) -> ResponseReturnValue:
     return jsonify(admin().draft_update(kind, rid, json_body()))
 
 
+@bp.patch(f"/draft/{KIND}/<rid>")
+def patch_draft_item(kind: str, rid: str) -> ResponseReturnValue:
+    return jsonify(admin().draft_patch(kind, rid, json_body()))
+
+
 @bp.delete(f"/draft/{KIND}/<rid>")
 def delete_draft_item(kind: str, rid: str) -> ResponseReturnValue:
     admin().draft_delete(kind, rid)

@@ -182,7 +182,17 @@ class ConfigStore:
             return self._save(kind, rid, doc)
 
     def update(self, kind: str, rid: str, doc: Any) -> dict[str, Any]:
-        """Change the fields given in ``doc``; fields not given keep their values."""
+        """Replace the resource with ``doc``, validated as a whole: a field left out takes
+        its default (``PUT``). To change some fields only, use :meth:`patch`."""
+        return self._change(kind, rid, doc, lambda current: doc | {"id": rid})
+
+    def patch(self, kind: str, rid: str, patch: Any) -> dict[str, Any]:
+        """Apply a JSON Merge Patch (RFC 7396): nested objects merge, ``null`` removes a
+        field (it takes its default), anything else replaces (``PATCH``)."""
+        return self._change(kind, rid, patch, lambda current: merge_patch(current, patch))
+
+    def _change(self, kind: str, rid: str, doc: Any,
+                new: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
         self._check_kind(kind)
         with self._lock:
             current = self.get(kind, rid)
@@ -190,7 +200,7 @@ class ConfigStore:
                 raise ValidationError({"_": "Expected a JSON object."})
             if doc.get("id", rid) != rid:
                 raise ValidationError({"id": "The id cannot be changed."})
-            return self._save(kind, rid, current | doc)
+            return self._save(kind, rid, new(current))
 
     def delete(self, kind: str, rid: str) -> None:
         self._check_kind(kind)
@@ -203,7 +213,7 @@ class ConfigStore:
             self._changed()
 
     def set_presence(self, agent_id: str, presence: Presence) -> dict[str, Any]:
-        return self.update("agents", agent_id, {"presence": Presence(presence).value})
+        return self.patch("agents", agent_id, {"presence": Presence(presence).value})
 
     # -- whole configurations (versions, drafts, backups) -------------------------------------
 
@@ -315,3 +325,16 @@ class ConfigStore:
         self._config = config or self._build_config()
         for listener in self._listeners:
             listener(self._config)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 §2: the document ``patch`` makes of ``target``."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged

@@ -308,9 +308,9 @@ def test_changing_a_schedules_weekly_hours_flags_linked_uploads(library, sounds,
         item = upload(library, sounds / "tone.ogg", linked_schedule="office")
         library.follow_schedules(store)
         library.follow_schedules(store)                       # idempotent
-        store.update("schedules", "office", {"name": "Main office"})
+        store.patch("schedules", "office", {"name": "Main office"})
         assert not library.get(item.id).stale                 # a new name is not new hours
-        store.update("schedules", "office", {"weekly": {"mon": [["09:00", "14:00"]]}})
+        store.patch("schedules", "office", {"weekly": {"mon": [["09:00", "14:00"]]}})
         assert library.get(item.id).stale
         assert json.loads((library.root / "index.json").read_text())["items"][0]["stale"]
     finally:

@@ -149,7 +149,7 @@ def test_delete_is_refused_while_a_team_holds_with_it(client, store, hold):
     reply = client.delete(f"/api/audio/{hold['id']}", headers=KEYED)
     assert reply.status_code == 409
     assert "team 'Sales' (hold audio)" in reply.get_json()["error"]
-    store.update("teams", "sales", {"hold_audio": None})
+    store.patch("teams", "sales", {"hold_audio": None})
     assert client.delete(f"/api/audio/{hold['id']}", headers=KEYED).status_code == 204
     assert client.get(f"/api/audio/{hold['id']}", headers=KEYED).status_code == 404
 
@@ -168,7 +168,7 @@ def test_an_hours_change_flags_the_upload_until_reviewed(client, store, sounds):
                                "weekly": {"mon": [["09:00", "18:00"]]}})
     reply = post_audio(client, sounds / "tone.ogg", name="Closed", schedule="office")
     assert reply.get_json()["linked_schedule"] == "office"
-    store.update("schedules", "office", {"weekly": {"mon": [["10:00", "18:00"]]}})
+    store.patch("schedules", "office", {"weekly": {"mon": [["10:00", "18:00"]]}})
     assert client.get("/api/audio/closed", headers=KEYED).get_json()["stale"] is True
     reply = client.post("/api/audio/closed/reviewed", headers=KEYED)
     assert reply.status_code == 200

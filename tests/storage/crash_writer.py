@@ -44,7 +44,7 @@ def choose(rng: random.Random, store: ConfigStore) -> tuple[Callable[[], Any], d
                         {"kind": "stations", "id": sid, "doc": {"name": name}}))
     if stations:
         sid = rng.choice(sorted(stations))
-        choices.append((partial(store.update, "stations", sid, {"name": name}),
+        choices.append((partial(store.patch, "stations", sid, {"name": name}),
                         {"kind": "stations", "id": sid, "doc": {"name": name}}))
     new_agents = [f"a{i}" for i in range(POOL) if f"a{i}" not in agents]
     if new_agents:
@@ -55,7 +55,7 @@ def choose(rng: random.Random, store: ConfigStore) -> tuple[Callable[[], Any], d
     if agents:
         aid = rng.choice(sorted(agents))
         change = {"name": name, "presence": rng.choice(["available", "away"])}
-        choices.append((partial(store.update, "agents", aid, change),
+        choices.append((partial(store.patch, "agents", aid, change),
                         {"kind": "agents", "id": aid,
                          "doc": {"station": agents[aid]["station"], **change}}))
         gone = rng.choice(sorted(agents))

@@ -137,7 +137,7 @@ def test_a_restore_over_existing_data_keeps_the_previous_state_and_the_box_s_own
     store, db = filled
     archive = tmp_path / "backup.tar.gz"
     make_backup(data_dir, archive, store=store)
-    store.update("stations", "desk-1", {"name": "Changed after the backup"})
+    store.patch("stations", "desk-1", {"name": "Changed after the backup"})
     with db:
         db.execute("INSERT INTO calls VALUES ('late', '+34', 1)")
     db.close()
@@ -169,7 +169,7 @@ def test_restore_is_refused_while_the_appliance_runs(office, data_dir, tmp_path)
 def test_a_staged_restore_waits_for_the_next_start(office, data_dir, open_store):
     buf = io.BytesIO()
     make_backup(data_dir, buf, store=office)
-    office.update("stations", "desk-1", {"name": "Live until restart"})
+    office.patch("stations", "desk-1", {"name": "Live until restart"})
     buf.seek(0)
     report = stage_restore(buf, data_dir, store=office)
     assert report.resources["stations"] == 3
@@ -192,7 +192,7 @@ def test_a_restore_interrupted_half_way_is_finished_at_the_next_start(filled, da
     buf = io.BytesIO()
     make_backup(data_dir, buf, store=store)
     history = rows(data_dir / "history.sqlite3")
-    store.update("stations", "desk-1", {"name": "Old"})
+    store.patch("stations", "desk-1", {"name": "Old"})
     with db:
         db.execute("INSERT INTO calls VALUES ('late', '+34', 1)")
     db.close()

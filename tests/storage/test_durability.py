@@ -30,7 +30,7 @@ def test_a_full_card_fails_clearly_and_keeps_the_stored_file(office, data_dir, m
     assert not list(data_dir.glob(".tmp-*"))
     with pytest.raises(Exception, match="No station"):
         office.get("stations", "s9")
-    office.update("stations", "desk-1", {"name": "Room for it again"})   # and it recovers
+    office.patch("stations", "desk-1", {"name": "Room for it again"})   # and it recovers
 
 
 def test_a_full_card_keeps_settings_too(store, data_dir, mocker):
@@ -58,7 +58,7 @@ def test_a_good_copy_is_kept_at_each_open_not_at_each_write(office, data_dir, op
     again = open_store()
     good = data_dir / "config.json.good"
     assert good.read_bytes() == (data_dir / "config.json").read_bytes()
-    again.update("stations", "desk-1", {"name": "Changed"})
+    again.patch("stations", "desk-1", {"name": "Changed"})
     assert good.read_bytes() != (data_dir / "config.json").read_bytes()
 
 

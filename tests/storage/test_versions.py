@@ -14,7 +14,7 @@ from appliance.errors import NotFound, ValidationError
 def test_publish_lists_versions_newest_first_with_counts(office):
     versions = office.versions
     first = versions.publish("Opening day")
-    office.update("stations", "desk-1", {"name": "Reception desk"})
+    office.patch("stations", "desk-1", {"name": "Reception desk"})
     second = versions.publish()
     listed = versions.versions()
     assert [v.id for v in listed] == [second, first] == [2, 1]
@@ -36,7 +36,7 @@ def test_versions_hold_resources_never_settings(office, data_dir):
 
 def test_only_the_last_ten_are_kept_and_ids_keep_growing(office):
     for n in range(1, 13):
-        office.update("stations", "desk-1", {"name": f"Desk v{n}"})
+        office.patch("stations", "desk-1", {"name": f"Desk v{n}"})
         office.versions.publish(f"v{n}")
     ids = [v.id for v in office.versions.versions()]
     assert len(ids) == KEEP == 10
@@ -47,7 +47,7 @@ def test_only_the_last_ten_are_kept_and_ids_keep_growing(office):
 
 def test_restore_is_one_atomic_write_and_one_notification(office, data_dir, mocker):
     vid = office.versions.publish("good")
-    office.update("stations", "desk-1", {"name": "Oops"})
+    office.patch("stations", "desk-1", {"name": "Oops"})
     office.delete("lines", "line-2")
     seen = []
     office.subscribe(seen.append)
@@ -64,7 +64,7 @@ def test_restore_is_one_atomic_write_and_one_notification(office, data_dir, mock
 
 def test_restore_first_records_an_unpublished_live_configuration(office):
     vid = office.versions.publish("good")
-    office.update("stations", "desk-1", {"name": "Unpublished work"})
+    office.patch("stations", "desk-1", {"name": "Unpublished work"})
     office.versions.restore(vid)
     newest = office.versions.versions()[0]
     assert newest.note == f"Automatic: the configuration before restoring version {vid}"
@@ -76,7 +76,7 @@ def test_restore_keeps_live_presence_and_settings(office):
     vid = office.versions.publish("everyone available")
     office.set_presence("ana", "away")
     office.set_setting("password_hash", "changed-later")
-    office.update("stations", "desk-2", {"name": "Renamed"})
+    office.patch("stations", "desk-2", {"name": "Renamed"})
     office.versions.restore(vid)
     assert office.get("agents", "ana")["presence"] == "away"
     assert office.setting("password_hash") == "changed-later"
@@ -119,7 +119,7 @@ def test_a_damaged_versions_file_is_kept_aside_not_overwritten(office, data_dir)
 def test_a_draft_starts_as_a_copy_and_edits_do_not_touch_live(office, data_dir):
     draft = office.versions.draft()
     assert draft.snapshot() == office.snapshot()
-    draft.update("stations", "desk-1", {"name": "Draft name"})
+    draft.patch("stations", "desk-1", {"name": "Draft name"})
     draft.create("stations", {"id": "desk-4", "name": "New desk"})
     assert office.get("stations", "desk-1")["name"] == "Front desk"
     assert (data_dir / "draft.json").exists()
@@ -132,19 +132,21 @@ def test_draft_check_reports_menu_warnings_and_a_moved_live_configuration(office
     assert versions.draft_check() == []                  # no draft: the live one, untouched
     assert not versions.has_draft()
     draft = versions.draft()
-    draft.update("menus", "main", {"options": {str(k): {"team": "reception"} for k in range(1, 8)}})
+    main = draft.get("menus", "main")
+    draft.update("menus", "main", main | {"options": {str(k): {"team": "reception"}
+                                                       for k in range(1, 8)}})
     problems = versions.draft_check()
     assert all(p.level == Level.WARNING for p in problems)
     assert any(p.where == "menus.main" and "options" in p.message for p in problems)
     assert not any(p.where == "draft" for p in problems)
-    office.update("stations", "desk-2", {"name": "Changed live meanwhile"})
+    office.patch("stations", "desk-2", {"name": "Changed live meanwhile"})
     assert any(p.where == "draft" for p in versions.draft_check())
     assert versions.draft_check()[0].to_dict()["level"] == "warning"
 
 
 def test_publish_draft_makes_it_live_records_a_version_and_ends_the_draft(office, data_dir):
     versions = office.versions
-    versions.draft().update("stations", "desk-1", {"name": "From the draft"})
+    versions.draft().patch("stations", "desk-1", {"name": "From the draft"})
     seen = []
     office.subscribe(seen.append)
     vid = versions.publish_draft("tried first")
@@ -160,7 +162,7 @@ def test_publish_draft_makes_it_live_records_a_version_and_ends_the_draft(office
 
 
 def test_a_draft_survives_a_restart_and_can_be_discarded(office, data_dir, open_store):
-    office.versions.draft().update("stations", "desk-1", {"name": "Half done"})
+    office.versions.draft().patch("stations", "desk-1", {"name": "Half done"})
     office.close()
     again = open_store()
     assert again.versions.has_draft()

@@ -113,11 +113,11 @@ def test_a_station_serves_one_agent(store):
 
 def test_update_changes_only_given_fields_and_keeps_the_id(store):
     store.create("stations", {"id": "s1", "name": "Desk"})
-    assert store.update("stations", "s1", {"name": "Front"}) == {"id": "s1", "name": "Front"}
+    assert store.patch("stations", "s1", {"name": "Front"}) == {"id": "s1", "name": "Front"}
     with pytest.raises(ValidationError):
-        store.update("stations", "s1", {"id": "s2"})
+        store.patch("stations", "s1", {"id": "s2"})
     with pytest.raises(NotFound):
-        store.update("stations", "nope", {"name": "x"})
+        store.patch("stations", "nope", {"name": "x"})
 
 
 def test_delete_refuses_what_is_in_use(store):
@@ -140,7 +140,7 @@ def test_listeners_get_each_new_config(store):
     seen = []
     store.subscribe(seen.append)
     store.create("stations", {"id": "s1", "name": "Desk"})
-    store.update("stations", "s1", {"name": "Front"})
+    store.patch("stations", "s1", {"name": "Front"})
     assert [c.stations["s1"].name for c in seen] == ["Desk", "Front"]
 
 
@@ -158,7 +158,7 @@ def test_writes_replace_the_file_atomically(tmp_path, store, mocker):
     store.create("stations", {"id": "s1", "name": "Desk"})
     replace = mocker.spy(os, "replace")
     fsync = mocker.spy(os, "fsync")
-    store.update("stations", "s1", {"name": "Front"})
+    store.patch("stations", "s1", {"name": "Front"})
     assert replace.call_count == 1
     assert replace.call_args.args[1] == tmp_path / "config.json"
     assert fsync.call_count >= 2          # the new file, then the directory
@@ -195,7 +195,7 @@ def test_audio_ids_must_be_uploaded_when_a_library_is_attached(store):
     store.audio_ids = lambda: {"jazz"}
     store.create("teams", {"id": "t", "name": "T", "hold_audio": "jazz"})
     with pytest.raises(ValidationError) as err:
-        store.update("teams", "t", {"hold_audio": "missing"})
+        store.patch("teams", "t", {"hold_audio": "missing"})
     assert err.value.fields == {
         "hold_audio": "No uploaded audio with id 'missing'; upload it first (/api/audio)."}
     with pytest.raises(ValidationError) as err:

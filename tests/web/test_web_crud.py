@@ -58,10 +58,14 @@ def test_create_get_list_update_delete(client, keyed, kind):
     assert client.get(f"/api/{kind}/{rid}", headers=keyed).get_json() == doc
     assert doc in client.get(f"/api/{kind}", headers=keyed).get_json()
 
-    updated = client.put(f"/api/{kind}/{rid}", json=case.change, headers=keyed)
-    assert updated.status_code == 200
-    assert updated.get_json() == doc | case.change
+    patched = client.patch(f"/api/{kind}/{rid}", json=case.change, headers=keyed)
+    assert patched.status_code == 200
+    assert patched.get_json() == doc | case.change
     assert client.get(f"/api/{kind}/{rid}", headers=keyed).get_json() == doc | case.change
+
+    replaced = client.put(f"/api/{kind}/{rid}", json=doc, headers=keyed)
+    assert replaced.status_code == 200
+    assert client.get(f"/api/{kind}/{rid}", headers=keyed).get_json() == doc
 
     deleted = client.delete(f"/api/{kind}/{rid}", headers=keyed)
     assert deleted.status_code == 204
