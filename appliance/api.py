@@ -8,7 +8,7 @@ Every method returns plain JSON-ready values or raises an ``ApplianceError``.
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -16,6 +16,7 @@ from appliance.admin import Admin
 from appliance.config.model import Config, Presence
 from appliance.errors import Conflict, NotFound, Unavailable, ValidationError
 from appliance.policy.menus import menu_warnings
+from appliance.policy.schedule import HoursNow, holidays_in, hours_now
 from hardware.interfaces import BadInput, NoSuchDevice, OutOfService
 
 
@@ -62,6 +63,22 @@ class ApplianceApi:
         library.follow_schedules(self._store)
 
     # -- live state ---------------------------------------------------------------------------
+
+    def holidays_of(self, schedule_id: str, year: int) -> list[tuple[date, str]]:
+        """The public holidays a schedule closes on in ``year`` (none without a region)."""
+        schedule = self._store.config().schedules.get(schedule_id)
+        if schedule is None or schedule.holidays is None:
+            return []
+        return holidays_in(schedule.holidays, year)
+
+    def now(self) -> datetime:
+        """The time the schedules see (the simulated clock in the demo)."""
+        return self._engine.clock.now()
+
+    def hours_now(self) -> dict[str, HoursNow]:
+        """For each schedule: open or closed now, why, and when that changes next."""
+        now, config = self.now(), self._store.config()
+        return {sid: hours_now(schedule, now) for sid, schedule in config.schedules.items()}
 
     def status(self) -> dict[str, Any]:
         """The contract's /api/status document from the core's latest immutable snapshot,

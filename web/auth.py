@@ -13,6 +13,7 @@ import math
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 from .security import (
@@ -33,11 +34,11 @@ MAX_PASSWORD = 1000  # hashing megabytes of "password" would be a cheap way to l
 def password_problem(password: str, again: str) -> str | None:
     """Why a new password is refused, in words the owner can act on; ``None`` if it is fine."""
     if len(password) < MIN_PASSWORD:
-        return f"Use at least {MIN_PASSWORD} characters."
+        return _("Use at least %(count)d characters.", count=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        return f"Use at most {MAX_PASSWORD} characters."
+        return _("Use at most %(count)d characters.", count=MAX_PASSWORD)
     if password != again:
-        return "The two passwords are different; type the same password twice."
+        return _("The two passwords are different; type the same password twice.")
     return None
 
 
@@ -55,8 +56,8 @@ def setup_submit() -> ResponseReturnValue:
     with state.setup_lock:
         if password_hash():
             return render_template(
-                "message.html", title="Password already set",
-                message="The owner's password is already set. Log in with it instead."), 403
+                "message.html", title=_("Password already set"),
+                message=_("The owner's password is already set. Log in with it instead.")), 403
         password = request.form.get("password", "")
         error = password_problem(password, request.form.get("password_again", ""))
         if error:
@@ -84,12 +85,12 @@ def login_submit() -> ResponseReturnValue:
     addr = request.remote_addr or "unknown"
     wait = limiter.retry_after(addr)
     if wait > 0:
-        error = (f"Too many wrong passwords. Wait {math.ceil(wait)} seconds, "
-                 "then try again.")
+        error = _("Too many wrong passwords. Wait %(seconds)d seconds, then try again.",
+                  seconds=math.ceil(wait))
         return render_template("login.html", error=error), 429
     if not check_password_hash(stored, request.form.get("password", "")):
         limiter.failed(addr)
-        return render_template("login.html", error="Wrong password. Try again."), 401
+        return render_template("login.html", error=_("Wrong password. Try again.")), 401
     limiter.succeeded(addr)
     start_session()
     return redirect(url_for("pages.index"))

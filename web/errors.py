@@ -11,16 +11,18 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from appliance.errors import ApplianceError, ValidationError
 
+from .i18n import N_
 from .security import is_api_request
 
 JSON_PAGES = ("/healthz",)    # answered in JSON like the API, for monitors and scripts
 log = logging.getLogger(__name__)
 
-INTERNAL_MESSAGE = ("Something went wrong inside the appliance; the system log has the "
+INTERNAL_MESSAGE = N_("Something went wrong inside the appliance; the system log has the "
                     "details. Try again, and restart the appliance if it keeps happening.")
 
 
@@ -35,7 +37,7 @@ def wants_json() -> bool:
 
 def http_error(exc: HTTPException) -> ResponseReturnValue:
     if not wants_json():
-        return exc
+        return _page_error(exc)
     code = exc.code or 500
     if code == 404:
         message = f"There is no API route {request.path}."
@@ -53,7 +55,20 @@ def unexpected_error(exc: Exception) -> ResponseReturnValue:
     log.exception("unhandled error on %s %s", request.method, request.path)
     if wants_json():
         return jsonify({"error": INTERNAL_MESSAGE, "fields": {}}), 500
-    return render_template("message.html", title="Error", message=INTERNAL_MESSAGE), 500
+    return render_template("message.html", title=_("Error"), message=_(INTERNAL_MESSAGE)), 500
+
+
+def _page_error(exc: HTTPException) -> ResponseReturnValue:
+    """Inside the layout, with the menu, in the owner's language: never a bare "Not Found"."""
+    code = exc.code or 500
+    if code == 404:
+        title, message = _("Page not found"), _(
+            "There is no page at this address. Use the menu to find what you were looking for.")
+    elif code == 413:
+        title, message = _("Too large"), _("What you sent is too large for the appliance.")
+    else:
+        title, message = f"{code} {exc.name}", exc.description or exc.name
+    return render_template("message.html", title=title, message=message), code
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -27,9 +27,12 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
 from appliance.ops.archive import EPOCH_SETTING, PASSWORD_SETTING, SECRET_SETTING
+
+from .i18n import N_
 
 if TYPE_CHECKING:
     from appliance.api import ApplianceApi
@@ -44,9 +47,9 @@ API_KEY_HEADER = "X-Api-Key"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ENDPOINTS = frozenset({
     "auth.setup", "auth.setup_submit", "auth.login", "auth.login_submit", "auth.logout", "static",
-    "health.healthz",
+    "health.healthz", "i18n.choose_language",
 })
-CSRF_FORM_MESSAGE = ("This form has expired or was sent from another site. "
+CSRF_FORM_MESSAGE = N_("This form has expired or was sent from another site. "
                      "Reload the page and try again.")
 
 
@@ -229,8 +232,8 @@ def _guard_api() -> ResponseReturnValue | None:
 def _guard_page() -> ResponseReturnValue | None:
     if request.method not in SAFE_METHODS and not same_secret(
             request.form.get(CSRF_FIELD), session.get(CSRF_SESSION_KEY)):
-        return render_template("message.html", title="Form refused",
-                               message=CSRF_FORM_MESSAGE), 403
+        return render_template("message.html", title=_("Form refused"),
+                               message=_(CSRF_FORM_MESSAGE)), 403
     if request.endpoint in PUBLIC_ENDPOINTS or logged_in():
         return None
     return redirect(url_for("auth.login" if password_hash() else "auth.setup"))

@@ -108,6 +108,45 @@ def next_open(schedule: Schedule, now: datetime, horizon_days: int = 370) -> dat
     return None
 
 
+def next_close(schedule: Schedule, now: datetime, horizon_days: int = 8) -> datetime | None:
+    """First instant after ``now`` when the schedule is closed, if it is open now ("closes
+    today at 18:00"); None when closed now or open throughout the horizon.
+
+    A closed period can only begin at some interval's end; back-to-back intervals (09-14,
+    14-18) give an end that is still open, which ``is_open`` drops.
+    """
+    local = _local(schedule, now)
+    if not status_at(schedule, local).open:
+        return None
+    tz, after = local.tzinfo, local.astimezone(UTC)
+    ends = []
+    for offset in range(-1, horizon_days + 1):
+        day = local.date() + timedelta(days=offset)
+        for iv in _day_rule(schedule, day).intervals:
+            end_day = day + timedelta(days=1) if iv.overnight else day
+            ends.extend(_instants_showing(end_day, iv.end, tz))
+    for candidate in sorted(ends, key=lambda c: c.astimezone(UTC)):
+        if candidate.astimezone(UTC) > after and not is_open(schedule, candidate):
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class HoursNow:
+    """What a page says about a schedule: "open, closes today at 18:00"."""
+
+    open: bool
+    reason: ScheduleReason
+    detail: str                    # the holiday's name, if that is why
+    changes_at: datetime | None    # next close when open, next opening when closed
+
+
+def hours_now(schedule: Schedule, now: datetime) -> HoursNow:
+    status = status_at(schedule, now)
+    change = next_close(schedule, now) if status.open else next_open(schedule, now)
+    return HoursNow(status.open, status.reason, status.detail, change)
+
+
 def _local(schedule: Schedule, now: datetime) -> datetime:
     """``now`` in the schedule's zone; a naive datetime has no instant, so it is refused."""
     if now.tzinfo is None or now.utcoffset() is None:
@@ -143,6 +182,11 @@ def _day_rule(schedule: Schedule, day: date) -> _DayRule:
         return _DayRule((), ScheduleReason.HOLIDAY, holiday)
     weekly = schedule.weekly.get(WEEKDAYS[day.weekday()], ())
     return _DayRule(tuple(weekly), ScheduleReason.WEEKLY_HOURS)
+
+
+def holidays_in(region: HolidayRegion, year: int) -> list[tuple[date, str]]:
+    """A region's public holidays of ``year``, in date order (shown beside the hours)."""
+    return sorted(_holiday_calendar(region.country, region.subdivision, year).items())
 
 
 def _holiday_name(region: HolidayRegion | None, day: date) -> str | None:

@@ -42,7 +42,9 @@ def test_the_checker_sees_a_circle():
         frozenset({"a", "b", "c"})]
 
 
-SHARED_WEB = {"web", "web.helpers", "web.security", "web.errors"}
+# Shared machinery: helpers, the guard, error pages, the language (its one route is the
+# language switch) and the layout every page extends.
+SHARED_WEB = {"web", "web.helpers", "web.security", "web.errors", "web.i18n", "web.layout"}
 
 
 def test_blueprints_import_no_other_blueprint():

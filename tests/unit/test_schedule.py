@@ -431,3 +431,27 @@ def test_next_open_respects_the_horizon() -> None:
     now = local("2026-06-08T10:00")
     assert next_open(once, now, horizon_days=29) is None
     assert next_open(once, now, horizon_days=30) == local("2026-07-08T09:00")
+
+
+# -- when an open office closes ("closes today at 18:00") ------------------------------------
+
+def test_next_close_is_the_end_of_the_interval_running_now() -> None:
+    s = make_schedule({"mon": [("09:00", "14:00"), ("16:00", "18:00")]})
+    assert sched.next_close(s, local("2026-11-30T10:00")) == local("2026-11-30T14:00")
+    assert sched.next_close(s, local("2026-11-30T17:59")) == local("2026-11-30T18:00")
+
+
+def test_next_close_skips_back_to_back_intervals_and_follows_an_overnight_tail() -> None:
+    s = make_schedule({"mon": [("09:00", "14:00"), ("14:00", "18:00")],
+                       "fri": [("20:00", "02:00")]})
+    assert sched.next_close(s, local("2026-11-30T10:00")) == local("2026-11-30T18:00")
+    assert sched.next_close(s, local("2026-12-04T23:00")) == local("2026-12-05T02:00")
+    assert sched.next_close(s, local("2026-12-05T01:00")) == local("2026-12-05T02:00")
+
+
+def test_next_close_is_none_when_closed_now_or_never_closing() -> None:
+    assert sched.next_close(make_schedule({"mon": [("09:00", "18:00")]}),
+                            local("2026-11-30T19:00")) is None
+    always = make_schedule({day: [("00:00", "24:00")] for day in
+                            ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    assert sched.next_close(always, local("2026-11-30T12:00")) is None

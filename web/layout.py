@@ -1,0 +1,61 @@
+"""What every page shares: the menu of sections and the friendly error pages inside it.
+
+A section appears in the menu once its page exists; the order is the owner's day: what is
+happening now, then the office's set-up from the outside in (lines, hours, menus, teams,
+people), then sounds, history and the box itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_date, format_datetime, format_time
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+
+@dataclass(frozen=True)
+class Section:
+    endpoint: str
+    label: LazyString
+
+
+SECTIONS = (
+    Section("pages.index", _l("Live")),
+    Section("hours.index", _l("Hours")),
+)
+
+
+def current_section() -> str | None:
+    """The section the request is in: its blueprint's first page."""
+    blueprint = request.blueprints[0] if request.blueprints else None
+    return next((s.endpoint for s in SECTIONS if s.endpoint.split(".")[0] == blueprint), None)
+
+
+def local_datetime(moment: datetime, style: str = "full") -> str:
+    """A moment in the page's language, on its own clock (the office's zone, not the
+    browser's nor UTC): the box and the schedules speak in local time."""
+    return format_datetime(moment, style, tzinfo=moment.tzinfo, locale=get_locale())
+
+
+def when_next(moment: datetime, now: datetime) -> str:
+    """"today at 18:00", "tomorrow at 09:00", "on Monday, 7 December at 09:00"."""
+    clock = format_time(moment, "short", tzinfo=moment.tzinfo, locale=get_locale())
+    days = (moment.date() - now.astimezone(moment.tzinfo).date()).days
+    if days == 0:
+        return _("today at %(time)s", time=clock)
+    if days == 1:
+        return _("tomorrow at %(time)s", time=clock)
+    day = format_date(moment, "EEEE d MMMM", locale=get_locale())
+    return _("on %(day)s at %(time)s", day=day, time=clock)
+
+
+def install(app: Flask) -> None:
+    app.add_template_global(SECTIONS, "sections")
+    app.add_template_global(current_section)
+    app.add_template_filter(local_datetime)
+    app.add_template_filter(when_next)
