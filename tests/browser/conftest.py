@@ -1,0 +1,98 @@
+"""Real headless Chromium (Debian's, through Playwright) against the app served on loopback.
+
+The appliance runs on simulated hardware with the sample office and a clock that stands
+still on Saturday 5 December 2026, 11:00 in Madrid (the sample office is closed on
+Saturdays). Each test gets a fresh box and browser context; a failing test leaves a
+screenshot in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from appliance.core.clock import ManualClock
+from appliance.ops.assembly import build_simulated
+from appliance.ops.seed import seed_sample_office
+from web import create_app
+
+SATURDAY_11 = datetime(2026, 12, 5, 11, 0, tzinfo=ZoneInfo("Europe/Madrid"))
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "correct horse battery"
+API_KEY = "browser-tests-key-0123"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed; ./dev test installs it (as root).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def box(tmp_path: Path) -> Iterator[dict]:
+    """The sample office served on a free loopback port: {"url", "appliance"}."""
+    clock = ManualClock(SATURDAY_11)
+    appliance = build_simulated(tmp_path / "data", clock)
+    seed_sample_office(appliance.store)
+    appliance.start()
+    appliance.engine.settle()
+    app = create_app(appliance.api, api_key=API_KEY)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="web-under-test")
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.server_port}", "appliance": appliance}
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+        appliance.close()
+
+
+@pytest.fixture
+def page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A phone-sized page (390 px) in Spanish; tests change either when they need to."""
+    context = chromium.new_context(locale="es-ES", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    report = yield
+    if report.when == "call":
+        item.report_call = report      # type: ignore[attr-defined]  # read by ``page``
+    return report
+
+
+def set_password(page: Page, url: str) -> None:
+    """The first-run steps: the box asks for the owner's password."""
+    page.goto(url + "/")
+    page.get_by_label("Contraseña nueva").fill(PASSWORD)
+    page.get_by_label("Escríbala otra vez").fill(PASSWORD)
+    page.get_by_role("button", name="Poner la contraseña").click()
+    page.wait_for_url(url + "/")
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
