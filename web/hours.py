@@ -15,14 +15,14 @@ from functools import cache
 from typing import Any
 
 from babel import Locale
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from appliance.config.model import WEEKDAYS
-from appliance.errors import ApplianceError, ValidationError
 
+from . import forms
+from .forms import listed
 from .helpers import appliance
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
@@ -56,15 +56,6 @@ def _pairs(form: Mapping[str, str], prefix: str) -> list[list[str]]:
     return pairs
 
 
-def _listed(form: Mapping[str, str], prefix: str) -> list[str]:
-    values, i = [], 0
-    while f"{prefix}.{i}" in form:
-        if value := _time(form, f"{prefix}.{i}"):
-            values.append(value)
-        i += 1
-    return values
-
-
 def schedule_doc(form: Mapping[str, str]) -> dict[str, Any]:
     """The API document the form describes (blank rows left out, so indexes match errors)."""
     country = form.get("holidays.country", "").strip().upper()
@@ -81,7 +72,7 @@ def schedule_doc(form: Mapping[str, str]) -> dict[str, Any]:
         "holidays": {"country": country,
                      "subdivision": form.get("holidays.subdivision", "").strip().upper() or None}
         if country else None,
-        "closed_dates": _listed(form, "closed_dates"),
+        "closed_dates": listed(form, "closed_dates"),
         "special": special,
         "closed_action": {"action": form.get("closed_action.action", "message"),
                           "text": form.get("closed_action.text", "").strip() or None},
@@ -111,51 +102,37 @@ def new() -> ResponseReturnValue:
 
 @bp.post("/new")
 def create() -> ResponseReturnValue:
-    doc = schedule_doc(request.form)
-    try:
-        saved = appliance().create("schedules", doc)
-    except ValidationError as exc:
-        return _form(doc, exc.fields, None, exc.message), 400
-    flash(_("Saved the hours “%(name)s”.", name=saved["name"]), "ok")
-    return redirect(url_for(".index"))
+    return forms.save("schedules", None, schedule_doc(request.form), _form_for(None), ".index")
 
 
-@bp.get("/<sid>")
-def edit(sid: str) -> ResponseReturnValue:
-    return _form(appliance().get("schedules", sid), {}, sid)
+@bp.get("/<rid>")
+def edit(rid: str) -> ResponseReturnValue:
+    return _form(appliance().get("schedules", rid), {}, rid)
 
 
-@bp.post("/<sid>")
-def save(sid: str) -> ResponseReturnValue:
-    doc = schedule_doc(request.form)
-    try:
-        saved = appliance().update("schedules", sid, doc)
-    except ValidationError as exc:
-        return _form(doc | {"id": sid}, exc.fields, sid, exc.message), 400
-    flash(_("Saved the hours “%(name)s”.", name=saved["name"]), "ok")
-    return redirect(url_for(".index"))
+@bp.post("/<rid>")
+def save(rid: str) -> ResponseReturnValue:
+    return forms.save("schedules", rid, schedule_doc(request.form), _form_for(rid), ".index")
 
 
-@bp.post("/<sid>/delete")
-def delete(sid: str) -> ResponseReturnValue:
-    try:
-        appliance().delete("schedules", sid)
-    except ApplianceError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for(".edit", sid=sid))
-    flash(_("Deleted."), "ok")
-    return redirect(url_for(".index"))
+@bp.post("/<rid>/delete")
+def delete(rid: str) -> ResponseReturnValue:
+    return forms.delete("schedules", rid, ".edit", ".index")
 
 
-def _form(doc: dict[str, Any], errors: dict[str, str], sid: str | None,
+def _form_for(rid: str | None) -> forms.Render:
+    return lambda doc, errors, problem: _form(doc, errors, rid, problem)
+
+
+def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
           problem: str | None = None) -> str:
     api = appliance()
     year = api.now().year
     return render_template(
-        "hours/edit.html", doc=doc, errors=errors, sid=sid, problem=problem,
+        "hours/edit.html", doc=doc, errors=errors, rid=rid, problem=problem,
         weekdays=WEEKDAYS, day_names=_day_names(), spare=SPARE_ROWS, form_time=form_time,
         zones=_zones(), countries=_countries(str(get_locale())), year=year,
-        holidays=api.holidays_of(sid, year) if sid else [])
+        holidays=api.holidays_of(rid, year) if rid else [])
 
 
 def _day_names() -> dict[str, str]:

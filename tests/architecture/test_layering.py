@@ -44,7 +44,8 @@ def test_the_checker_sees_a_circle():
 
 # Shared machinery: helpers, the guard, error pages, the language (its one route is the
 # language switch) and the layout every page extends.
-SHARED_WEB = {"web", "web.helpers", "web.security", "web.errors", "web.i18n", "web.layout"}
+SHARED_WEB = {"web", "web.helpers", "web.security", "web.errors", "web.i18n", "web.layout",
+              "web.forms"}
 
 
 def test_blueprints_import_no_other_blueprint():

@@ -48,7 +48,7 @@ def test_setting_saturday_keeps_the_weekdays_and_shows_on_the_list(owner, store)
     saved = store.get("schedules", "office")
     assert saved["weekly"]["sat"] == [["10:00", "14:00"]]
     assert saved["weekly"]["mon"] == [["09:00", "18:00"]]
-    assert "Saved the hours" in owner.client.get("/hours/").get_data(as_text=True)
+    assert "Saved “Office”." in owner.client.get("/hours/").get_data(as_text=True)
 
 
 def test_a_holiday_region_and_a_closed_date_are_stored_and_the_years_holidays_listed(owner, store):

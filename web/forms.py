@@ -1,0 +1,55 @@
+"""What every settings form does the same way: save through the facade, or come back.
+
+A form is turned into the API's document by its blueprint and saved whole, so the page and
+the API share one validation. A refused document re-renders the form with each error beside
+its field and what was typed kept (400); a refused delete (still in use) says where, on the
+form it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from appliance.errors import ApplianceError, ValidationError
+
+from .helpers import appliance
+
+# doc, errors, problem -> the page with the form
+Render = Callable[[dict[str, Any], dict[str, str], "str | None"], ResponseReturnValue]
+
+
+def save(kind: str, rid: str | None, doc: dict[str, Any], render: Render,
+         back: str) -> ResponseReturnValue:
+    """Create (``rid`` None) or replace the resource; then back to the list, with a note."""
+    api = appliance()
+    try:
+        saved = api.update(kind, rid, doc) if rid else api.create(kind, doc)
+    except ValidationError as exc:
+        return render(doc | ({"id": rid} if rid else {}), exc.fields, exc.message), 400
+    flash(_("Saved “%(name)s”.", name=saved.get("name", saved["id"])), "ok")
+    return redirect(url_for(back))
+
+
+def delete(kind: str, rid: str, edit: str, back: str) -> ResponseReturnValue:
+    try:
+        appliance().delete(kind, rid)
+    except ApplianceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(edit, rid=rid))
+    flash(_("Deleted."), "ok")
+    return redirect(url_for(back))
+
+
+def listed(form: Any, prefix: str) -> list[str]:
+    """Filled-in values of ``<prefix>.0``, ``<prefix>.1``… in order (blank rows dropped)."""
+    values, i = [], 0
+    while f"{prefix}.{i}" in form:
+        if value := form.get(f"{prefix}.{i}", "").strip():
+            values.append(value)
+        i += 1
+    return values
