@@ -16,7 +16,21 @@ from appliance.api import ApplianceApi
 from appliance.ops.archive import SECRET_SETTING
 
 from . import api as api_views
-from . import audio, auth, backup, health, hours, i18n, layout, pages, sim, stats, voicemail
+from . import (
+    audio,
+    auth,
+    backup,
+    health,
+    hours,
+    i18n,
+    layout,
+    pages,
+    people,
+    sim,
+    stats,
+    teams,
+    voicemail,
+)
 from .errors import register_error_handlers
 from .security import (
     STATE_KEY,
@@ -68,8 +82,8 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.add_template_global(logged_in)
     app.before_request(guard)
     app.after_request(security_headers)
-    for blueprint in (auth.bp, pages.bp, hours.bp, api_views.bp, sim.bp, voicemail.bp, health.bp,
-                      audio.bp, backup.bp, stats.bp):
+    for blueprint in (auth.bp, pages.bp, hours.bp, teams.bp, people.bp, api_views.bp, sim.bp,
+                      voicemail.bp, health.bp, audio.bp, backup.bp, stats.bp):
         app.register_blueprint(blueprint)
     audio.install(app, audio_library)
     i18n.install(app)

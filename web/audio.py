@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request, send_file, url_for
+from flask import Blueprint, Flask, jsonify, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from appliance.errors import Conflict, NotFound, ValidationError
+from appliance.errors import Conflict, ValidationError
 
+from .helpers import LIBRARY_KEY, audio_library
 from .security import web_state
 
 if TYPE_CHECKING:  # the web never imports hardware/, which the library's format comes from
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # the web never imports hardware/, which the library's format
 
 bp = Blueprint("audio", __name__, url_prefix="/api/audio")
 
-LIBRARY_KEY = "switchboard.audio"
 MULTIPART_SLACK = 64 * 1024   # boundaries, headers and the small text fields around the file
 MIB = 1024 * 1024
 
@@ -45,14 +45,6 @@ def install(app: Flask, library: AudioLibrary | None) -> None:
         return
     app.extensions[LIBRARY_KEY] = library
     web_state(app).api.watch_schedules(library)
-
-
-def audio_library() -> AudioLibrary:
-    library = current_app.extensions.get(LIBRARY_KEY)
-    if library is None:
-        raise NotFound("The audio library is not configured on this appliance (it has no real "
-                       "audio devices, e.g. in the demo), so audio cannot be uploaded here.")
-    return library
 
 
 def config() -> Config:

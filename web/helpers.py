@@ -4,22 +4,42 @@ the usual replies. In one module so that no blueprint imports another.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from appliance.api import ApplianceApi
-from appliance.errors import ValidationError
+from appliance.errors import NotFound, ValidationError
 
 from .security import web_state
 
+if TYPE_CHECKING:
+    from appliance.media.audio_library import AudioLibrary
+
+LIBRARY_KEY = "switchboard.audio"
 DEFAULT_CALLS_LIMIT = 50
 MAX_JSON_DEPTH = 16     # the deepest resource (a menu option's target) is 3 levels down
 
 
 def appliance() -> ApplianceApi:
     return web_state().api
+
+
+def audio_library() -> AudioLibrary:
+    """The owner's uploads (kept on the app by ``web.audio.install``); only real hardware and
+    the demo have one."""
+    library = current_app.extensions.get(LIBRARY_KEY)
+    if library is None:
+        raise NotFound("The audio library is not configured on this appliance (it has no real "
+                       "audio devices, e.g. in the demo), so audio cannot be uploaded here.")
+    return library
+
+
+def audio_choices() -> list[tuple[str, str]]:
+    """(id, name) of each upload, for a picker; none without a library."""
+    library = current_app.extensions.get(LIBRARY_KEY)
+    return [] if library is None else [(item.id, item.name) for item in library.list()]
 
 
 def json_body() -> dict[str, Any]:

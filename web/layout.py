@@ -27,7 +27,10 @@ class Section:
 SECTIONS = (
     Section("pages.index", _l("Live")),
     Section("hours.index", _l("Hours")),
+    Section("teams.index", _l("Teams")),
+    Section("people.index", _l("Agents and handsets")),
 )
+PRESENCE = {"available": _l("Available"), "away": _l("Away"), "offline": _l("Offline")}
 
 
 def current_section() -> str | None:
@@ -54,8 +57,13 @@ def when_next(moment: datetime, now: datetime) -> str:
     return _("on %(day)s at %(time)s", day=day, time=clock)
 
 
+def presence_name(value: str) -> str:
+    return str(PRESENCE.get(value, value))
+
+
 def install(app: Flask) -> None:
     app.add_template_global(SECTIONS, "sections")
     app.add_template_global(current_section)
+    app.add_template_global(presence_name)
     app.add_template_filter(local_datetime)
     app.add_template_filter(when_next)

@@ -42,6 +42,16 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def no_thread_leaks(chromium: Browser) -> Iterator[None]:
+    """The suite's leak check, taken after Playwright's own long-lived threads exist."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [t.name for t in threading.enumerate() if t not in before and t.is_alive()
+              and not t.name.startswith("asyncio_")]    # Playwright's pool, kept for the session
+    assert not leaked, f"threads left running: {leaked}"
+
+
 @pytest.fixture
 def box(tmp_path: Path) -> Iterator[dict]:
     """The sample office served on a free loopback port: {"url", "appliance"}."""

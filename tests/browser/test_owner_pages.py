@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
-from .conftest import no_horizontal_scroll, set_password
+from .conftest import API_KEY, no_horizontal_scroll, set_password
 
 SERIOUS = ("serious", "critical")
 
@@ -74,7 +75,8 @@ def test_switching_to_english_is_remembered(page, box):
 def test_pages_fit_a_phone_and_have_no_serious_accessibility_violations(page, box):
     url = box["url"]
     set_password(page, url)
-    for path in ("/", "/hours/", "/hours/office-hours", "/hours/new", "/nowhere"):
+    for path in ("/", "/hours/", "/hours/office-hours", "/hours/new", "/people/",
+                 "/people/agents/ana", "/teams/", "/teams/reception", "/nowhere"):
         page.goto(url + path)
         page.wait_for_load_state("networkidle")
         assert no_horizontal_scroll(page), path
@@ -91,3 +93,39 @@ def test_the_unknown_address_page_offers_the_way_back(page, box):
     assert page.get_by_role("heading", name="Página no encontrada").is_visible()
     page.get_by_role("link", name=re.compile("Volver")).click()
     page.wait_for_url(url + "/")
+
+
+def test_a_new_agent_added_first_to_a_team_rings_on_a_call(page, box):
+    url = box["url"]
+    set_password(page, url)
+    nav = page.get_by_role("navigation")
+    nav.get_by_role("link", name="Agentes y teléfonos").click()
+    page.get_by_role("link", name="Añadir un teléfono").click()
+    page.get_by_label("Nombre").fill("Desk 4")
+    page.get_by_role("button", name="Guardar").click()
+    page.get_by_role("link", name="Añadir un agente").click()
+    page.get_by_label("Nombre").fill("Dora")
+    page.get_by_label("Teléfono").select_option(label="Desk 4")
+    page.get_by_role("button", name="Guardar").click()
+    assert page.get_by_text("Dora contesta aquí.").is_visible()
+
+    nav.get_by_role("link", name="Equipos").click()
+    page.get_by_role("link", name="Reception").click()
+    page.get_by_label("Añadir un miembro").select_option(label="Dora")
+    page.get_by_role("button", name="Añadir", exact=True).click()
+    for _ in range(3):                                  # from last to first place
+        page.get_by_role("button", name="Subir a Dora").click()
+    page.get_by_label("Sonar de uno en uno").check()
+    page.get_by_role("button", name="Guardar").click()
+    page.wait_for_url(url + "/teams/")
+    team = box["appliance"].store.get("teams", "reception")
+    assert (team["members"][0], team["strategy"]) == ("dora", "linear")
+
+    key = {"X-Api-Key": API_KEY}
+    page.request.post(url + "/api/sim/clock", headers=key,
+                      data={"now": "2026-12-09T10:00:00+01:00"})   # Wednesday (7-8 are holidays)
+    page.request.post(url + "/api/sim/lines/line-2/incoming", headers=key,
+                      data={"caller": "600111222"})
+    nav.get_by_role("link", name="En directo").click()
+    ringing = page.locator("#people tr", has_text="Desk 4").locator("td").nth(2)
+    expect(ringing).to_have_text("ringing")

@@ -8,27 +8,9 @@ import pytest
 
 from web.hours import schedule_doc
 
+from .forms import form_of
+
 pytestmark = pytest.mark.usefixtures("seeded")
-
-
-def form_of(owner, path: str) -> dict[str, str]:
-    """Every named input of the page's first form with its value, as a browser would send."""
-    html = owner.client.get(path).get_data(as_text=True)
-    form = html[html.index("<form method=\"post\" action=\"/hours"):]
-    form = form[:form.index("</form>")]
-    fields = {}
-    for tag in re.findall(r"<input[^>]*>", form):
-        name = re.search(r'name="([^"]+)"', tag)
-        if name is None or ('type="radio"' in tag and "checked" not in tag):
-            continue
-        value = re.search(r'value="([^"]*)"', tag)
-        fields[name.group(1)] = value.group(1) if value else ""
-    for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form):
-        fields[name] = text
-    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
-        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
-        fields[name] = chosen.group(1) if chosen else ""
-    return fields
 
 
 def test_the_list_says_whether_each_schedule_is_open_now(owner, store):
