@@ -64,6 +64,10 @@ class ApplianceApi:
 
     # -- live state ---------------------------------------------------------------------------
 
+    def menu_warnings(self, menu_id: str) -> list[str]:
+        """Risky shapes of the menu tree starting here (too many options, too deep...)."""
+        return menu_warnings(self._store.config(), menu_id)
+
     def holidays_of(self, schedule_id: str, year: int) -> list[tuple[date, str]]:
         """The public holidays a schedule closes on in ``year`` (none without a region)."""
         schedule = self._store.config().schedules.get(schedule_id)

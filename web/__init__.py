@@ -24,6 +24,8 @@ from . import (
     hours,
     i18n,
     layout,
+    lines,
+    menus,
     pages,
     people,
     sim,
@@ -82,8 +84,9 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.add_template_global(logged_in)
     app.before_request(guard)
     app.after_request(security_headers)
-    for blueprint in (auth.bp, pages.bp, hours.bp, teams.bp, people.bp, api_views.bp, sim.bp,
-                      voicemail.bp, health.bp, audio.bp, backup.bp, stats.bp):
+    pages_for_owners = (pages.bp, lines.bp, hours.bp, menus.bp, teams.bp, people.bp)
+    for blueprint in (auth.bp, *pages_for_owners, api_views.bp, sim.bp, voicemail.bp, health.bp,
+                      audio.bp, backup.bp, stats.bp):
         app.register_blueprint(blueprint)
     audio.install(app, audio_library)
     i18n.install(app)

@@ -53,3 +53,25 @@ def listed(form: Any, prefix: str) -> list[str]:
             values.append(value)
         i += 1
     return values
+
+
+# -- where a call goes (a line's entry, a menu option, a menu's fallback) -----------------------
+
+def target_choice(target: dict[str, Any] | None) -> str:
+    """A target as one select value: ``team:<id>``, ``menu:<id>`` or ``action:<name>``."""
+    if not target:
+        return ""
+    for kind in ("team", "menu"):
+        if target.get(kind):
+            return f"{kind}:{target[kind]}"
+    return f"action:{target['action']}" if target.get("action") else ""
+
+
+def target_doc(choice: str, text: str = "") -> dict[str, Any] | None:
+    """The API's target for a select value (and the message text, for ``action:message``)."""
+    kind, _, value = choice.partition(":")
+    if kind in ("team", "menu") and value:
+        return {kind: value}
+    if kind == "action" and value:
+        return {"action": value, "text": text.strip() or None}
+    return None

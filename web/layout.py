@@ -26,10 +26,14 @@ class Section:
 
 SECTIONS = (
     Section("pages.index", _l("Live")),
+    Section("lines.index", _l("Lines")),
     Section("hours.index", _l("Hours")),
+    Section("menus.index", _l("Menus")),
     Section("teams.index", _l("Teams")),
     Section("people.index", _l("Agents and handsets")),
 )
+LINE_STATES = {"idle": _l("Working, free"), "ringing": _l("Ringing"), "in_call": _l("On a call"),
+               "offline": _l("Not working"), "error": _l("Not working")}
 PRESENCE = {"available": _l("Available"), "away": _l("Away"), "offline": _l("Offline")}
 
 
@@ -61,9 +65,14 @@ def presence_name(value: str) -> str:
     return str(PRESENCE.get(value, value))
 
 
+def line_state_name(value: str) -> str:
+    return str(LINE_STATES.get(value, value))
+
+
 def install(app: Flask) -> None:
     app.add_template_global(SECTIONS, "sections")
     app.add_template_global(current_section)
     app.add_template_global(presence_name)
+    app.add_template_global(line_state_name)
     app.add_template_filter(local_datetime)
     app.add_template_filter(when_next)

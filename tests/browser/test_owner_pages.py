@@ -75,8 +75,9 @@ def test_switching_to_english_is_remembered(page, box):
 def test_pages_fit_a_phone_and_have_no_serious_accessibility_violations(page, box):
     url = box["url"]
     set_password(page, url)
-    for path in ("/", "/hours/", "/hours/office-hours", "/hours/new", "/people/",
-                 "/people/agents/ana", "/teams/", "/teams/reception", "/nowhere"):
+    for path in ("/", "/lines/", "/lines/line-1", "/hours/", "/hours/office-hours", "/hours/new",
+                 "/menus/", "/menus/main", "/teams/", "/teams/reception", "/people/",
+                 "/people/agents/ana", "/nowhere"):
         page.goto(url + path)
         page.wait_for_load_state("networkidle")
         assert no_horizontal_scroll(page), path
@@ -129,3 +130,18 @@ def test_a_new_agent_added_first_to_a_team_rings_on_a_call(page, box):
     nav.get_by_role("link", name="En directo").click()
     ringing = page.locator("#people tr", has_text="Desk 4").locator("td").nth(2)
     expect(ringing).to_have_text("ringing")
+
+
+def test_editing_the_menu_adds_a_key_for_voicemail(page, box):
+    url = box["url"]
+    set_password(page, url)
+    page.get_by_role("navigation").get_by_role("link", name="Menús").click()
+    page.get_by_role("link", name="Main menu").click()
+    page.get_by_label("Texto que dice el equipo").fill(
+        "Bienvenido. Pulse 1 para ventas o 3 para dejar un mensaje.")
+    page.get_by_label("La tecla 3 lleva a").select_option(label="Tomar un mensaje de voz")
+    page.get_by_role("button", name="Guardar").click()
+    page.wait_for_url(url + "/menus/")
+    menu = box["appliance"].store.get("menus", "main")
+    assert menu["options"]["3"] == {"action": "voicemail"}
+    assert menu["prompt"]["text"].startswith("Bienvenido.")

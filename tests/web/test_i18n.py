@@ -27,17 +27,24 @@ def marked_texts() -> set[str]:
             for _, _, message, _, _ in found}
 
 
-def catalog(reader, name: str) -> dict[str, str]:
+def catalog(reader, name: str) -> dict[str, tuple[str, ...]]:
+    """msgid (a plural's singular) -> its translations (one, or one per plural form)."""
     with (CATALOG / name).open("rb") as file:
-        return {m.id: m.string for m in reader(file) if m.id}
+        return {_first(m.id): tuple(m.string) if isinstance(m.string, list | tuple)
+                else (m.string,) for m in reader(file) if m.id}
+
+
+def _first(msgid: str | tuple[str, ...]) -> str:
+    return msgid if isinstance(msgid, str) else msgid[0]
 
 
 def test_every_text_the_pages_show_has_a_spanish_translation_with_the_same_placeholders():
-    translated = {k: v for k, v in catalog(read_po, "messages.po").items() if v}
+    translated = {k: v for k, v in catalog(read_po, "messages.po").items() if all(v)}
     missing = sorted(marked_texts() - set(translated))
     assert missing == [], "run scripts/translations.sh and translate these"
-    for msgid, text in translated.items():
-        assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(text)), msgid
+    for msgid, texts in translated.items():
+        for text in texts:
+            assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(text)), msgid
 
 
 def test_the_compiled_catalog_is_the_current_one():

@@ -1,0 +1,42 @@
+"""The lines page: how each line works now, and where its calls go."""
+
+from __future__ import annotations
+
+import pytest
+
+from .forms import form_of
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+
+def test_the_list_shows_each_lines_state_destination_and_hours(owner, store):
+    store.patch("lines", "mobile", {"schedule": "office"})
+    page = owner.client.get("/lines/").get_data(as_text=True)
+    assert "Mobile" in page
+    assert "Calls go to: Sales." in page
+    assert "Hours: Office." in page
+    assert "state-" in page
+
+
+def test_a_line_is_pointed_at_a_menu_with_hours_and_a_greeting(owner, store):
+    store.create("menus", {"id": "main", "name": "Main", "prompt": {"text": "Pulse 1."},
+                           "options": {"1": {"team": "sales"}}})
+    fields = form_of(owner, "/lines/mobile") | {"entry": "menu:main", "schedule": "office",
+                                                "greeting": "Gracias por llamar."}
+    assert owner.client.post("/lines/mobile", data=fields).status_code == 302
+    line = store.get("lines", "mobile")
+    assert (line["entry"], line["schedule"]) == ({"menu": "main"}, "office")
+    assert line["greeting"] == {"text": "Gracias por llamar."}
+    assert line["kind"] == "gsm"
+
+
+def test_a_line_without_a_destination_or_with_a_bad_number_is_refused(owner, store):
+    before = store.get("lines", "mobile")
+    fields = form_of(owner, "/lines/mobile") | {"entry": "", "number": "call me"}
+    reply = owner.client.post("/lines/mobile", data=fields)
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 400
+    assert 'id="err-entry"' in page
+    assert 'id="err-number"' in page
+    assert 'value="call me"' in page
+    assert store.get("lines", "mobile") == before

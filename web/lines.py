@@ -1,0 +1,79 @@
+"""Phone lines on the page: how each one is working now, and where its calls go.
+
+The device side of a line (which modem port, its SIM PIN) is wiring, set by the installer in
+the box's settings file; the page shows what the device reports and, when the line is not
+working, the reason the driver gives with what to do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+
+from . import forms
+from .forms import target_choice, target_doc
+from .helpers import appliance
+
+bp = Blueprint("lines", __name__, url_prefix="/lines")
+
+
+def line_doc(form: Any, current: dict[str, Any] | None) -> dict[str, Any]:
+    greeting = form.get("greeting", "").strip()
+    return {"name": form.get("name", "").strip(), "number": form.get("number", "").strip(),
+            "kind": (current or {}).get("kind", "gsm"),
+            "entry": target_doc(form.get("entry", "")),
+            "schedule": form.get("schedule") or None,
+            "greeting": {"text": greeting} if greeting else None}
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    api = appliance()
+    live = {line["id"]: line for line in api.status()["lines"]}
+    names = {f"team:{t['id']}": t["name"] for t in api.list("teams")} | \
+        {f"menu:{m['id']}": m["name"] for m in api.list("menus")}
+    schedules = {s["id"]: s["name"] for s in api.list("schedules")}
+    return render_template("lines/index.html", lines=api.list("lines"), live=live,
+                           names=names, schedules=schedules, target_choice=target_choice)
+
+
+@bp.get("/new")
+def new() -> ResponseReturnValue:
+    return _form({"name": "", "number": "", "kind": "gsm", "entry": None, "schedule": None,
+                  "greeting": None}, {}, None)
+
+
+@bp.post("/new")
+def create() -> ResponseReturnValue:
+    return forms.save("lines", None, line_doc(request.form, None), _form_for(None), ".index")
+
+
+@bp.get("/<rid>")
+def edit(rid: str) -> ResponseReturnValue:
+    return _form(appliance().get("lines", rid), {}, rid)
+
+
+@bp.post("/<rid>")
+def save(rid: str) -> ResponseReturnValue:
+    doc = line_doc(request.form, appliance().get("lines", rid))
+    return forms.save("lines", rid, doc, _form_for(rid), ".index")
+
+
+@bp.post("/<rid>/delete")
+def delete(rid: str) -> ResponseReturnValue:
+    return forms.delete("lines", rid, ".edit", ".index")
+
+
+def _form_for(rid: str | None) -> forms.Render:
+    return lambda doc, errors, problem: _form(doc, errors, rid, problem)
+
+
+def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
+          problem: str | None = None) -> str:
+    api = appliance()
+    return render_template(
+        "lines/edit.html", doc=doc, errors=errors, rid=rid, problem=problem,
+        entry=target_choice(doc.get("entry")), teams=api.list("teams"), menus=api.list("menus"),
+        schedules=api.list("schedules"))
