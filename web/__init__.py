@@ -29,6 +29,7 @@ from . import (
     pages,
     people,
     sim,
+    sounds,
     stats,
     teams,
     voicemail,
@@ -84,7 +85,8 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.add_template_global(logged_in)
     app.before_request(guard)
     app.after_request(security_headers)
-    pages_for_owners = (pages.bp, lines.bp, hours.bp, menus.bp, teams.bp, people.bp)
+    pages_for_owners = (pages.bp, lines.bp, hours.bp, menus.bp, teams.bp, people.bp,
+                        sounds.bp)
     for blueprint in (auth.bp, *pages_for_owners, api_views.bp, sim.bp, voicemail.bp, health.bp,
                       audio.bp, backup.bp, stats.bp):
         app.register_blueprint(blueprint)

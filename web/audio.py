@@ -22,22 +22,19 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from appliance.errors import Conflict, ValidationError
 
-from .helpers import LIBRARY_KEY, audio_library
+from .helpers import (
+    LIBRARY_KEY,
+    accept_upload_body,
+    audio_library,
+    audio_users,
+    upload_too_large,
+)
 from .security import web_state
 
 if TYPE_CHECKING:  # the web never imports hardware/, which the library's format comes from
-    from appliance.config.model import Config
     from appliance.media.audio_library import AudioLibrary
 
 bp = Blueprint("audio", __name__, url_prefix="/api/audio")
-
-MULTIPART_SLACK = 64 * 1024   # boundaries, headers and the small text fields around the file
-MIB = 1024 * 1024
-
-
-class UploadTooLarge(ValidationError):
-    status = 413
-
 
 def install(app: Flask, library: AudioLibrary | None) -> None:
     """Keep ``library`` on the app and let it flag uploads when schedule hours change."""
@@ -47,49 +44,21 @@ def install(app: Flask, library: AudioLibrary | None) -> None:
     web_state(app).api.watch_schedules(library)
 
 
-def config() -> Config:
-    return web_state().api.config()
-
-
-def too_large(library: AudioLibrary) -> UploadTooLarge:
-    limit = f"{library.max_bytes / MIB:g} MB"
-    return UploadTooLarge({"file": f"Over {limit}: upload a shorter or more compressed file "
-                                   "(MP3 or OGG)."}, f"The upload is larger than {limit}.")
-
-
-def used_by(audio_id: str, cfg: Config) -> list[dict[str, str]]:
-    """Who plays this audio: teams (hold audio), menus (prompt) and lines (greeting)."""
-    users = [{"kind": "team", "id": t.id, "name": t.name, "as": "hold audio"}
-             for t in cfg.teams.values() if t.hold_audio == audio_id]
-    users += [{"kind": "menu", "id": m.id, "name": m.name, "as": "prompt"}
-              for m in cfg.menus.values() if m.prompt.audio == audio_id]
-    users += [{"kind": "line", "id": ln.id, "name": ln.name, "as": "greeting"}
-              for ln in cfg.lines.values() if ln.greeting is not None
-              and ln.greeting.audio == audio_id]
-    return users
-
-
-def document(item: Any, cfg: Config) -> dict[str, Any]:
-    return {**item.to_dict(), "used_by": used_by(item.id, cfg),
+def document(item: Any) -> dict[str, Any]:
+    return {**item.to_dict(), "used_by": audio_users(item.id),
             "download": url_for("audio.download", audio_id=item.id)}
 
 
 @bp.before_request
 def allow_upload_body() -> None:
     """Let the upload route (only) receive up to the library's limit; refuse more early."""
-    if request.endpoint != "audio.upload":
-        return
-    library = audio_library()
-    limit = library.max_bytes + MULTIPART_SLACK
-    if request.content_length is not None and request.content_length > limit:
-        raise too_large(library)
-    request.max_content_length = limit
+    if request.endpoint == "audio.upload":
+        accept_upload_body()
 
 
 @bp.get("")
 def list_audio() -> ResponseReturnValue:
-    cfg = config()
-    return jsonify([document(item, cfg) for item in audio_library().list()])
+    return jsonify([document(item) for item in audio_library().list()])
 
 
 @bp.post("")
@@ -100,21 +69,21 @@ def upload() -> ResponseReturnValue:
         sent = request.files.get("file")
         form = request.form
     except RequestEntityTooLarge:
-        raise too_large(library) from None
+        raise upload_too_large(library) from None
     if sent is None or not sent.filename:
         raise ValidationError({"file": "Required: choose an audio file (WAV, MP3, OGG or FLAC)."})
     schedule = form.get("schedule") or None
-    if schedule is not None and schedule not in config().schedules:
+    if schedule is not None and schedule not in web_state().api.config().schedules:
         raise ValidationError({"schedule": f"No schedule with id '{schedule}'."})
     item = library.add(form.get("name", ""), sent.filename, sent.stream,
                        linked_schedule=schedule)
     location = url_for(".get_audio", audio_id=item.id)
-    return jsonify(document(item, config())), 201, {"Location": location}
+    return jsonify(document(item)), 201, {"Location": location}
 
 
 @bp.get("/<audio_id>")
 def get_audio(audio_id: str) -> ResponseReturnValue:
-    return jsonify(document(audio_library().get(audio_id), config()))
+    return jsonify(document(audio_library().get(audio_id)))
 
 
 @bp.get("/<audio_id>/download")
@@ -129,7 +98,7 @@ def delete_audio(audio_id: str) -> ResponseReturnValue:
     """Refused while configured somewhere: a deleted file would leave callers in silence."""
     library = audio_library()
     library.get(audio_id)
-    users = used_by(audio_id, config())
+    users = audio_users(audio_id)
     if users:
         names = ", ".join(f"{u['kind']} '{u['name']}' ({u['as']})" for u in users)
         raise Conflict(f"Still used by {names}; choose other audio there first.")
@@ -142,4 +111,4 @@ def reviewed(audio_id: str) -> ResponseReturnValue:
     """The owner checked a recording flagged stale after an hours change: it still fits."""
     library = audio_library()
     library.clear_stale(audio_id)
-    return jsonify(document(library.get(audio_id), config()))
+    return jsonify(document(library.get(audio_id)))

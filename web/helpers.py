@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from appliance.media.audio_library import AudioLibrary
 
 LIBRARY_KEY = "switchboard.audio"
+MULTIPART_SLACK = 64 * 1024   # boundaries, headers and the small text fields around the file
+MIB = 1024 * 1024
 DEFAULT_CALLS_LIMIT = 50
 MAX_JSON_DEPTH = 16     # the deepest resource (a menu option's target) is 3 levels down
 
@@ -34,6 +36,39 @@ def audio_library() -> AudioLibrary:
         raise NotFound("The audio library is not configured on this appliance (it has no real "
                        "audio devices, e.g. in the demo), so audio cannot be uploaded here.")
     return library
+
+
+def accept_upload_body() -> None:
+    """For an upload route: receive up to the library's limit (plus the multipart framing)
+    instead of the app's 1 MB, and refuse a body declared larger before reading it."""
+    library = audio_library()
+    limit = library.max_bytes + MULTIPART_SLACK
+    if request.content_length is not None and request.content_length > limit:
+        raise upload_too_large(library)
+    request.max_content_length = limit
+
+
+def upload_too_large(library: AudioLibrary) -> ValidationError:
+    limit = f"{library.max_bytes / MIB:g} MB"
+    return UploadTooLarge({"file": f"Over {limit}: upload a shorter or more compressed file "
+                                   "(MP3 or OGG)."}, f"The upload is larger than {limit}.")
+
+
+def audio_users(audio_id: str) -> list[dict[str, str]]:
+    """Who plays this audio: teams (hold audio), menus (prompt) and lines (greeting)."""
+    cfg = appliance().config()
+    users = [{"kind": "team", "id": t.id, "name": t.name, "as": "hold audio"}
+             for t in cfg.teams.values() if t.hold_audio == audio_id]
+    users += [{"kind": "menu", "id": m.id, "name": m.name, "as": "prompt"}
+              for m in cfg.menus.values() if m.prompt.audio == audio_id]
+    users += [{"kind": "line", "id": ln.id, "name": ln.name, "as": "greeting"}
+              for ln in cfg.lines.values() if ln.greeting is not None
+              and ln.greeting.audio == audio_id]
+    return users
+
+
+class UploadTooLarge(ValidationError):
+    status = 413
 
 
 def audio_choices() -> list[tuple[str, str]]:

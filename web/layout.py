@@ -31,6 +31,7 @@ SECTIONS = (
     Section("menus.index", _l("Menus")),
     Section("teams.index", _l("Teams")),
     Section("people.index", _l("Agents and handsets")),
+    Section("sounds.index", _l("Audio")),
 )
 LINE_STATES = {"idle": _l("Working, free"), "ringing": _l("Ringing"), "in_call": _l("On a call"),
                "offline": _l("Not working"), "error": _l("Not working")}

@@ -171,6 +171,17 @@ class AudioLibrary:
             for ext in ("pcm", "wav"):
                 (self.root / f"{audio_id}.{ext}").unlink(missing_ok=True)
 
+    def rename(self, audio_id: str, name: str) -> AudioItem:
+        """A new name for the owner's lists; the id (which the configuration uses) stays."""
+        name = self._check_name(name, "")
+        with self._lock:
+            item = self._items.get(audio_id)
+            if item is None:
+                raise NotFound(f"No uploaded audio with id '{audio_id}'.")
+            renamed = replace(item, name=name)
+            self._store({**self._items, audio_id: renamed})
+            return renamed
+
     def mark_stale_for_schedule(self, schedule_id: str) -> list[str]:
         """Flag the uploads that mention this schedule's hours; returns the newly flagged ids."""
         with self._lock:

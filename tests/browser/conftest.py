@@ -8,8 +8,11 @@ screenshot in ``test-artifacts/``.
 
 from __future__ import annotations
 
+import math
 import shutil
+import struct
 import threading
+import wave
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,8 +23,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from appliance.core.clock import ManualClock
+from appliance.media.audio_library import AudioLibrary
 from appliance.ops.assembly import build_simulated
 from appliance.ops.seed import seed_sample_office
+from hardware.audio.format import LINE_FORMAT
 from web import create_app
 
 SATURDAY_11 = datetime(2026, 12, 5, 11, 0, tzinfo=ZoneInfo("Europe/Madrid"))
@@ -56,11 +61,12 @@ def no_thread_leaks(chromium: Browser) -> Iterator[None]:
 def box(tmp_path: Path) -> Iterator[dict]:
     """The sample office served on a free loopback port: {"url", "appliance"}."""
     clock = ManualClock(SATURDAY_11)
-    appliance = build_simulated(tmp_path / "data", clock)
+    library = AudioLibrary(tmp_path / "audio", LINE_FORMAT)
+    appliance = build_simulated(tmp_path / "data", clock, library=library)
     seed_sample_office(appliance.store)
     appliance.start()
     appliance.engine.settle()
-    app = create_app(appliance.api, api_key=API_KEY)
+    app = create_app(appliance.api, api_key=API_KEY, audio_library=library)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="web-under-test")
     thread.start()
@@ -102,6 +108,19 @@ def set_password(page: Page, url: str) -> None:
     page.get_by_label("Escríbala otra vez").fill(PASSWORD)
     page.get_by_role("button", name="Poner la contraseña").click()
     page.wait_for_url(url + "/")
+
+
+def a_tone(path: Path, seconds: float = 1.0) -> Path:
+    """A short 440 Hz WAV, as an owner's hold music would be (made here, no tools)."""
+    rate = 8000
+    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / rate)))
+                      for n in range(int(rate * seconds)))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    return path
 
 
 def no_horizontal_scroll(page: Page) -> bool:

@@ -7,7 +7,7 @@ import re
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import API_KEY, no_horizontal_scroll, set_password
+from .conftest import API_KEY, a_tone, no_horizontal_scroll, set_password
 
 SERIOUS = ("serious", "critical")
 
@@ -77,7 +77,7 @@ def test_pages_fit_a_phone_and_have_no_serious_accessibility_violations(page, bo
     set_password(page, url)
     for path in ("/", "/lines/", "/lines/line-1", "/hours/", "/hours/office-hours", "/hours/new",
                  "/menus/", "/menus/main", "/teams/", "/teams/reception", "/people/",
-                 "/people/agents/ana", "/nowhere"):
+                 "/people/agents/ana", "/audio/", "/nowhere"):
         page.goto(url + path)
         page.wait_for_load_state("networkidle")
         assert no_horizontal_scroll(page), path
@@ -145,3 +145,32 @@ def test_editing_the_menu_adds_a_key_for_voicemail(page, box):
     menu = box["appliance"].store.get("menus", "main")
     assert menu["options"]["3"] == {"action": "voicemail"}
     assert menu["prompt"]["text"].startswith("Bienvenido.")
+
+
+def test_uploading_hold_music_with_progress_and_choosing_it_for_a_team(page, box, tmp_path):
+    url = box["url"]
+    set_password(page, url)
+    page.get_by_role("navigation").get_by_role("link", name="Audio").click()
+    page.get_by_label("Archivo").set_input_files(str(a_tone(tmp_path / "espera.wav")))
+    page.get_by_label("Nombre (opcional)").fill("Música de espera")
+    page.get_by_role("button", name="Subir").click()
+    expect(page.get_by_role("heading", name="Música de espera")).to_be_visible()
+    assert page.locator("audio").count() == 1
+
+    page.get_by_role("navigation").get_by_role("link", name="Equipos").click()
+    page.get_by_role("link", name="Reception").click()
+    page.get_by_label("Música de espera").select_option(label="Música de espera")
+    page.get_by_role("button", name="Guardar").click()
+    page.wait_for_url(url + "/teams/")
+    assert box["appliance"].store.get("teams", "reception")["hold_audio"] == "musica-de-espera"
+
+
+def test_a_file_that_is_not_audio_is_refused_beside_the_field(page, box, tmp_path):
+    url = box["url"]
+    set_password(page, url)
+    notes = tmp_path / "notas.mp3"
+    notes.write_text("Estas son mis notas, no una grabación.\n" * 50)
+    page.goto(url + "/audio/")
+    page.get_by_label("Archivo").set_input_files(str(notes))
+    page.get_by_role("button", name="Subir").click()
+    expect(page.locator("#err-file")).to_be_visible()
