@@ -64,6 +64,10 @@ class ApplianceApi:
 
     # -- live state ---------------------------------------------------------------------------
 
+    def wired(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Line and handset ids the installer wired (none on simulated hardware)."""
+        return self._engine.hardware.wired()
+
     def menu_warnings(self, menu_id: str) -> list[str]:
         """Risky shapes of the menu tree starting here (too many options, too deep...)."""
         return menu_warnings(self._store.config(), menu_id)

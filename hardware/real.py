@@ -42,5 +42,9 @@ class RealHardware:
         pins = HandsetPins(wiring.hook, wiring.ring_mode, wiring.forward_reverse)
         return Handset(station_id, pins, pin_factory=None)
 
+    def wired(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The ids the installer wired in the settings file: what the owner can set up."""
+        return tuple(self._lines), tuple(self._handsets)
+
     def close(self) -> None:
         self.audio.close()

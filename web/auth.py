@@ -64,7 +64,7 @@ def setup_submit() -> ResponseReturnValue:
             return render_template("setup.html", error=error, min_length=MIN_PASSWORD), 400
         set_password(password)
     start_session()
-    return redirect(url_for("pages.index"))
+    return redirect(url_for("welcome.guide"))
 
 
 @bp.get("/login")

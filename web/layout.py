@@ -17,6 +17,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from .security import web_state
+
 
 @dataclass(frozen=True)
 class Section:
@@ -32,6 +34,7 @@ SECTIONS = (
     Section("teams.index", _l("Teams")),
     Section("people.index", _l("Agents and handsets")),
     Section("sounds.index", _l("Audio")),
+    Section("welcome.guide", _l("Setup guide")),
 )
 LINE_STATES = {"idle": _l("Working, free"), "ringing": _l("Ringing"), "in_call": _l("On a call"),
                "offline": _l("Not working"), "error": _l("Not working")}
@@ -70,10 +73,16 @@ def line_state_name(value: str) -> str:
     return str(LINE_STATES.get(value, value))
 
 
+def office_name() -> str:
+    """The name the owner gave the office (the setup guide), shown at the top of each page."""
+    return web_state().api.admin.setting("office_name") or ""
+
+
 def install(app: Flask) -> None:
     app.add_template_global(SECTIONS, "sections")
     app.add_template_global(current_section)
     app.add_template_global(presence_name)
     app.add_template_global(line_state_name)
+    app.add_template_global(office_name)
     app.add_template_filter(local_datetime)
     app.add_template_filter(when_next)

@@ -55,6 +55,10 @@ class SimulatedHardware:
 
     # -- Hardware (called by the core) --------------------------------------------------------
 
+    def wired(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Nothing is wired ahead: a simulated line or handset exists for any id."""
+        return (), ()
+
     def line_driver(self, line_id: str) -> Any:
         with self._lock:
             if line_id in self._devices:

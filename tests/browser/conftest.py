@@ -101,13 +101,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     return report
 
 
-def set_password(page: Page, url: str) -> None:
-    """The first-run steps: the box asks for the owner's password."""
+def set_password(page: Page, url: str, *, guide: bool = False) -> None:
+    """The first-run steps: the box asks for the owner's password, then offers the setup
+    guide, which most tests skip (``guide``: stay on it)."""
     page.goto(url + "/")
     page.get_by_label("Contraseña nueva").fill(PASSWORD)
     page.get_by_label("Escríbala otra vez").fill(PASSWORD)
     page.get_by_role("button", name="Poner la contraseña").click()
-    page.wait_for_url(url + "/")
+    page.wait_for_url(url + "/welcome/")
+    if not guide:
+        page.get_by_role("link", name="Saltar por ahora").click()
+        page.wait_for_url(url + "/")
 
 
 def a_tone(path: Path, seconds: float = 1.0) -> Path:

@@ -174,3 +174,28 @@ def test_a_file_that_is_not_audio_is_refused_beside_the_field(page, box, tmp_pat
     page.get_by_label("Archivo").set_input_files(str(notes))
     page.get_by_role("button", name="Subir").click()
     expect(page.locator("#err-file")).to_be_visible()
+
+
+def test_the_setup_guide_leaves_a_working_office(page, box):
+    url = box["url"]
+    set_password(page, url, guide=True)
+    page.get_by_label("Nombre de la oficina").fill("Gestoría López")
+    page.get_by_role("group", name="De lunes a viernes").get_by_label("de").fill("08:00")
+    page.get_by_role("group", name="De lunes a viernes").get_by_label("a").fill("15:00")
+    page.get_by_role("group", name="Sábado (vacío si cierra)").get_by_label("de").fill("10:00")
+    page.get_by_role("group", name="Sábado (vacío si cierra)").get_by_label("a").fill("13:00")
+    handset = page.get_by_role("group", name="Teléfono 2")
+    handset.get_by_label("Quién contesta ahí").fill("Bruno Díaz")
+    page.get_by_role("button", name="Poner en marcha mi oficina").click()
+    page.wait_for_url(url + "/")
+    assert page.locator(".brand").inner_text() == "Gestoría López"
+    store = box["appliance"].store
+    hours = store.get("schedules", "office-hours")
+    assert hours["weekly"]["mon"] == [["08:00", "15:00"]]
+    assert hours["weekly"]["sat"] == [["10:00", "13:00"]]
+    assert store.get("agents", "bruno")["name"] == "Bruno Díaz"
+    everyone = store.get("teams", "everyone")
+    assert "bruno" in everyone["members"]
+    assert everyone["strategy"] == "ring_all"
+    page.get_by_role("navigation").get_by_role("link", name="Horarios").click()
+    assert page.locator(".now").first.inner_text() == "Abierto ahora; cierra hoy a las 13:00."
