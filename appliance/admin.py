@@ -7,6 +7,8 @@ never reaches the store, the history or the versions behind them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from datetime import date
@@ -14,7 +16,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from appliance.config.store import ConfigStore
-from appliance.errors import ApplianceError
+from appliance.errors import ApplianceError, NotFound, ValidationError
+from appliance.ops.archive import API_KEYS_SETTING
 from appliance.ops.backup import PENDING, make_backup, stage_restore
 from appliance.records import stats
 from appliance.records.history import History
@@ -27,6 +30,7 @@ class Admin:
         self._history = history
         self._restored = restored      # the sentence of a restore applied at this start
         self._secrets: dict[str, str] = {}   # read once: every request checks the epoch
+        self._key_cache: list[dict[str, str]] | None = None
 
     # -- the box's own settings ---------------------------------------------------------------
 
@@ -36,6 +40,7 @@ class Admin:
     def set_setting(self, key: str, value: Any) -> None:
         self._store.set_setting(key, value)
         self._secrets.pop(key, None)
+        self._key_cache = None
 
     def secret(self, key: str) -> str:
         """A random secret kept in the settings, made the first time it is asked for (under
@@ -55,6 +60,44 @@ class Admin:
                 self._store.set_setting(key, value)
             self._secrets[key] = value
             return value
+
+    # -- API keys made on the page ---------------------------------------------------------------
+
+    def api_keys(self) -> list[dict[str, str]]:
+        """Name, id and creation date of each key (never the key: only its hash is kept)."""
+        return [{k: v for k, v in key.items() if k != "hash"} for key in self._keys()]
+
+    def create_api_key(self, name: str, now: str) -> str:
+        """A new random key; returned once, to be shown once. A name tells keys apart."""
+        name = name.strip()
+        if not name or len(name) > 60:
+            raise ValidationError({"name": "Give the key a name of 1 to 60 characters, e.g. "
+                                           "the program that will use it."})
+        key = "sb_" + secrets.token_urlsafe(24)
+        with self._store.locked():
+            keys = [*self._keys(), {"id": secrets.token_hex(4), "name": name, "created": now,
+                                    "hash": _key_hash(key)}]
+            self.set_setting(API_KEYS_SETTING, keys)
+        return key
+
+    def revoke_api_key(self, key_id: str) -> None:
+        with self._store.locked():
+            keys = self._keys()
+            if not any(k["id"] == key_id for k in keys):
+                raise NotFound(f"No API key with id '{key_id}'.")
+            self.set_setting(API_KEYS_SETTING, [k for k in keys if k["id"] != key_id])
+
+    def api_key_valid(self, given: str) -> bool:
+        """Whether ``given`` is one of the page's keys (constant time per stored key)."""
+        digest = _key_hash(given)
+        return any(hmac.compare_digest(digest, k["hash"]) for k in self._keys())
+
+    def _keys(self) -> list[dict[str, str]]:
+        """Kept in memory like the secrets: every API request asks; ``set_setting`` forgets."""
+        if self._key_cache is None:
+            keys = self._store.setting(API_KEYS_SETTING)
+            self._key_cache = list(keys) if isinstance(keys, list) else []
+        return self._key_cache
 
     # -- versions and the draft -----------------------------------------------------------------
 
@@ -135,3 +178,9 @@ class Admin:
     def stats(self, start: date, end: date, **options: Any) -> list[dict[str, Any]]:
         """``stats.summary`` over the call history (``tz``, ``by``, ``service_level_s``...)."""
         return stats.summary(self._history, start, end, **options)
+
+
+def _key_hash(key: str) -> str:
+    """SHA-256 is enough for a 192-bit random key (a slow password hash would cost every API
+    request); the stored hash cannot be turned back into the key."""
+    return hashlib.sha256(key.encode()).hexdigest()

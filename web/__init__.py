@@ -28,6 +28,7 @@ from . import (
     menus,
     pages,
     people,
+    settings,
     sim,
     sounds,
     stats,
@@ -87,7 +88,7 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.before_request(guard)
     app.after_request(security_headers)
     pages_for_owners = (pages.bp, lines.bp, hours.bp, menus.bp, teams.bp, people.bp,
-                        sounds.bp, welcome.bp)
+                        sounds.bp, settings.bp, welcome.bp)
     for blueprint in (auth.bp, *pages_for_owners, api_views.bp, sim.bp, voicemail.bp, health.bp,
                       audio.bp, backup.bp, stats.bp):
         app.register_blueprint(blueprint)

@@ -17,30 +17,17 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 from .security import (
+    MIN_PASSWORD,
     end_all_sessions,
     logged_in,
     password_hash,
+    password_problem,
     set_password,
     start_session,
     web_state,
 )
 
 bp = Blueprint("auth", __name__)
-
-MIN_PASSWORD = 8
-MAX_PASSWORD = 1000  # hashing megabytes of "password" would be a cheap way to load the Pi
-
-
-def password_problem(password: str, again: str) -> str | None:
-    """Why a new password is refused, in words the owner can act on; ``None`` if it is fine."""
-    if len(password) < MIN_PASSWORD:
-        return _("Use at least %(count)d characters.", count=MIN_PASSWORD)
-    if len(password) > MAX_PASSWORD:
-        return _("Use at most %(count)d characters.", count=MAX_PASSWORD)
-    if password != again:
-        return _("The two passwords are different; type the same password twice.")
-    return None
-
 
 @bp.get("/setup")
 def setup() -> ResponseReturnValue:

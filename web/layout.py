@@ -34,6 +34,7 @@ SECTIONS = (
     Section("teams.index", _l("Teams")),
     Section("people.index", _l("Agents and handsets")),
     Section("sounds.index", _l("Audio")),
+    Section("settings.index", _l("Settings")),
     Section("welcome.guide", _l("Setup guide")),
 )
 LINE_STATES = {"idle": _l("Working, free"), "ringing": _l("Ringing"), "in_call": _l("On a call"),

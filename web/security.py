@@ -128,6 +128,21 @@ def web_state(app: Flask | None = None) -> WebState:
 # -- password and session ----------------------------------------------------------------------
 
 
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1000  # hashing megabytes of "password" would be a cheap way to load the Pi
+
+
+def password_problem(password: str, again: str) -> str | None:
+    """Why a new password is refused, in words the owner can act on; ``None`` if it is fine."""
+    if len(password) < MIN_PASSWORD:
+        return _("Use at least %(count)d characters.", count=MIN_PASSWORD)
+    if len(password) > MAX_PASSWORD:
+        return _("Use at most %(count)d characters.", count=MAX_PASSWORD)
+    if password != again:
+        return _("The two passwords are different; type the same password twice.")
+    return None
+
+
 def password_hash() -> str | None:
     return web_state().api.admin.setting(PASSWORD_SETTING)
 
@@ -216,7 +231,8 @@ def guard() -> ResponseReturnValue | None:
 def _guard_api() -> ResponseReturnValue | None:
     given = request.headers.get(API_KEY_HEADER)
     if given is not None:
-        if same_secret(given, web_state().api_key):
+        state = web_state()
+        if same_secret(given, state.api_key) or state.api.admin.api_key_valid(given):
             return None
         return json_error(401, "The X-Api-Key header is wrong; use the key the appliance was "
                                "started with (--api-key).")

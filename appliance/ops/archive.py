@@ -49,7 +49,8 @@ CHUNK = 1024 * 1024
 PASSWORD_SETTING = "password_hash"  # noqa: S105 (names of settings, not secrets)
 SECRET_SETTING = "secret_key"  # noqa: S105 (signs the session cookie)
 EPOCH_SETTING = "session_epoch"   # the current generation of owner sessions
-BOX_SETTINGS = (PASSWORD_SETTING, SECRET_SETTING, EPOCH_SETTING)
+API_KEYS_SETTING = "api_keys"      # named keys made on the page, each kept only as a hash
+BOX_SETTINGS = (PASSWORD_SETTING, SECRET_SETTING, EPOCH_SETTING, API_KEYS_SETTING)
 
 
 class BackupRejected(ApplianceError):

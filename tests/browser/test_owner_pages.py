@@ -76,7 +76,8 @@ def test_pages_fit_a_phone_and_have_no_serious_accessibility_violations(page, bo
     url = box["url"]
     set_password(page, url)
     for path in ("/", "/lines/", "/lines/line-1", "/hours/", "/hours/office-hours", "/hours/new",
-                 "/menus/", "/menus/main", "/teams/", "/teams/reception", "/people/",
+                 "/menus/", "/menus/main", "/teams/", "/teams/reception", "/people/", "/settings/",
+                 "/welcome/",
                  "/people/agents/ana", "/audio/", "/nowhere"):
         page.goto(url + path)
         page.wait_for_load_state("networkidle")

@@ -1,0 +1,97 @@
+"""The box's own settings on the page: the owner's password, API keys, backups, the clock
+and the saved versions of the configuration.
+
+A new password ends every other session (``set_password``), and this browser stays logged
+in. An API key is shown once, when it is made; only its hash is kept, and it can be
+revoked by name. A restore is checked completely before it is accepted and takes effect at
+the next start, as the page says.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.security import check_password_hash
+
+from appliance.errors import ApplianceError, ValidationError
+from appliance.ops.archive import MAX_TOTAL
+
+from .helpers import appliance
+from .security import password_hash, password_problem, set_password, start_session
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    return _page({})
+
+
+@bp.post("/password")
+def change_password() -> ResponseReturnValue:
+    form = request.form
+    stored = password_hash() or ""
+    if not check_password_hash(stored, form.get("current", "")):
+        return _page({"current": _("This is not the current password.")}), 400
+    problem = password_problem(form.get("password", ""), form.get("password_again", ""))
+    if problem:
+        return _page({"password": problem}), 400
+    set_password(form["password"])
+    start_session()
+    flash(_("Password changed. Every other browser has been logged out."), "ok")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/keys")
+def create_key() -> ResponseReturnValue:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    try:
+        key = appliance().admin.create_api_key(request.form.get("name", ""), now)
+    except ValidationError as exc:
+        return _page({"key_name": exc.fields.get("name", exc.message)}), 400
+    return _page({}, new_key=key)
+
+
+@bp.post("/keys/<key_id>/revoke")
+def revoke_key(key_id: str) -> ResponseReturnValue:
+    appliance().admin.revoke_api_key(key_id)
+    flash(_("The key was revoked: programs using it are refused from now on."), "ok")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/restore")
+def restore() -> ResponseReturnValue:
+    request.max_content_length = MAX_TOTAL
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _page({"file": _("Choose a backup file (.tar.gz) made by Switchboard.")}), 400
+    if request.form.get("confirm") != "yes":
+        return _page({"confirm": _("Tick the box to confirm: the backup replaces the whole "
+                                   "configuration and history at the next start.")}), 400
+    try:
+        appliance().admin.stage_restore(upload.stream)
+    except ApplianceError as exc:
+        fields = exc.fields if isinstance(exc, ValidationError) else {}
+        return _page({"file": fields.get("file", exc.message)}), 400
+    flash(_("The backup was checked and will replace everything at the next start of the box."),
+          "ok")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/versions/<int:version_id>/restore")
+def restore_version(version_id: int) -> ResponseReturnValue:
+    appliance().admin.restore_version(version_id)
+    flash(_("Version %(id)d is live again.", id=version_id), "ok")
+    return redirect(url_for(".index"))
+
+
+def _page(errors: dict[str, str], new_key: str | None = None) -> str:
+    api = appliance()
+    admin = api.admin
+    return render_template(
+        "settings.html", errors=errors, new_key=new_key, keys=admin.api_keys(), now=api.now(),
+        clock_source=api.status().get("clock_source", ""), versions=admin.versions()["versions"],
+        storage=admin.storage())
