@@ -130,7 +130,7 @@ def test_a_new_agent_added_first_to_a_team_rings_on_a_call(page, box):
                       data={"caller": "600111222"})
     nav.get_by_role("link", name="En directo").click()
     ringing = page.locator("#people tr", has_text="Desk 4").locator("td").nth(2)
-    expect(ringing).to_have_text("ringing")
+    expect(ringing).to_have_text("sonando")
 
 
 def test_editing_the_menu_adds_a_key_for_voicemail(page, box):

@@ -23,8 +23,15 @@
     return value === null || value === undefined || value === "" ? "—" : String(value);
   }
 
+  // The page's language: texts rendered by the server (web/pages.py TEXTS), filled in here.
+  const TEXTS = JSON.parse(document.getElementById("live-texts").textContent);
+
+  function say(key, values = {}) {
+    return TEXTS[key].replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+  }
+
   function words(value) {
-    return shown(value).replace(/_/g, " ");
+    return TEXTS.words[value] || shown(value).replace(/_/g, " ");
   }
 
   function formatTime(iso) {
@@ -89,7 +96,7 @@
 
   function describeError(data, response) {
     let text = (data && data.error) ||
-      `The appliance answered ${response.status} ${response.statusText}.`;
+      say("answered", {status: `${response.status} ${response.statusText}`});
     const fields = (data && data.fields) || {};
     const details = Object.entries(fields).map(([name, problem]) => `${name}: ${problem}`);
     if (details.length) {
@@ -110,7 +117,7 @@
     const response = await fetch(path, {headers: {Accept: "application/json"}, cache: "no-store"});
     if (response.status === 401) {
       window.location.assign("/login");
-      throw new Error("You are logged out.");
+      throw new Error(say("logged_out"));
     }
     const data = await readJson(response);
     if (!response.ok) {
@@ -139,7 +146,7 @@
       showMessage(done, false);
       poll();
     } catch (err) {
-      showMessage(`Could not reach the appliance: ${err.message}`, true);
+      showMessage(say("unreachable", {error: err.message}), true);
     }
   }
 
@@ -185,16 +192,16 @@
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const caller = form.elements.caller.value;
-      post(`${base}/incoming`, {caller}, `${caller} is calling ${line.name}.`);
+      post(`${base}/incoming`, {caller}, say("calling", {caller, line: line.name}));
     });
     node.querySelectorAll("[data-digit]").forEach((button) => {
       const digit = button.dataset.digit;
       button.addEventListener("click", () => {
-        post(`${base}/dtmf`, {digits: digit}, `The caller on ${line.name} pressed ${digit}.`);
+        post(`${base}/dtmf`, {digits: digit}, say("pressed", {line: line.name, digit}));
       });
     });
     node.querySelector(".sim-hangup").addEventListener("click", () => {
-      post(`${base}/hangup`, {}, `The caller on ${line.name} hung up.`);
+      post(`${base}/hangup`, {}, say("caller_hung_up", {line: line.name}));
     });
     return node;
   }
@@ -219,12 +226,12 @@
 
   function presenceButtons(agent) {
     const box = el("span", {className: "buttons"});
-    [["available", "Set available"], ["away", "Set away"]].forEach(([value, label]) => {
+    [["available", say("set_available")], ["away", say("set_away")]].forEach(([value, label]) => {
       const button = el("button", {type: "button", textContent: label});
       button.dataset.presence = value;
       button.addEventListener("click", () => {
         post(`/api/agents/${encodeURIComponent(agent.id)}/presence`, {presence: value},
-          `${agent.name} is now ${value}.`);
+          say("presence_now", {agent: agent.name, presence: words(value)}));
       });
       box.append(button);
     });
@@ -235,10 +242,10 @@
     const node = cloneTemplate("station-sim");
     node.querySelectorAll("[data-hook]").forEach((button) => {
       const action = button.dataset.hook;
-      const said = action === "offhook" ? "picked up" : "put down";
+      const said = action === "offhook" ? "picked_up" : "put_down";
       button.addEventListener("click", () => {
         post(`/api/sim/stations/${encodeURIComponent(station.id)}/${action}`, {},
-          `${station.name} ${said}.`);
+          say(said, {handset: station.name}));
       });
     });
     return node;
@@ -260,9 +267,9 @@
       return "—";
     }
     if (station.online === false) {
-      return "offline";
+      return words("offline");
     }
-    return station.hook === "off" ? "off hook" : "on hook";
+    return station.hook === "off" ? say("off_hook") : say("on_hook");
   }
 
   function renderPeople(status) {
@@ -281,9 +288,9 @@
       (row, p) => {
         const {station, agent} = p;
         setCells(row, [
-          station ? shown(station.name) : "(no handset)", hookText(station),
-          station ? (station.ringing ? "ringing" : "no") : "—",
-          agent ? shown(agent.name) : "(nobody)", agent ? words(agent.presence) : "—",
+          station ? shown(station.name) : say("no_handset"), hookText(station),
+          station ? (station.ringing ? words("ringing") : say("no")) : "—",
+          agent ? shown(agent.name) : say("nobody"), agent ? words(agent.presence) : "—",
           agent ? words(agent.state) : "—",
         ]);
         markState(row.cells[2], station && station.ringing ? "ringing" : "");
@@ -333,7 +340,7 @@
     } else if (!link || link.getAttribute("href") !== href) {
       const a = document.createElement("a");
       a.href = href;
-      a.textContent = "listen";
+      a.textContent = say("listen");
       cell.replaceChildren(a);
     }
   }
@@ -357,7 +364,7 @@
     clock.textContent = formatTime(status.time);
     clock.title = shown(status.time);
     document.getElementById("clock-source").textContent =
-      status.clock_source ? `(set by: ${status.clock_source})` : "";
+      status.clock_source ? say("set_by", {source: status.clock_source}) : "";
     const input = document.getElementById("sim-clock-input");
     if (input && !input.value && document.activeElement !== input && status.time) {
       input.value = localInputValue(status.time);
@@ -366,7 +373,7 @@
 
   function setConnection(error) {
     const box = document.getElementById("connection");
-    box.textContent = error ? `Not updating: ${error.message} Retrying…` : "live";
+    box.textContent = error ? say("not_updating", {error: error.message}) : say("live");
     box.className = error ? "message error" : "muted";
   }
 
@@ -407,10 +414,10 @@
       const value = document.getElementById("sim-clock-input").value;
       const when = new Date(value);
       if (Number.isNaN(when.getTime())) {
-        showMessage("Choose a date and a time first.", true);
+        showMessage(say("choose_date"), true);
         return;
       }
-      post("/api/sim/clock", {now: when.toISOString()}, `The schedules now see ${value}.`);
+      post("/api/sim/clock", {now: when.toISOString()}, say("clock_set", {when: value}));
     });
   }
 
