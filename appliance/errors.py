@@ -1,6 +1,23 @@
-"""Errors that cross from the appliance to the web layer, each mapped to one HTTP status."""
+"""Errors that cross from the appliance to the web layer, each mapped to one HTTP status,
+and ``Text``: the sentences they carry, translatable by the page."""
 
 from __future__ import annotations
+
+from typing import Any
+
+
+class Text(str):
+    """A sentence for a person: the English text it is (the API answers with it), and the
+    template and values it was made from, so the page can say it in the owner's language
+    (``web.i18n.translated``). Templates use ``%(name)s`` placeholders."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Text:
+        text = super().__new__(cls, template % values if values else template)
+        text.template, text.values = template, values
+        return text
 
 
 class ApplianceError(Exception):
@@ -18,7 +35,8 @@ class ValidationError(ApplianceError):
 
     status = 400
 
-    def __init__(self, fields: dict[str, str], message: str = "Some fields are not valid.") -> None:
+    def __init__(self, fields: dict[str, str],
+                 message: str = Text("Some fields are not valid.")) -> None:
         super().__init__(message)
         self.fields = fields
 

@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from appliance.core.clock import ManualClock
-from appliance.ops.assembly import build_simulated
-from appliance.ops.seed import seed_sample_office
-from web import create_app
+from appliance.core.clock import ManualClock  # noqa: E402  (after the path is set)
+from appliance.ops.assembly import build_simulated  # noqa: E402
+from appliance.ops.seed import seed_sample_office  # noqa: E402
+from web import create_app  # noqa: E402
 
 CALLS = 100_000
 RUNS = 200

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from appliance.errors import ApplianceError, ValidationError
 
 from .helpers import appliance
+from .i18n import translated, translated_fields
 
 # doc, errors, problem -> the page with the form
 Render = Callable[[dict[str, Any], dict[str, str], "str | None"], ResponseReturnValue]
@@ -30,7 +31,8 @@ def save(kind: str, rid: str | None, doc: dict[str, Any], render: Render,
     try:
         saved = api.update(kind, rid, doc) if rid else api.create(kind, doc)
     except ValidationError as exc:
-        return render(doc | ({"id": rid} if rid else {}), exc.fields, exc.message), 400
+        return render(doc | ({"id": rid} if rid else {}), translated_fields(exc.fields),
+                      translated(exc.message)), 400
     flash(_("Saved “%(name)s”.", name=saved.get("name", saved["id"])), "ok")
     return redirect(url_for(back))
 
@@ -39,7 +41,7 @@ def delete(kind: str, rid: str, edit: str, back: str) -> ResponseReturnValue:
     try:
         appliance().delete(kind, rid)
     except ApplianceError as exc:
-        flash(exc.message, "error")
+        flash(translated(exc.message), "error")
         return redirect(url_for(edit, rid=rid))
     flash(_("Deleted."), "ok")
     return redirect(url_for(back))

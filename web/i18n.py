@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
+
+from appliance.errors import Text
 
 bp = Blueprint("i18n", __name__)
 
@@ -25,6 +27,18 @@ COOKIE_MAX_AGE_S = 365 * 24 * 3600
 def N_(text: str) -> str:
     """Marks a constant for the catalog; it is translated where it is shown (``_(CONST)``)."""
     return text
+
+
+def translated(message: str) -> str:
+    """An appliance's sentence in the page's language: a ``Text`` knows its template and
+    values; any other text is shown as it is."""
+    if isinstance(message, Text):
+        return gettext(message.template, **message.values)
+    return message
+
+
+def translated_fields(fields: dict[str, str]) -> dict[str, str]:
+    return {name: translated(message) for name, message in fields.items()}
 
 
 def select_language() -> str:

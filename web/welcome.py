@@ -21,6 +21,7 @@ from appliance.config.model import WEEKDAYS
 from appliance.errors import NotFound, ValidationError
 
 from .helpers import appliance
+from .i18n import translated_fields
 
 bp = Blueprint("welcome", __name__, url_prefix="/welcome")
 
@@ -74,7 +75,7 @@ def save() -> ResponseReturnValue:
     try:
         _apply(answers, handsets)
     except ValidationError as exc:
-        return _page(answers, exc.fields, handsets, exc.message), 400
+        return _page(answers, translated_fields(exc.fields), handsets, exc.message), 400
     flash(_("Your office is set up. Calls on every line now ring the people you named, "
             "during the hours you gave."), "ok")
     return redirect(url_for("pages.index"))

@@ -17,6 +17,7 @@ from appliance.config.model import (
     Target,
     Team,
 )
+from appliance.errors import Text
 
 
 def _time(minutes: int) -> str:
@@ -87,9 +88,10 @@ def dump(obj: Any) -> dict[str, Any]:
 def _target_refs(field: str, t: Target | None, config: Config) -> dict[str, str]:
     errors = {}
     if t is not None and t.team is not None and t.team not in config.teams:
-        errors[f"{field}.team" if t.action else field] = f"No team with id '{t.team}'."
+        errors[f"{field}.team" if t.action else field] = Text("No team with id '%(id)s'.",
+                                                               id=t.team)
     if t is not None and t.menu is not None and t.menu not in config.menus:
-        errors[field] = f"No menu with id '{t.menu}'."
+        errors[field] = Text("No menu with id '%(id)s'.", id=t.menu)
     return errors
 
 
@@ -99,24 +101,25 @@ def references(kind: str, obj: Any, config: Config) -> dict[str, str]:
     if kind == "teams":
         for i, member in enumerate(obj.members):
             if member not in config.agents:
-                errors[f"members.{i}"] = f"No agent with id '{member}'."
+                errors[f"members.{i}"] = Text("No agent with id '%(id)s'.", id=member)
         errors |= _target_refs("overflow", obj.overflow, config)
     elif kind == "agents" and obj.station is not None:
         holder = config.agent_at_station(obj.station)
         if obj.station not in config.stations:
-            errors["station"] = f"No station with id '{obj.station}'."
+            errors["station"] = Text("No station with id '%(id)s'.", id=obj.station)
         elif holder is not None and holder.id != obj.id:
-            errors["station"] = f"Station already used by agent '{holder.name}'."
+            errors["station"] = Text("Station already used by agent '%(name)s'.",
+                                     name=holder.name)
     elif kind == "lines":
         errors |= _target_refs("entry", obj.entry, config)
         if obj.schedule is not None and obj.schedule not in config.schedules:
-            errors["schedule"] = f"No schedule with id '{obj.schedule}'."
+            errors["schedule"] = Text("No schedule with id '%(id)s'.", id=obj.schedule)
     elif kind == "menus":
         for key, target in obj.options.items():
             errors |= _target_refs(f"options.{key}", target, config)
         errors |= _target_refs("fallback", obj.fallback, config)
         if obj.operator_team is not None and obj.operator_team not in config.teams:
-            errors["operator_team"] = f"No team with id '{obj.operator_team}'."
+            errors["operator_team"] = Text("No team with id '%(id)s'.", id=obj.operator_team)
     return errors
 
 
@@ -129,7 +132,8 @@ def audio_references(kind: str, obj: Any, known: set[str]) -> dict[str, str]:
         used.append(("greeting.audio", obj.greeting.audio))
     elif kind == "menus" and obj.prompt is not None:
         used.append(("prompt.audio", obj.prompt.audio))
-    return {field: f"No uploaded audio with id '{audio}'; upload it first (/api/audio)."
+    return {field: Text("No uploaded audio with id '%(id)s'; upload it first (/api/audio).",
+                        id=audio)
             for field, audio in used if audio and audio not in known}
 
 

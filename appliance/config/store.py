@@ -53,7 +53,7 @@ from appliance.config.resources import (
     check_resources,
 )
 from appliance.config.validation import PARSERS, parse_id
-from appliance.errors import Conflict, NotFound, ValidationError
+from appliance.errors import Conflict, NotFound, Text, ValidationError
 
 if TYPE_CHECKING:
     from appliance.config.versions import ConfigVersions
@@ -170,7 +170,7 @@ class ConfigStore:
         self._check_kind(kind)
         obj = getattr(self._config, kind).get(rid)
         if obj is None:
-            raise NotFound(f"No {kind.rstrip('s')} with id '{rid}'.")
+            raise NotFound(Text("No %(kind)s with id '%(id)s'.", kind=kind.rstrip("s"), id=rid))
         return dump(obj)
 
     def create(self, kind: str, doc: Any) -> dict[str, Any]:
@@ -178,7 +178,8 @@ class ConfigStore:
         with self._lock:
             rid = parse_id(doc, None) or self._free_id(kind, doc)
             if rid in getattr(self._config, kind):
-                raise Conflict(f"A {kind.rstrip('s')} with id '{rid}' exists already.")
+                raise Conflict(Text("A %(kind)s with id '%(id)s' exists already.",
+                                    kind=kind.rstrip("s"), id=rid))
             return self._save(kind, rid, doc)
 
     def update(self, kind: str, rid: str, doc: Any) -> dict[str, Any]:
@@ -208,7 +209,8 @@ class ConfigStore:
             self.get(kind, rid)
             users = users_of(kind, rid, self._config)
             if users:
-                raise Conflict(f"Still used by {', '.join(users)}; change those first.")
+                raise Conflict(Text("Still used by %(users)s; change those first.",
+                                    users=", ".join(users)))
             self._db.table(kind).remove(Query().id == rid)
             self._changed()
 

@@ -33,7 +33,7 @@ from appliance.config.model import (
     Target,
     Team,
 )
-from appliance.errors import ValidationError
+from appliance.errors import Text, ValidationError
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
@@ -59,22 +59,22 @@ class Reader:
         value = self.doc.get(name, default)
         if value is None or (value == "" and not required):
             if required:
-                self.fail(name, "Required.")
+                self.fail(name, Text("Required."))
             return default
         if not isinstance(value, str) or not value.strip():
-            self.fail(name, "Must be a non-empty text.")
+            self.fail(name, Text("Must be a non-empty text."))
             return default
         if len(value) > limit:
-            self.fail(name, f"At most {limit} characters.")
+            self.fail(name, Text("At most %(limit)d characters.", limit=limit))
         return value.strip()
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         value = self.doc.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(name, "Must be a whole number.")
+            self.fail(name, Text("Must be a whole number."))
             return default
         if not low <= value <= high:
-            self.fail(name, f"Must be between {low} and {high}.")
+            self.fail(name, Text("Must be between %(low)d and %(high)d.", low=low, high=high))
         return value
 
     def choice(self, name: str, enum: type, default: Any) -> Any:
@@ -82,17 +82,18 @@ class Reader:
         try:
             return enum(value)
         except ValueError:
-            self.fail(name, "Must be one of: " + ", ".join(m.value for m in enum) + ".")
+            self.fail(name, Text("Must be one of: %(values)s.",
+                                 values=", ".join(m.value for m in enum)))
             return default
 
     def ref(self, name: str, *, required: bool = False) -> str | None:
         value = self.doc.get(name)
         if value is None or value == "":
             if required:
-                self.fail(name, "Required.")
+                self.fail(name, Text("Required."))
             return None
         if not isinstance(value, str) or not ID_RE.match(value):
-            self.fail(name, "Must be the id of an existing item.")
+            self.fail(name, Text("Must be the id of an existing item."))
             return None
         return value
 
@@ -102,7 +103,7 @@ class Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fail(name, f"Must be a list of {what}.")
+            self.fail(name, Text("Must be a list of %(what)s.", what=what))
             return []
         return value
 
@@ -136,7 +137,7 @@ def _prompt(r: Reader) -> Prompt | None:
     text = r.text("text", limit=MAX_TEXT)
     audio = r.ref("audio")
     if (text is None) == (audio is None):
-        r.fail("_", "Give either a text to speak or an uploaded audio id.")
+        r.fail("_", Text("Give either a text to speak or an uploaded audio id."))
     return Prompt(text=text, audio=audio)
 
 
@@ -148,12 +149,13 @@ def _target(allowed: frozenset[Action]) -> Callable[[Reader], Target]:
         action = r.choice("action", Action, None) if "action" in r.doc else None
         text = r.text("text", limit=MAX_TEXT)
         if action is not None and action not in allowed:
-            r.fail("action", "Not allowed here; use: " + ", ".join(sorted(allowed)) + ".")
+            r.fail("action", Text("Not allowed here; use: %(allowed)s.",
+                                  allowed=", ".join(sorted(allowed))))
         if action is Action.TEAM:
             if team is None:
-                r.fail("team", "Required when the action is 'team'.")
+                r.fail("team", Text("Required when the action is 'team'."))
         elif sum(x is not None for x in (team, menu, action)) != 1:
-            r.fail("_", "Give exactly one of team, menu or action.")
+            r.fail("_", Text("Give exactly one of team, menu or action."))
         return Target(team=team, menu=menu, action=action, text=text)
 
     return parse
@@ -168,14 +170,15 @@ def _minutes(value: Any) -> int | None:
 
 def _intervals(r: Reader, name: str, value: Any) -> tuple[Interval, ...]:
     if not isinstance(value, list):
-        r.fail(name, 'Must be a list of ["HH:MM", "HH:MM"] pairs.')
+        r.fail(name, Text('Must be a list of ["HH:MM", "HH:MM"] pairs.'))
         return ()
     found = []
     for i, pair in enumerate(value):
         ok = isinstance(pair, list | tuple) and len(pair) == 2
         start, end = (_minutes(pair[0]), _minutes(pair[1])) if ok else (None, None)
         if start is None or end is None or start in (MINUTES_PER_DAY, end):
-            r.fail(f"{name}.{i}", 'Use ["HH:MM", "HH:MM"] with different times (end may be 24:00).')
+            r.fail(f"{name}.{i}", Text('Use ["HH:MM", "HH:MM"] with different times '
+                                       '(end may be 24:00).'))
             continue
         found.append(Interval(start, end))
     return tuple(found)
@@ -185,7 +188,7 @@ def _date(r: Reader, name: str, value: Any) -> date | None:
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        r.fail(name, "Use a date like 2026-12-24.")
+        r.fail(name, Text("Use a date like 2026-12-24."))
         return None
 
 
@@ -200,9 +203,10 @@ def _holidays(r: Reader) -> HolidayRegion:
                                       subdiv=subdivision.upper() if subdivision else None)
         except NotImplementedError as exc:
             if subdivision and "subdivision" in str(exc):
-                r.fail("subdivision", f"Unknown subdivision for {country.upper()}.")
+                r.fail("subdivision", Text("Unknown subdivision for %(country)s.",
+                                               country=country.upper()))
             else:
-                r.fail("country", "Unknown country code (use ISO 3166, e.g. ES, AR, GB).")
+                r.fail("country", Text("Unknown country code (use ISO 3166, e.g. ES, AR, GB)."))
     return HolidayRegion((country or "").upper(), subdivision.upper() if subdivision else None)
 
 
@@ -213,10 +217,10 @@ def parse_schedule(doc: Any, sid: str) -> Schedule:
     try:
         zoneinfo.ZoneInfo(tz or "")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        r.fail("timezone", "Unknown time zone; use an IANA name like Europe/Madrid.")
+        r.fail("timezone", Text("Unknown time zone; use an IANA name like Europe/Madrid."))
     weekly_doc = r.doc.get("weekly", {})
     if not isinstance(weekly_doc, dict) or set(weekly_doc) - set(WEEKDAYS):
-        r.fail("weekly", "Use the keys mon, tue, wed, thu, fri, sat, sun.")
+        r.fail("weekly", Text("Use the keys mon, tue, wed, thu, fri, sat, sun."))
         weekly_doc = {}
     weekly = {d: _intervals(r, f"weekly.{d}", weekly_doc.get(d, [])) for d in WEEKDAYS}
     closed_dates = frozenset(
@@ -232,7 +236,7 @@ def parse_schedule(doc: Any, sid: str) -> Schedule:
     closed_action = r.sub("closed_action", _target(frozenset({Action.MESSAGE, Action.VOICEMAIL})),
                           Schedule.__dataclass_fields__["closed_action"].default_factory())
     if closed_action.action is None and "closed_action" not in r.errors:
-        r.fail("closed_action.action", "Must be message or voicemail.")
+        r.fail("closed_action.action", Text("Must be message or voicemail."))
     region = r.sub("holidays", _holidays)
     return r.done(Schedule(sid, name, tz, weekly, region, closed_dates,
                                    tuple(special), closed_action))
@@ -242,15 +246,15 @@ def parse_team(doc: Any, tid: str) -> Team:
     r = Reader(doc)
     members = r.doc.get("members", [])
     if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-        r.fail("members", "Must be a list of agent ids.")
+        r.fail("members", Text("Must be a list of agent ids."))
         members = []
     elif len(set(members)) != len(members):
-        r.fail("members", "An agent is listed twice.")
+        r.fail("members", Text("An agent is listed twice."))
     overflow_actions = frozenset({Action.MESSAGE, Action.TEAM, Action.VOICEMAIL})
     overflow = r.sub("overflow", _target(overflow_actions),
                      Team.__dataclass_fields__["overflow"].default_factory())
     if overflow.team == tid:
-        r.fail("overflow.team", "A team cannot overflow to itself.")
+        r.fail("overflow.team", Text("A team cannot overflow to itself."))
     return r.done(Team(
         id=tid, name=r.text("name", required=True), members=tuple(members),
         strategy=r.choice("strategy", Strategy, Strategy.RING_ALL),
@@ -279,10 +283,10 @@ def parse_line(doc: Any, lid: str) -> Line:
     r = Reader(doc)
     entry = r.sub("entry", _target(frozenset()), None)
     if entry is None and "entry" not in r.errors:
-        r.fail("entry", 'Required: {"team": id} or {"menu": id}.')
+        r.fail("entry", Text('Required: {"team": id} or {"menu": id}.'))
     number = r.text("number", "", limit=20)
     if number and not re.fullmatch(r"\+?[0-9 ]{3,20}", number):
-        r.fail("number", "Use digits, spaces and an optional leading +.")
+        r.fail("number", Text("Use digits, spaces and an optional leading +."))
     return r.done(Line(lid, r.text("name", required=True),
                                r.choice("kind", LineKind, LineKind.GSM), number or "", entry,
                                r.ref("schedule"), r.sub("greeting", _prompt)))
@@ -292,21 +296,23 @@ def parse_menu(doc: Any, mid: str) -> Menu:
     r = Reader(doc)
     prompt = r.sub("prompt", _prompt)
     if prompt is None and "prompt" not in r.errors:
-        r.fail("prompt", 'Required: {"text": "..."} or {"audio": id}.')
+        r.fail("prompt", Text('Required: {"text": "..."} or {"audio": id}.'))
     options_doc = r.doc.get("options", {})
     if not isinstance(options_doc, dict):
-        r.fail("options", "Must be an object of key → target.")
+        r.fail("options", Text("Must be an object of key → target."))
         options_doc = {}
     option_target = _target(frozenset({Action.REPEAT, Action.VOICEMAIL, Action.HANGUP,
                                        Action.MESSAGE}))
     for key, value in options_doc.items():
         if key in ("0", "*"):
-            r.fail(f"options.{key}", f"'{key}' is reserved: 0 reaches an agent, * goes back.")
+            r.fail(f"options.{key}", Text("'%(key)s' is reserved: 0 reaches an agent, * goes back.",
+                                          key=key))
         elif key not in MENU_KEYS:
-            r.fail(f"options.{key}", "Keys are single digits 1-9 or #.")
+            r.fail(f"options.{key}", Text("Keys are single digits 1-9 or #."))
         elif value is None:
-            r.fail(f"options.{key}", 'Give where the key leads: {"team": id}, {"menu": id} '
-                                     'or {"action": ...}; remove the key to drop the option.')
+            r.fail(f"options.{key}", Text('Give where the key leads: {"team": id}, {"menu": id} '
+                                          'or {"action": ...}; remove the key to drop the '
+                                          'option.'))
     nested = Reader(options_doc)
     options = {k: nested.sub(k, option_target) for k in options_doc if k in MENU_KEYS}
     for key, message in nested.errors.items():

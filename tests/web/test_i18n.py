@@ -14,15 +14,18 @@ from flask import url_for
 
 from web.layout import SECTIONS
 
-WEB = Path(__file__).resolve().parents[2] / "web"
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
 CATALOG = WEB / "translations" / "es" / "LC_MESSAGES"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{\w+\}")
-KEYWORDS = {"_": None, "gettext": None, "N_": None, "_l": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "_l": None, "ngettext": (1, 2),
+            "Text": None}
 
 
 def marked_texts() -> set[str]:
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
-    found = extract_from_dir(str(WEB), method_map, keywords=KEYWORDS)
+    found = [m for folder in (WEB, ROOT / "appliance")
+             for m in extract_from_dir(str(folder), method_map, keywords=KEYWORDS)]
     return {message if isinstance(message, str) else message[0]
             for _, _, message, _, _ in found}
 

@@ -100,3 +100,14 @@ def test_form_to_document_drops_blank_rows_and_writes_midnight_as_24_00():
     assert doc["closed_dates"] == ["2026-12-31"]
     assert doc["holidays"] is None
     assert doc["closed_action"] == {"action": "voicemail", "text": None}
+
+
+def test_field_errors_are_shown_in_the_owners_language(owner, store):
+    fields = form_of(owner, "/hours/office") | {"timezone": "Mars/Olympus"}
+    reply = owner.client.post("/hours/office", data=fields,
+                              headers={"Accept-Language": "es"})
+    page = reply.get_data(as_text=True)
+    assert "Zona horaria desconocida" in page
+    api = owner.client.put("/api/schedules/office", json={"name": "x", "timezone": "Mars/Olympus"},
+                           headers={"X-Api-Key": owner.API_KEY, "Accept-Language": "es"})
+    assert api.get_json()["fields"]["timezone"].startswith("Unknown time zone")  # API: English
