@@ -14,7 +14,7 @@ from typing import Any, Protocol, cast
 
 from appliance.admin import Admin
 from appliance.config.model import Config, Presence
-from appliance.errors import Conflict, NotFound, Unavailable, ValidationError
+from appliance.errors import Conflict, NotFound, Text, Unavailable, ValidationError
 from appliance.policy.menus import menu_warnings
 from appliance.policy.schedule import HoursNow, holidays_in, hours_now
 from hardware.interfaces import BadInput, NoSuchDevice, OutOfService
@@ -96,15 +96,16 @@ class ApplianceApi:
     def warnings(self) -> list[str]:
         """Things that work but not as the owner would want: no hold audio, long menus..."""
         config = self._store.config()
-        found = [f"Team '{t.name}' has no hold audio: waiting callers hear a soft tone. "
-                 "Upload the office's own audio and choose it for the team."
+        found = [Text("Team '%(team)s' has no hold audio: waiting callers hear a soft tone. "
+                      "Upload the office's own audio and choose it for the team.", team=t.name)
                  for t in config.teams.values() if t.hold_audio is None]
         for menu_id in config.menus:
             found += menu_warnings(config, menu_id)
         if failures := self._engine.failures:
-            found.append(f"The switchboard hit an internal error {failures} time(s) since it "
-                         "started; the calls involved were ended and recorded as failed. The "
-                         "system log has the details (journalctl -u switchboard).")
+            found.append(Text("The switchboard hit an internal error %(count)d time(s) since it "
+                              "started; the calls involved were ended and recorded as failed. "
+                              "The system log has the details (journalctl -u switchboard).",
+                              count=failures))
         return ([self._store.recovered] if self._store.recovered else []) + found
 
     def calls(self, limit: int = 50) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from . import forms
 from .forms import target_choice, target_doc
 from .helpers import appliance, audio_choices
+from .i18n import translated
 
 bp = Blueprint("menus", __name__, url_prefix="/menus")
 
@@ -56,7 +57,7 @@ def index() -> ResponseReturnValue:
     api = appliance()
     menus = api.list("menus")
     return render_template("menus/index.html", menus=menus,
-                           warnings={m["id"]: api.menu_warnings(m["id"]) for m in menus})
+                           warnings={m["id"]: _warnings(m["id"]) for m in menus})
 
 
 @bp.get("/new")
@@ -100,4 +101,8 @@ def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
         "menus/edit.html", doc=doc, errors=errors, rid=rid, problem=problem, rows=rows,
         keys=KEYS, teams=api.list("teams"), menus=[m for m in api.list("menus") if m["id"] != rid],
         endings=ENDINGS, fallback_endings=FALLBACK_ENDINGS, audio=audio_choices(),
-        fallback=target_choice(doc.get("fallback")), warnings=api.menu_warnings(rid) if rid else [])
+        fallback=target_choice(doc.get("fallback")), warnings=_warnings(rid) if rid else [])
+
+
+def _warnings(menu_id: str) -> list[str]:
+    return [translated(w) for w in appliance().menu_warnings(menu_id)]

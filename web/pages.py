@@ -37,6 +37,7 @@ TEXTS = {
     "not_updating": _l("Not updating: %(error)s Retrying…"),
     "choose_date": _l("Choose a date and a time first."),
     "clock_set": _l("The schedules now see %(when)s."),
+    "now_ringing": _l("%(handset)s is ringing."),
 }
 WORDS = {   # the states and outcomes the API reports
     "idle": _l("idle"), "ringing": _l("ringing"), "in_call": _l("in a call"),

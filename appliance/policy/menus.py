@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from appliance.config.model import Action, Config, Menu, Target
+from appliance.errors import Text
 
 KEYS = frozenset("0123456789*#")
 OPTION_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "#")  # also the search order
@@ -239,28 +240,34 @@ def _depth_warnings(config: Config, root: str) -> list[str]:
     deepest = max(paths.values(), key=len)
     route = " > ".join(_name(config, m) for m in deepest)
     return [] if len(deepest) <= MAX_DEPTH else [
-        f"Menu {_name(config, deepest[-1])} is {len(deepest)} levels deep ({route}); "
-        f"callers get lost beyond {MAX_DEPTH} levels."]
+        Text("Menu %(menu)s is %(depth)d levels deep (%(route)s); callers get lost beyond "
+             "%(max)d levels.", menu=_name(config, deepest[-1]), depth=len(deepest),
+             route=route, max=MAX_DEPTH)]
 
 
 def _menu_checks(config: Config, menu: Menu) -> list[str]:
     """Per-menu problems: too many options, unusable keys, references to nothing."""
     name, out = _name(config, menu.id), []
     if len(menu.options) > MAX_OPTIONS:
-        out.append(f"Menu {name} offers {len(menu.options)} options; "
-                   f"callers remember at most {MAX_OPTIONS}.")
+        out.append(Text("Menu %(menu)s offers %(count)d options; callers remember at most "
+                        "%(max)d.", menu=name, count=len(menu.options), max=MAX_OPTIONS))
     for key in sorted(set(menu.options) - set(OPTION_KEYS)):
-        out.append(f'Menu {name} option "{key}" can never be chosen; use one key of 1-9 or #.')
+        out.append(Text('Menu %(menu)s option "%(key)s" can never be chosen; use one key of '
+                        "1-9 or #.", menu=name, key=key))
     for label, target in [*((f"option {k}", t) for k, t in _options(menu)),
                           ("fallback", menu.fallback)]:
         if target.team and target.team not in config.teams:
-            out.append(f'Menu {name} {label} points at team "{target.team}", which does not exist.')
+            out.append(Text('Menu %(menu)s %(where)s points at team "%(team)s", which does not '
+                            "exist.", menu=name, where=label, team=target.team))
         if target.menu and target.menu not in config.menus:
-            out.append(f'Menu {name} {label} points at menu "{target.menu}", which does not exist.')
+            out.append(Text('Menu %(menu)s %(where)s points at menu "%(sub)s", which does not '
+                            "exist.", menu=name, where=label, sub=target.menu))
     if menu.operator_team and menu.operator_team not in config.teams:
-        out.append(f'Menu {name} sends 0 to team "{menu.operator_team}", which does not exist.')
+        out.append(Text('Menu %(menu)s sends 0 to team "%(team)s", which does not exist.',
+                        menu=name, team=menu.operator_team))
     if operator_team(config, menu.id) is None:
-        out.append(f"Menu {name} has no team reachable, so 0 cannot reach an agent.")
+        out.append(Text("Menu %(menu)s has no team reachable, so 0 cannot reach an agent.",
+                        menu=name))
     return out
 
 
@@ -273,8 +280,8 @@ def _cycle_warnings(config: Config, root: str) -> list[str]:
         state[mid] = "open"
         for sub in _sub_menus(config, mid):
             if state.get(sub) == "open":
-                out.append(f"Menu {_name(config, mid)} leads back to {_name(config, sub)}, "
-                           "so callers can go round in a loop.")
+                out.append(Text("Menu %(menu)s leads back to %(up)s, so callers can go round "
+                                "in a loop.", menu=_name(config, mid), up=_name(config, sub)))
             elif sub not in state:
                 visit(sub)
         state[mid] = "done"
@@ -296,9 +303,9 @@ def _fallback_loop_warnings(config: Config, root: str) -> list[str]:
         if mid in chain:
             loops.add(frozenset(chain[chain.index(mid):]))
     return [
-        (f"Menu {_name(config, next(iter(loop)))} falls back to itself"
-         if len(loop) == 1 else
-         "Menus " + ", ".join(sorted(_name(config, m) for m in loop)) + " fall back to each other")
-        + ", so a caller who presses nothing is never let go."
+        Text("Menu %(menu)s falls back to itself, so a caller who presses nothing is never "
+             "let go.", menu=_name(config, next(iter(loop)))) if len(loop) == 1 else
+        Text("Menus %(menus)s fall back to each other, so a caller who presses nothing is "
+             "never let go.", menus=", ".join(sorted(_name(config, m) for m in loop)))
         for loop in sorted(loops, key=sorted)
     ]

@@ -123,14 +123,16 @@ def test_a_new_agent_added_first_to_a_team_rings_on_a_call(page, box):
     team = box["appliance"].store.get("teams", "reception")
     assert (team["members"][0], team["strategy"]) == ("dora", "linear")
 
+    nav.get_by_role("link", name="En directo").click()
+    expect(page.locator("#connection")).to_have_text("en directo")     # it has polled once
     key = {"X-Api-Key": API_KEY}
     page.request.post(url + "/api/sim/clock", headers=key,
                       data={"now": "2026-12-09T10:00:00+01:00"})   # Wednesday (7-8 are holidays)
     page.request.post(url + "/api/sim/lines/line-2/incoming", headers=key,
                       data={"caller": "600111222"})
-    nav.get_by_role("link", name="En directo").click()
     ringing = page.locator("#people tr", has_text="Desk 4").locator("td").nth(2)
     expect(ringing).to_have_text("sonando")
+    expect(page.locator("#announce")).to_have_text("Desk 4 está sonando.")   # screen readers
 
 
 def test_editing_the_menu_adds_a_key_for_voicemail(page, box):

@@ -379,6 +379,19 @@
 
   // -- the loop ----------------------------------------------------------------------------------
 
+  /* Tell screen readers when a handset starts ringing (the tables change silently). */
+  let ringingBefore = null;
+  function announceRinging(status) {
+    const now = new Set((status.stations || []).filter((s) => s.ringing).map((s) => s.id));
+    const started = ringingBefore === null ? [] :
+      (status.stations || []).filter((s) => now.has(s.id) && !ringingBefore.has(s.id));
+    if (started.length) {
+      document.getElementById("announce").textContent =
+        started.map((s) => say("now_ringing", {handset: s.name})).join(" ");
+    }
+    ringingBefore = now;
+  }
+
   async function poll() {
     clearTimeout(timer);
     if (polling) {
@@ -396,6 +409,7 @@
       renderWarnings(status);
       renderLines(status, byId(status.calls));
       renderPeople(status);
+      announceRinging(status);
       renderCalls(status, lines, agents);
       renderHistory(history, lines, agents, heard);
       setConnection(null);
