@@ -10,7 +10,7 @@ from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from appliance.api import ApplianceApi
-from appliance.errors import NotFound, ValidationError
+from appliance.errors import NotFound, Text, ValidationError
 
 from .security import web_state
 
@@ -49,9 +49,10 @@ def accept_upload_body() -> None:
 
 
 def upload_too_large(library: AudioLibrary) -> ValidationError:
-    limit = f"{library.max_bytes / MIB:g} MB"
-    return UploadTooLarge({"file": f"Over {limit}: upload a shorter or more compressed file "
-                                   "(MP3 or OGG)."}, f"The upload is larger than {limit}.")
+    mb = library.max_bytes / MIB
+    return UploadTooLarge({"file": Text("Over %(mb)g MB: upload a shorter or more compressed "
+                                        "file (MP3 or OGG).", mb=mb)},
+                          Text("The upload is larger than %(mb)g MB.", mb=mb))
 
 
 def audio_users(audio_id: str) -> list[dict[str, str]]:

@@ -33,7 +33,9 @@ def translated(message: str) -> str:
     """An appliance's sentence in the page's language: a ``Text`` knows its template and
     values; any other text is shown as it is."""
     if isinstance(message, Text):
-        return gettext(message.template, **message.values)
+        values = {k: translated(v) if isinstance(v, str) else v
+                  for k, v in message.values.items()}
+        return gettext(message.template, **values)
     return message
 
 

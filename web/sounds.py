@@ -2,7 +2,7 @@
 
 The upload form works without JavaScript (it posts here and the page comes back with the
 checks' reason beside the file field); ``static/upload.js`` adds a progress bar by sending
-the same form to ``/api/audio``. The preview plays the converted file: 8 kHz narrowband,
+the same form here asking for JSON. The preview plays the converted file: 8 kHz narrowband,
 exactly what a caller hears. Deleting audio that a team, menu or line plays is refused,
 naming them; a recording that mentions hours which have since changed is flagged until the
 owner says it still fits.
@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -21,6 +30,7 @@ from appliance.errors import ValidationError
 
 from .helpers import LIBRARY_KEY, accept_upload_body, appliance, audio_library, audio_users
 from .helpers import upload_too_large as too_large
+from .i18n import translated_fields
 
 bp = Blueprint("sounds", __name__, url_prefix="/audio")
 
@@ -38,23 +48,37 @@ def index() -> ResponseReturnValue:
 
 @bp.post("/upload")
 def upload() -> ResponseReturnValue:
+    """The form's target. ``upload.js`` sends the same form asking for JSON, to show a
+    progress bar; it gets the same checks and the reasons in the page's language."""
     library = audio_library()
     try:
         sent, form = request.files.get("file"), request.form
     except RequestEntityTooLarge:
-        error = too_large(library)
-        return _page(error.fields, {}), 413
+        return _refused(translated_fields(too_large(library).fields), {}, 413)
     typed = {"name": form.get("name", ""), "schedule": form.get("schedule", "")}
     if sent is None or not sent.filename:
-        return _page({"file": _("Choose an audio file (WAV, MP3, OGG or FLAC).")}, typed), 400
+        return _refused({"file": _("Choose an audio file (WAV, MP3, OGG or FLAC).")}, typed)
     try:
         item = library.add(typed["name"], sent.filename, sent.stream,
                            linked_schedule=typed["schedule"] or None)
     except ValidationError as exc:
-        return _page(exc.fields, typed), 400
+        return _refused(translated_fields(exc.fields), typed)
     flash(_("“%(name)s” is ready: listen to it below, then choose it where it should play.",
             name=item.name), "ok")
+    if _wants_json():
+        return jsonify({"id": item.id}), 201
     return redirect(url_for(".index"))
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _refused(errors: dict[str, str], typed: dict[str, Any],
+             status: int = 400) -> ResponseReturnValue:
+    if _wants_json():
+        return jsonify({"error": _("The file was not accepted."), "fields": errors}), status
+    return _page(errors, typed), status
 
 
 @bp.post("/<audio_id>/rename")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from appliance.errors import ApplianceError, ValidationError
+from appliance.errors import ApplianceError, Text, ValidationError
 
 if TYPE_CHECKING:
     from hardware.audio.format import AudioFormat
@@ -45,9 +45,10 @@ LOUDNESS_BLOCK_S = 0.4      # EBU R128 gating block: shorter clips have no measu
 CONVERT_TIMEOUT_S = 300     # 10 minutes of MP3 on a Pi Zero 2 W, with a wide margin
 OPUS_RATE = 48000           # opusdec's native output: raw S16_LE stereo at 48 kHz
 SIGNATURES = (
-    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive or office document"),
-    (b"\x1aE\xdf\xa3", "a Matroska/WebM file"), (b"ID3", "MP3"), (b"OggS", "OGG"),
+    (b"\x89PNG", Text("a PNG image")), (b"\xff\xd8\xff", Text("a JPEG image")),
+    (b"GIF8", Text("a GIF image")), (b"%PDF", Text("a PDF document")),
+    (b"PK\x03\x04", Text("a ZIP archive or office document")),
+    (b"\x1aE\xdf\xa3", Text("a Matroska/WebM file")), (b"ID3", "MP3"), (b"OggS", "OGG"),
     (b"fLaC", "FLAC"),
 )
 
@@ -56,7 +57,8 @@ class AudioRejected(ValidationError):
     """An upload that cannot be used; ``fields["file"]`` says why and what to do instead."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__({"file": reason}, f"The file was not accepted. {reason}")
+        super().__init__({"file": reason},
+                         Text("The file was not accepted. %(reason)s", reason=reason))
 
 
 class ToolMissing(ApplianceError):
@@ -84,8 +86,8 @@ def run_tool(args: list[str], timeout: float, *,
         raise ToolMissing(f"{args[0]} is not installed; install the Debian packages that "
                           f"provide it ({TOOLS_HINT}) and restart.") from None
     except subprocess.TimeoutExpired:
-        raise AudioRejected(f"Took longer than {timeout:g} s to process: "
-                            "try a shorter file.") from None
+        raise AudioRejected(Text("Took longer than %(seconds)g s to process: try a shorter "
+                                 "file.", seconds=timeout)) from None
 
 
 def raw(encoding: str, rate: int, channels: int = 1) -> list[str]:
@@ -105,7 +107,8 @@ def sox_run(sox: str, args: list[str], failure: str, *, stdin: Any = subprocess.
     if result.returncode != 0:
         said = (result.stderr.strip().splitlines() or ["no sound in it"])[-1]
         said = said.replace(subject, "the file") if subject else said
-        raise AudioRejected(f"{failure} ({said[:120]}): export it again as MP3 or WAV.")
+        raise AudioRejected(Text("%(failure)s (%(said)s): export it again as MP3 or WAV.",
+                                 failure=failure, said=said[:120]))
     return result.stderr
 
 
@@ -122,7 +125,7 @@ def decode(src: Path, band: Path, fmt: AudioFormat, kind: str, *, sox: str, opus
     output = [*raw("f32", fmt.rate, fmt.channels), str(band)]
     if kind != "OPUS":
         sox_run(sox, ["-t", SOX_TYPES[kind], str(src), *output, *effects],
-                "Could not be decoded", subject=str(src))
+                Text("Could not be decoded"), subject=str(src))
         return
     try:
         decoder = subprocess.Popen(  # noqa: S603 - an argument list, never a shell
@@ -133,7 +136,7 @@ def decode(src: Path, band: Path, fmt: AudioFormat, kind: str, *, sox: str, opus
                           f"it ({TOOLS_HINT}) and restart.") from None
     try:
         sox_run(sox, [*raw("s16", OPUS_RATE, 2), "-", *output, *effects],
-                "Could not be decoded", stdin=decoder.stdout)
+                Text("Could not be decoded"), stdin=decoder.stdout)
     finally:
         decoder.kill()        # sox stops reading at the length limit; opusdec need not finish
         decoder.communicate()
@@ -194,7 +197,7 @@ def measure(pcm: Path, encoding: str, fmt: AudioFormat, *, sox: str) -> Levels:
     try:
         report = sox_run(sox, [*raw(encoding, fmt.rate, fmt.channels), str(pcm),
                                *raw("f32", fmt.rate, fmt.channels), str(weighted),
-                               "stats", *k_weighting(fmt.rate)], "Could not be measured")
+                               "stats", *k_weighting(fmt.rate)], Text("Could not be measured"))
         found = re.search(r"Pk lev dB\s+(-?[\d.]+)", report)
         peak = None if found is None else float(found.group(1))
         return Levels(gated_loudness(weighted, fmt.rate), peak)
@@ -214,7 +217,7 @@ def limit_to_line(band: Path, dst: Path, fmt: AudioFormat, gain: float, *, sox: 
     sox_run(sox, [*raw("f32", fmt.rate, fmt.channels), str(band),
                   *raw("s16", fmt.rate, fmt.channels), str(dst),
                   "compand", "0,0.1", "0.01:" + ",".join(f"{p:.2f}" for p in points),
-                  "0", "-120", "0"], "Could not be converted")
+                  "0", "-120", "0"], Text("Could not be converted"))
 
 
 def convert_to_line(src: Path, dst: Path, fmt: AudioFormat, *, kind: str = "WAV",
@@ -234,8 +237,8 @@ def convert_to_line(src: Path, dst: Path, fmt: AudioFormat, *, kind: str = "WAV"
         decode(src, band, fmt, kind, sox=sox, opusdec=opusdec, max_seconds=max_seconds)
         seconds = band.stat().st_size / (4 * fmt.rate * fmt.channels) if band.exists() else 0.0
         if seconds == 0:
-            raise AudioRejected("Damaged: no sound could be decoded from it; export it again "
-                                "as MP3 or WAV.")
+            raise AudioRejected(Text("Damaged: no sound could be decoded from it; export it "
+                                     "again as MP3 or WAV."))
         if max_seconds is not None:
             check_length(seconds, declared, max_seconds)
         found = measure(band, "f32", fmt, sox=sox)
@@ -243,7 +246,7 @@ def convert_to_line(src: Path, dst: Path, fmt: AudioFormat, *, kind: str = "WAV"
         if found.lufs is not None and found.lufs > SILENCE_LUFS:
             gain = TARGET_LUFS - found.lufs
         elif seconds >= LOUDNESS_BLOCK_S:
-            raise AudioRejected("Silent: there is no sound in it to play.")
+            raise AudioRejected(Text("Silent: there is no sound in it to play."))
         limit_to_line(band, dst, fmt, gain, sox=sox)
         return measure(dst, "s16", fmt, sox=sox)
     finally:
@@ -253,15 +256,16 @@ def convert_to_line(src: Path, dst: Path, fmt: AudioFormat, *, kind: str = "WAV"
 def check_length(seconds: float, declared: float | None, max_seconds: float) -> None:
     """Too long, too short, or much shorter than its header says (a truncated download)."""
     if seconds > max_seconds:
-        raise AudioRejected(f"Longer than {span(max_seconds)} (is at least "
-                            f"{clock_time(seconds)}): trim it and upload it again.")
+        raise AudioRejected(Text("Longer than %(limit)s (is at least %(length)s): trim it and "
+                                 "upload it again.", limit=span(max_seconds),
+                                 length=clock_time(seconds)))
     if declared is not None and seconds < declared / 2 and declared - seconds > 1:
-        raise AudioRejected(f"Damaged or truncated: only {seconds:.1f} s of its "
-                            f"{clock_time(declared)} could be decoded; upload the complete "
-                            "file.")
+        raise AudioRejected(Text("Damaged or truncated: only %(seconds).1f s of its %(length)s "
+                                 "could be decoded; upload the complete file.",
+                                 seconds=seconds, length=clock_time(declared)))
     if seconds < MIN_SECONDS:
-        raise AudioRejected(f"Too short ({seconds:.1f} s): upload at least half a second "
-                            "of sound.")
+        raise AudioRejected(Text("Too short (%(seconds).1f s): upload at least half a second "
+                                 "of sound.", seconds=seconds))
 
 
 def looks_like(head: bytes) -> str:
@@ -270,21 +274,21 @@ def looks_like(head: bytes) -> str:
         if head.startswith(magic):
             return what
     if head.startswith(b"RIFF"):
-        return {b"WAVE": "WAV", b"WEBP": "a WebP image", b"AVI ": "an AVI video"}.get(
-            head[8:12], "a RIFF file")
+        return {b"WAVE": "WAV", b"WEBP": Text("a WebP image"), b"AVI ": Text("an AVI video")
+                }.get(head[8:12], Text("a RIFF file"))
     if head[4:8] == b"ftyp":
-        return "an MP4/M4A file"
+        return Text("an MP4/M4A file")
     if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
-        return "an AAC file" if head[1] & 0x06 == 0 else "MP3"   # ADTS has layer bits 00
+        return Text("an AAC file") if head[1] & 0x06 == 0 else "MP3"  # ADTS: layer bits 00
     for cut in range(4):  # the sample may end inside a multi-byte character
         try:
             text = head[:len(head) - cut].decode("utf-8")
         except UnicodeDecodeError:
             continue
         if text and all(c.isprintable() or c.isspace() for c in text):
-            return "text"
+            return Text("text")
         break
-    return "unknown data"
+    return Text("unknown data")
 
 
 MP3_RATES = (44100, 48000, 32000)
@@ -331,4 +335,6 @@ def clock_time(seconds: float) -> str:
 
 
 def span(seconds: float) -> str:
-    return f"{seconds / 60:g} minutes" if seconds % 60 == 0 else f"{seconds:g} seconds"
+    if seconds % 60 == 0:
+        return Text("%(count)g minutes", count=seconds / 60)
+    return Text("%(count)g seconds", count=seconds)

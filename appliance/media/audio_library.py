@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from appliance.config.durable import TMP_PREFIX as STORAGE_TMP_PREFIX
 from appliance.config.durable import atomic_write
-from appliance.errors import ApplianceError, NotFound, ValidationError
+from appliance.errors import ApplianceError, NotFound, Text, ValidationError
 from appliance.media.audio_convert import (
     SOX_TYPES,
     AudioRejected,
@@ -59,12 +59,11 @@ INDEX = "index.json"
 TMP_PREFIX = STORAGE_TMP_PREFIX   # one prefix, so every start-up sweep finds them
 OGG_CODECS = {b"\x01vorbis": "vorbis", b"OpusHead": "opus", b"\x7fFLAC": "flac",
               b"Speex   ": "speex", b"\x80theora": "theora"}
-ACCEPTED_HINT = "upload a WAV, MP3, OGG (Vorbis or Opus) or FLAC file"
 PROBE_TIMEOUT_S = 30
 OTHER_MEDIA = frozenset({"an MP4/M4A file", "a Matroska/WebM file", "an AVI video",
                          "an AAC file"})
-AUDIO_FILES = {"WAV": "a WAV file", "MP3": "an MP3 file", "OGG": "an OGG file",
-               "FLAC": "a FLAC file"}
+AUDIO_FILES = {"WAV": Text("a WAV file"), "MP3": Text("an MP3 file"), "OGG": Text("an OGG file"),
+               "FLAC": Text("a FLAC file")}
 
 
 @dataclass(frozen=True)
@@ -244,11 +243,12 @@ class AudioLibrary:
             while chunk := stream.read(CHUNK):
                 total += len(chunk)
                 if total > self.max_bytes:
-                    raise AudioRejected(f"Over {self.max_bytes / MIB:g} MB: upload a shorter or "
-                                        "more compressed file (MP3 or OGG).")
+                    raise AudioRejected(Text("Over %(mb)g MB: upload a shorter or more "
+                                             "compressed file (MP3 or OGG).",
+                                             mb=self.max_bytes / MIB))
                 out.write(chunk)
         if total == 0:
-            raise AudioRejected("Empty: the file has no content; choose it again.")
+            raise AudioRejected(Text("Empty: the file has no content; choose it again."))
 
     def _probe(self, path: Path) -> tuple[str, float | None]:
         """Accept WAV, MP3, OGG (Vorbis/Opus) or FLAC by content: the kind and declared length.
@@ -265,8 +265,9 @@ class AudioLibrary:
             raise AudioRejected(self._not_audio(path))
         declared = self._declared(path, kind, head)
         if declared is not None and declared > self.max_seconds:
-            raise AudioRejected(f"Longer than {span(self.max_seconds)} (is "
-                                f"{clock_time(declared)}): trim it and upload it again.")
+            raise AudioRejected(Text("Longer than %(limit)s (is %(length)s): trim it and upload "
+                                     "it again.", limit=span(self.max_seconds),
+                                     length=clock_time(declared)))
         return kind, declared
 
     @staticmethod
@@ -276,8 +277,8 @@ class AudioLibrary:
         codec = next((name for magic, name in OGG_CODECS.items() if packet.startswith(magic)),
                      "unknown")
         if codec not in ("vorbis", "opus"):
-            raise AudioRejected(f"Not accepted: OGG with {codec} sound; use Vorbis or Opus, "
-                                "or upload MP3.")
+            raise AudioRejected(Text("Not accepted: OGG with %(codec)s sound; use Vorbis or "
+                                     "Opus, or upload MP3.", codec=codec))
         return "OGG" if codec == "vorbis" else "OPUS"
 
     def _declared(self, path: Path, kind: str, head: bytes) -> float | None:
@@ -303,11 +304,13 @@ class AudioLibrary:
         with open(path, "rb") as f:
             what = looks_like(f.read(512))
         if what in AUDIO_FILES:
-            return (f"Damaged: it starts like {AUDIO_FILES[what]} but no sound could be read "
-                    "from it; export it again.")
+            return Text("Damaged: it starts like %(kind)s but no sound could be read from it; "
+                        "export it again.", kind=AUDIO_FILES[what])
         if what in OTHER_MEDIA:
-            return f"Not an accepted format (looks like {what}): {ACCEPTED_HINT}."
-        return f"Not an audio file (looks like {what}): {ACCEPTED_HINT}."
+            return Text("Not an accepted format (looks like %(kind)s): upload a WAV, MP3, OGG "
+                        "(Vorbis or Opus) or FLAC file.", kind=what)
+        return Text("Not an audio file (looks like %(kind)s): upload a WAV, MP3, OGG (Vorbis "
+                    "or Opus) or FLAC file.", kind=what)
 
     # -- storing --------------------------------------------------------------------------------
 

@@ -158,6 +158,7 @@ def test_uploading_hold_music_with_progress_and_choosing_it_for_a_team(page, box
     page.get_by_label("Nombre (opcional)").fill("Música de espera")
     page.get_by_role("button", name="Subir").click()
     expect(page.get_by_role("heading", name="Música de espera")).to_be_visible()
+    assert page.get_by_text("«Música de espera» está listo").is_visible()
     assert page.locator("audio").count() == 1
 
     page.get_by_role("navigation").get_by_role("link", name="Equipos").click()
@@ -176,7 +177,7 @@ def test_a_file_that_is_not_audio_is_refused_beside_the_field(page, box, tmp_pat
     page.goto(url + "/audio/")
     page.get_by_label("Archivo").set_input_files(str(notes))
     page.get_by_role("button", name="Subir").click()
-    expect(page.locator("#err-file")).to_be_visible()
+    expect(page.locator("#err-file")).to_contain_text("No es un archivo de audio (parece texto)")
 
 
 def test_the_setup_guide_leaves_a_working_office(page, box):

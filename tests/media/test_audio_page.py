@@ -63,6 +63,17 @@ def test_a_file_that_is_not_audio_is_refused_beside_the_field_keeping_the_name(o
     assert 'value="Mi foto"' in page
 
 
+def test_the_refusal_is_in_the_owners_language(owner, tmp_path):
+    fake = tmp_path / "foto.mp3"
+    fake.write_bytes(PNG_MAGIC + b"\0" * 2000)
+    token = owner.form_token("/audio/")
+    with open(fake, "rb") as f:
+        reply = owner.client.post("/audio/upload", content_type="multipart/form-data",
+                                  headers={"Accept-Language": "es"},
+                                  data={"csrf_token": token, "file": (f, fake.name)})
+    assert "No es un archivo de audio (parece una imagen PNG)" in reply.get_data(as_text=True)
+
+
 def test_rename_and_delete_refused_while_a_team_holds_with_it(owner, sounds, store):
     upload(owner, sounds / "tone.flac", name="Hold")
     store.create("teams", {"id": "sales", "name": "Sales", "hold_audio": "hold"})

@@ -17,7 +17,7 @@ from web.layout import SECTIONS
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 CATALOG = WEB / "translations" / "es" / "LC_MESSAGES"
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{\w+\}")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifgeEx]|\{\w+\}")
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "_l": None, "ngettext": (1, 2),
             "Text": None}
 

@@ -1,5 +1,5 @@
-// Upload with a progress bar: the same form sent to /api/audio, so a large file shows how far
-// it got. Without JavaScript the form posts to the page and works the same, only without
+// Upload with a progress bar: the same form sent to the same address asking for JSON, so a
+// large file shows how far it got. Without JavaScript the form posts to the page and works the same, only without
 // the bar. Errors come back as JSON fields and are shown beside the form's own fields.
 "use strict";
 
@@ -10,7 +10,6 @@
   }
   const bar = document.getElementById("upload-progress");
   const status = document.getElementById("upload-status");
-  const token = document.querySelector('meta[name="csrf-token"]').content;
 
   function clearErrors() {
     form.querySelectorAll(".field-error.from-js").forEach((node) => node.remove());
@@ -40,8 +39,8 @@
     event.preventDefault();
     clearErrors();
     const request = new XMLHttpRequest();
-    request.open("POST", form.dataset.api);
-    request.setRequestHeader("X-CSRF-Token", token);
+    request.open("POST", form.action);
+    request.setRequestHeader("Accept", "application/json");
     request.upload.addEventListener("progress", (progress) => {
       if (progress.lengthComputable) {
         bar.value = Math.round((100 * progress.loaded) / progress.total);
