@@ -8,10 +8,10 @@ form it came from.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -22,6 +22,38 @@ from .i18n import translated, translated_fields
 
 # doc, errors, problem -> the page with the form
 Render = Callable[[dict[str, Any], dict[str, str], "str | None"], ResponseReturnValue]
+# doc, errors, rid (None: a new one), problem -> the page with the form
+Page = Callable[[dict[str, Any], dict[str, str], "str | None", "str | None"], str]
+# the posted form, rid -> the API's document
+Reader = Callable[[Mapping[str, str], "str | None"], dict[str, Any]]
+
+
+def resource_pages(bp: Blueprint, kind: str, *, read: Reader, page: Page,
+                   blank: dict[str, Any], path: str = "", name: str = "",
+                   first: Callable[[str | None], ResponseReturnValue | None] | None = None
+                   ) -> None:
+    """The five routes every settings page has, for one kind of resource: ``new`` (a blank
+    form), ``create``, ``edit``, ``save`` and ``delete``, under ``path`` (``/agents``) with
+    ``name`` appended to each endpoint (``edit_agent``). ``first`` may answer a posted form
+    instead of saving it (the team form's member buttons re-render it re-ordered)."""
+    suffix = f"_{name}" if name else ""
+    back, edit = ".index", f".edit{suffix}"
+
+    def submitted(rid: str | None) -> ResponseReturnValue:
+        if first is not None and (answer := first(rid)) is not None:
+            return answer
+        return save(kind, rid, read(request.form, rid),
+                    lambda doc, errors, problem: page(doc, errors, rid, problem), back)
+
+    routes: list[tuple[str, str, str, Callable[..., ResponseReturnValue]]] = [
+        ("/new", "new", "GET", lambda: page(blank, {}, None, None)),
+        ("/new", "create", "POST", lambda: submitted(None)),
+        ("/<rid>", "edit", "GET", lambda rid: page(appliance().get(kind, rid), {}, rid, None)),
+        ("/<rid>", "save", "POST", submitted),
+        ("/<rid>/delete", "delete", "POST", lambda rid: delete(kind, rid, edit, back)),
+    ]
+    for rule, endpoint, method, view in routes:
+        bp.add_url_rule(path + rule, endpoint + suffix, view, methods=[method])
 
 
 def save(kind: str, rid: str | None, doc: dict[str, Any], render: Render,

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from babel import Locale
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
@@ -95,35 +95,6 @@ def index() -> ResponseReturnValue:
                            now=api.now(), hours_now=api.hours_now(), used_by=used_by)
 
 
-@bp.get("/new")
-def new() -> ResponseReturnValue:
-    return _form(NEW_SCHEDULE, {}, None)
-
-
-@bp.post("/new")
-def create() -> ResponseReturnValue:
-    return forms.save("schedules", None, schedule_doc(request.form), _form_for(None), ".index")
-
-
-@bp.get("/<rid>")
-def edit(rid: str) -> ResponseReturnValue:
-    return _form(appliance().get("schedules", rid), {}, rid)
-
-
-@bp.post("/<rid>")
-def save(rid: str) -> ResponseReturnValue:
-    return forms.save("schedules", rid, schedule_doc(request.form), _form_for(rid), ".index")
-
-
-@bp.post("/<rid>/delete")
-def delete(rid: str) -> ResponseReturnValue:
-    return forms.delete("schedules", rid, ".edit", ".index")
-
-
-def _form_for(rid: str | None) -> forms.Render:
-    return lambda doc, errors, problem: _form(doc, errors, rid, problem)
-
-
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
           problem: str | None = None) -> str:
     api = appliance()
@@ -152,3 +123,7 @@ def _countries(language: str) -> list[tuple[str, str]]:
     territories = Locale.parse(language).territories
     return sorted(((code, territories.get(code, code)) for code in COUNTRIES),
                   key=lambda item: item[1])
+
+
+forms.resource_pages(bp, "schedules", read=lambda form, rid: schedule_doc(form), page=_form,
+                     blank=NEW_SCHEDULE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from . import forms
@@ -39,35 +39,8 @@ def index() -> ResponseReturnValue:
                            names=names, schedules=schedules, target_choice=target_choice)
 
 
-@bp.get("/new")
-def new() -> ResponseReturnValue:
-    return _form({"name": "", "number": "", "kind": "gsm", "entry": None, "schedule": None,
-                  "greeting": None}, {}, None)
-
-
-@bp.post("/new")
-def create() -> ResponseReturnValue:
-    return forms.save("lines", None, line_doc(request.form, None), _form_for(None), ".index")
-
-
-@bp.get("/<rid>")
-def edit(rid: str) -> ResponseReturnValue:
-    return _form(appliance().get("lines", rid), {}, rid)
-
-
-@bp.post("/<rid>")
-def save(rid: str) -> ResponseReturnValue:
-    doc = line_doc(request.form, appliance().get("lines", rid))
-    return forms.save("lines", rid, doc, _form_for(rid), ".index")
-
-
-@bp.post("/<rid>/delete")
-def delete(rid: str) -> ResponseReturnValue:
-    return forms.delete("lines", rid, ".edit", ".index")
-
-
-def _form_for(rid: str | None) -> forms.Render:
-    return lambda doc, errors, problem: _form(doc, errors, rid, problem)
+def _read(form: Any, rid: str | None) -> dict[str, Any]:
+    return line_doc(form, appliance().get("lines", rid) if rid else None)
 
 
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
@@ -77,3 +50,7 @@ def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
         "lines/edit.html", doc=doc, errors=errors, rid=rid, problem=problem,
         entry=target_choice(doc.get("entry")), teams=api.list("teams"), menus=api.list("menus"),
         schedules=api.list("schedules"))
+
+
+forms.resource_pages(bp, "lines", read=_read, page=_form, blank={
+    "name": "", "number": "", "kind": "gsm", "entry": None, "schedule": None, "greeting": None})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
@@ -60,35 +60,6 @@ def index() -> ResponseReturnValue:
                            warnings={m["id"]: _warnings(m["id"]) for m in menus})
 
 
-@bp.get("/new")
-def new() -> ResponseReturnValue:
-    return _form(NEW_MENU, {}, None)
-
-
-@bp.post("/new")
-def create() -> ResponseReturnValue:
-    return forms.save("menus", None, menu_doc(request.form), _form_for(None), ".index")
-
-
-@bp.get("/<rid>")
-def edit(rid: str) -> ResponseReturnValue:
-    return _form(appliance().get("menus", rid), {}, rid)
-
-
-@bp.post("/<rid>")
-def save(rid: str) -> ResponseReturnValue:
-    return forms.save("menus", rid, menu_doc(request.form), _form_for(rid), ".index")
-
-
-@bp.post("/<rid>/delete")
-def delete(rid: str) -> ResponseReturnValue:
-    return forms.delete("menus", rid, ".edit", ".index")
-
-
-def _form_for(rid: str | None) -> forms.Render:
-    return lambda doc, errors, problem: _form(doc, errors, rid, problem)
-
-
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
           problem: str | None = None) -> str:
     api = appliance()
@@ -106,3 +77,7 @@ def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
 
 def _warnings(menu_id: str) -> list[str]:
     return [translated(w) for w in appliance().menu_warnings(menu_id)]
+
+
+forms.resource_pages(bp, "menus", read=lambda form, rid: menu_doc(form), page=_form,
+                     blank=NEW_MENU)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from appliance.config.model import Presence
@@ -34,38 +34,9 @@ def index() -> ResponseReturnValue:
 
 # -- agents ----------------------------------------------------------------------------------------
 
-def agent_doc(form: Any) -> dict[str, Any]:
+def agent_doc(form: Any, rid: str | None = None) -> dict[str, Any]:
     return {"name": form.get("name", "").strip(), "station": form.get("station") or None,
             "presence": form.get("presence", Presence.AVAILABLE.value)}
-
-
-@bp.get("/agents/new")
-def new_agent() -> ResponseReturnValue:
-    return _agent_form({"name": "", "station": None, "presence": "available"}, {}, None)
-
-
-@bp.post("/agents/new")
-def create_agent() -> ResponseReturnValue:
-    return forms.save("agents", None, agent_doc(request.form), _agent_form_for(None), ".index")
-
-
-@bp.get("/agents/<rid>")
-def edit_agent(rid: str) -> ResponseReturnValue:
-    return _agent_form(appliance().get("agents", rid), {}, rid)
-
-
-@bp.post("/agents/<rid>")
-def save_agent(rid: str) -> ResponseReturnValue:
-    return forms.save("agents", rid, agent_doc(request.form), _agent_form_for(rid), ".index")
-
-
-@bp.post("/agents/<rid>/delete")
-def delete_agent(rid: str) -> ResponseReturnValue:
-    return forms.delete("agents", rid, ".edit_agent", ".index")
-
-
-def _agent_form_for(rid: str | None) -> forms.Render:
-    return lambda doc, errors, problem: _agent_form(doc, errors, rid, problem)
 
 
 def _agent_form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
@@ -80,38 +51,18 @@ def _agent_form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
 
 # -- handsets --------------------------------------------------------------------------------------
 
-@bp.get("/handsets/new")
-def new_handset() -> ResponseReturnValue:
-    return _handset_form({"name": ""}, {}, None)
-
-
-@bp.post("/handsets/new")
-def create_handset() -> ResponseReturnValue:
-    doc = {"name": request.form.get("name", "").strip()}
-    return forms.save("stations", None, doc, _handset_form_for(None), ".index")
-
-
-@bp.get("/handsets/<rid>")
-def edit_handset(rid: str) -> ResponseReturnValue:
-    return _handset_form(appliance().get("stations", rid), {}, rid)
-
-
-@bp.post("/handsets/<rid>")
-def save_handset(rid: str) -> ResponseReturnValue:
-    doc = {"name": request.form.get("name", "").strip()}
-    return forms.save("stations", rid, doc, _handset_form_for(rid), ".index")
-
-
-@bp.post("/handsets/<rid>/delete")
-def delete_handset(rid: str) -> ResponseReturnValue:
-    return forms.delete("stations", rid, ".edit_handset", ".index")
-
-
-def _handset_form_for(rid: str | None) -> forms.Render:
-    return lambda doc, errors, problem: _handset_form(doc, errors, rid, problem)
-
-
 def _handset_form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
                   problem: str | None = None) -> str:
     return render_template("people/handset.html", doc=doc, errors=errors, rid=rid,
                            problem=problem)
+
+
+def handset_doc(form: Any, rid: str | None = None) -> dict[str, Any]:
+    return {"name": form.get("name", "").strip()}
+
+
+forms.resource_pages(bp, "agents", path="/agents", name="agent", read=agent_doc,
+                     page=_agent_form, blank={"name": "", "station": None,
+                                              "presence": Presence.AVAILABLE.value})
+forms.resource_pages(bp, "stations", path="/handsets", name="handset", read=handset_doc,
+                     page=_handset_form, blank={"name": ""})

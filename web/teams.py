@@ -84,39 +84,15 @@ def _member_names(members: list[str], names: dict[str, str]) -> str:
     return ", ".join(names.get(m, m) for m in members)
 
 
-@bp.get("/new")
-def new() -> ResponseReturnValue:
-    return _form(NEW_TEAM, {}, None)
-
-
-@bp.post("/new")
-def create() -> ResponseReturnValue:
-    return _submit(None)
-
-
-@bp.get("/<rid>")
-def edit(rid: str) -> ResponseReturnValue:
-    return _form(appliance().get("teams", rid), {}, rid)
-
-
-@bp.post("/<rid>")
-def save(rid: str) -> ResponseReturnValue:
-    return _submit(rid)
-
-
-@bp.post("/<rid>/delete")
-def delete(rid: str) -> ResponseReturnValue:
-    return forms.delete("teams", rid, ".edit", ".index")
-
-
-def _submit(rid: str | None) -> ResponseReturnValue:
-    doc = team_doc(request.form)
+def _reorder(rid: str | None) -> ResponseReturnValue | None:
+    """A member button was pressed: show the new order, save nothing yet."""
     command = request.form.get("move")
-    if command is not None:     # a member button: show the new order, save nothing yet
-        add = request.form.get("add_member", "")
-        command = f"add:{add}" if command == "add" else command
-        return _form(doc | {"members": moved(doc["members"], command)}, {}, rid, unsaved=True)
-    return forms.save("teams", rid, doc, lambda d, e, p: _form(d, e, rid, p), ".index")
+    if command is None:
+        return None
+    doc = team_doc(request.form)
+    if command == "add":
+        command = f"add:{request.form.get('add_member', '')}"
+    return _form(doc | {"members": moved(doc["members"], command)}, {}, rid, unsaved=True)
 
 
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
@@ -129,3 +105,7 @@ def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
         strategies=STRATEGIES, names={a["id"]: a["name"] for a in agents},
         candidates=[a for a in agents if a["id"] not in doc["members"]],
         other_teams=others, audio=audio_choices())
+
+
+forms.resource_pages(bp, "teams", read=lambda form, rid: team_doc(form), page=_form,
+                     blank=NEW_TEAM, first=_reorder)
