@@ -87,10 +87,11 @@ class Admin:
                 raise NotFound(f"No API key with id '{key_id}'.")
             self.set_setting(API_KEYS_SETTING, [k for k in keys if k["id"] != key_id])
 
-    def api_key_valid(self, given: str) -> bool:
-        """Whether ``given`` is one of the page's keys (constant time per stored key)."""
+    def api_key_name(self, given: str) -> str | None:
+        """The name of the page's key ``given`` is, or None (constant time per stored key)."""
         digest = _key_hash(given)
-        return any(hmac.compare_digest(digest, k["hash"]) for k in self._keys())
+        found = [k["name"] for k in self._keys() if hmac.compare_digest(digest, k["hash"])]
+        return found[0] if found else None
 
     def _keys(self) -> list[dict[str, str]]:
         """Kept in memory like the secrets: every API request asks; ``set_setting`` forgets."""

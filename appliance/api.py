@@ -8,6 +8,7 @@ Every method returns plain JSON-ready values or raises an ``ApplianceError``.
 from __future__ import annotations
 
 import functools
+import logging
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -17,6 +18,7 @@ from appliance.config.model import Config, Presence
 from appliance.errors import Conflict, NotFound, Text, Unavailable, ValidationError
 from appliance.policy.menus import menu_warnings
 from appliance.policy.schedule import HoursNow, holidays_in, hours_now
+from appliance.records.history import HistoryError
 from hardware.interfaces import BadInput, NoSuchDevice, OutOfService
 
 
@@ -31,6 +33,10 @@ class Simulation(Protocol):
     def set_clock(self, now: datetime) -> None: ...
     def heard(self) -> list[dict[str, str]]: ...
     def heard_file(self, name: str) -> Path: ...
+
+
+BOX = "the box"      # who changed the configuration when no person or key is named
+log = logging.getLogger(__name__)
 
 
 class ApplianceApi:
@@ -152,19 +158,34 @@ class ApplianceApi:
     def get(self, kind: str, rid: str) -> dict[str, Any]:
         return self._store.get(kind, rid)
 
-    def create(self, kind: str, doc: Any) -> dict[str, Any]:
-        return self._store.create(kind, doc)
+    def create(self, kind: str, doc: Any, *, who: str = BOX) -> dict[str, Any]:
+        return self._logged(who, "created", kind, self._store.create(kind, doc))
 
-    def update(self, kind: str, rid: str, doc: Any) -> dict[str, Any]:
+    def update(self, kind: str, rid: str, doc: Any, *, who: str = BOX) -> dict[str, Any]:
         """Replace the whole resource (``PUT``)."""
-        return self._store.update(kind, rid, doc)
+        return self._logged(who, "changed", kind, self._store.update(kind, rid, doc))
 
-    def patch(self, kind: str, rid: str, patch: Any) -> dict[str, Any]:
+    def patch(self, kind: str, rid: str, patch: Any, *, who: str = BOX) -> dict[str, Any]:
         """Change what ``patch`` names, as a JSON Merge Patch (``PATCH``)."""
-        return self._store.patch(kind, rid, patch)
+        return self._logged(who, "changed", kind, self._store.patch(kind, rid, patch))
 
-    def delete(self, kind: str, rid: str) -> None:
+    def delete(self, kind: str, rid: str, *, who: str = BOX) -> None:
+        name = self._store.get(kind, rid).get("name", rid)
         self._store.delete(kind, rid)
+        self._logged(who, "deleted", kind, {"id": rid, "name": name})
+
+    def changes(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The log of configuration changes, newest first: when, who, what."""
+        return self._history.recent_changes(_limit(limit))
+
+    def _logged(self, who: str, action: str, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """Note a stored change; a history that cannot be written is logged, never fails it."""
+        try:
+            self._history.append_change(self.now().isoformat(timespec="seconds"), who, action,
+                                        kind, doc["id"], str(doc.get("name", doc["id"])))
+        except HistoryError:
+            log.exception("could not log a configuration change")
+        return doc
 
     def set_presence(self, agent_id: str, presence: Any) -> dict[str, Any]:
         try:

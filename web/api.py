@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from appliance.config.resources import KINDS
 
 from .helpers import appliance, json_body, limit_arg
+from .security import who
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -43,7 +44,7 @@ def list_items(kind: str) -> ResponseReturnValue:
 
 @bp.post(f"/{KIND}")
 def create_item(kind: str) -> ResponseReturnValue:
-    doc = appliance().create(kind, json_body())
+    doc = appliance().create(kind, json_body(), who=who())
     return jsonify(doc), 201, {"Location": url_for(".get_item", kind=kind, rid=doc["id"])}
 
 
@@ -54,18 +55,18 @@ def get_item(kind: str, rid: str) -> ResponseReturnValue:
 
 @bp.put(f"/{KIND}/<rid>")
 def update_item(kind: str, rid: str) -> ResponseReturnValue:
-    return jsonify(appliance().update(kind, rid, json_body()))
+    return jsonify(appliance().update(kind, rid, json_body(), who=who()))
 
 
 @bp.patch(f"/{KIND}/<rid>")
 def patch_item(kind: str, rid: str) -> ResponseReturnValue:
     """JSON Merge Patch (RFC 7396): send only what changes; ``null`` removes a field."""
-    return jsonify(appliance().patch(kind, rid, json_body()))
+    return jsonify(appliance().patch(kind, rid, json_body(), who=who()))
 
 
 @bp.delete(f"/{KIND}/<rid>")
 def delete_item(kind: str, rid: str) -> ResponseReturnValue:
-    appliance().delete(kind, rid)
+    appliance().delete(kind, rid, who=who())
     return "", 204
 
 

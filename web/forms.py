@@ -19,6 +19,7 @@ from appliance.errors import ApplianceError, ValidationError
 
 from .helpers import appliance
 from .i18n import translated, translated_fields
+from .security import who
 
 # doc, errors, problem -> the page with the form
 Render = Callable[[dict[str, Any], dict[str, str], "str | None"], ResponseReturnValue]
@@ -61,7 +62,8 @@ def save(kind: str, rid: str | None, doc: dict[str, Any], render: Render,
     """Create (``rid`` None) or replace the resource; then back to the list, with a note."""
     api = appliance()
     try:
-        saved = api.update(kind, rid, doc) if rid else api.create(kind, doc)
+        saved = api.update(kind, rid, doc, who=who()) if rid else \
+            api.create(kind, doc, who=who())
     except ValidationError as exc:
         return render(doc | ({"id": rid} if rid else {}), translated_fields(exc.fields),
                       translated(exc.message)), 400
@@ -71,7 +73,7 @@ def save(kind: str, rid: str | None, doc: dict[str, Any], render: Render,
 
 def delete(kind: str, rid: str, edit: str, back: str) -> ResponseReturnValue:
     try:
-        appliance().delete(kind, rid)
+        appliance().delete(kind, rid, who=who())
     except ApplianceError as exc:
         flash(translated(exc.message), "error")
         return redirect(url_for(edit, rid=rid))

@@ -24,7 +24,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -232,7 +242,11 @@ def _guard_api() -> ResponseReturnValue | None:
     given = request.headers.get(API_KEY_HEADER)
     if given is not None:
         state = web_state()
-        if same_secret(given, state.api_key) or state.api.admin.api_key_valid(given):
+        if same_secret(given, state.api_key):
+            g.who = "the start-up API key"
+            return None
+        if (name := state.api.admin.api_key_name(given)) is not None:
+            g.who = f"API key '{name}'"
             return None
         return json_error(401, "The X-Api-Key header is wrong; use the key the appliance was "
                                "started with (--api-key).")
@@ -243,6 +257,11 @@ def _guard_api() -> ResponseReturnValue | None:
         return json_error(403, "Missing or wrong X-CSRF-Token header; reload the page and "
                                "try again.")
     return None
+
+
+def who() -> str:
+    """Who is making this request, for the log of configuration changes."""
+    return g.get("who", "the owner")
 
 
 def _guard_page() -> ResponseReturnValue | None:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash
 
 from appliance.errors import ApplianceError, ValidationError
@@ -23,6 +24,13 @@ from .helpers import appliance
 from .security import password_hash, password_problem, set_password, start_session
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+CHANGES_SHOWN = 50
+ACTIONS = {"created": _l("Added"), "changed": _l("Changed"), "deleted": _l("Deleted")}
+KINDS = {"teams": _l("team"), "agents": _l("agent"), "stations": _l("handset"),
+         "lines": _l("line"), "schedules": _l("hours"), "menus": _l("menu")}
+WHO = {"the owner": _l("the owner"), "the box": _l("the box"),
+       "the start-up API key": _l("the start-up API key")}
 
 
 @bp.get("/")
@@ -88,10 +96,20 @@ def restore_version(version_id: int) -> ResponseReturnValue:
     return redirect(url_for(".index"))
 
 
+def describe(change: dict[str, str]) -> dict[str, str]:
+    """A change of the log in the page's language: who, and what (“Changed: team «Sales»”)."""
+    who = change["who"]
+    if who.startswith("API key '"):
+        who = _("API key “%(name)s”", name=who[len("API key '"):-1])
+    what = _("%(action)s: %(kind)s “%(name)s”", action=ACTIONS.get(change["action"], ""),
+             kind=KINDS.get(change["kind"], change["kind"]), name=change["name"])
+    return {"at": change["at"], "who": str(WHO.get(who, who)), "what": what}
+
+
 def _page(errors: dict[str, str], new_key: str | None = None) -> str:
     api = appliance()
     admin = api.admin
     return render_template(
         "settings.html", errors=errors, new_key=new_key, keys=admin.api_keys(), now=api.now(),
         clock_source=api.status().get("clock_source", ""), versions=admin.versions()["versions"],
-        storage=admin.storage())
+        storage=admin.storage(), changes=[describe(c) for c in api.changes(CHANGES_SHOWN)])

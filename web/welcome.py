@@ -22,6 +22,7 @@ from appliance.errors import NotFound, ValidationError
 
 from .helpers import appliance
 from .i18n import translated_fields
+from .security import who
 
 bp = Blueprint("welcome", __name__, url_prefix="/welcome")
 
@@ -97,7 +98,7 @@ def _apply(answers: dict[str, str], handsets: list[dict[str, Any]]) -> None:
     for n, line_id in enumerate(api.wired()[0], start=1):
         if line_id not in configured:
             api.create("lines", {"id": line_id, "name": _("Line %(n)d", n=n),
-                                 "entry": {"team": TEAM}, "schedule": hours["id"]})
+                                 "entry": {"team": TEAM}, "schedule": hours["id"]}, who=who())
     api.admin.set_setting(OFFICE_NAME, answers["office"])
 
 
@@ -120,8 +121,10 @@ def _save(kind: str, rid: str, doc: dict[str, Any], *, merge: bool = False) -> d
     api = appliance()
     current = _get(kind, rid)
     if current is None:
-        return api.create(kind, {"id": rid, **doc})
-    return api.patch(kind, rid, doc) if merge else api.update(kind, rid, doc)
+        return api.create(kind, {"id": rid, **doc}, who=who())
+    if merge:
+        return api.patch(kind, rid, doc, who=who())
+    return api.update(kind, rid, doc, who=who())
 
 
 def _seat(name: str, station_id: str) -> str:
@@ -129,8 +132,8 @@ def _seat(name: str, station_id: str) -> str:
     api = appliance()
     seated = next((a for a in api.list("agents") if a["station"] == station_id), None)
     if seated is not None:
-        return api.patch("agents", seated["id"], {"name": name})["id"]
-    return api.create("agents", {"name": name, "station": station_id})["id"]
+        return api.patch("agents", seated["id"], {"name": name}, who=who())["id"]
+    return api.create("agents", {"name": name, "station": station_id}, who=who())["id"]
 
 
 def _page(answers: dict[str, str], errors: dict[str, str],

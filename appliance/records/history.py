@@ -123,9 +123,25 @@ V1 = (
     "CREATE INDEX consent_number ON consent (number, id)",
 )
 
-MIGRATIONS: tuple[Sequence[str], ...] = (V0 + V1,)  # MIGRATIONS[n] takes version n to n + 1
+# Version 2: the log of configuration changes made on the page or through the API (who,
+# when, what), kept to its last ``CHANGES_KEPT`` entries.
+V2 = (
+    """CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    action TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    rid TEXT NOT NULL,
+    name TEXT NOT NULL
+)""",
+)
+CHANGES_KEPT = 1000
+
+MIGRATIONS: tuple[Sequence[str], ...] = (V0 + V1, V2)  # MIGRATIONS[n]: version n to n + 1
 SCHEMA_VERSION = len(MIGRATIONS)
-TABLES = ("calls", "sms", "voicemail", "consent")
+TABLES = ("calls", "sms", "voicemail", "consent", "changes")
+CHANGE_COLUMNS = ("at", "who", "action", "kind", "rid", "name")
 
 INSERT_CALL = (f"INSERT INTO calls ({', '.join(COLUMNS)}, started_epoch, events) "  # noqa: S608
                f"VALUES ({', '.join('?' * (len(COLUMNS) + 2))})")
@@ -319,6 +335,21 @@ class History:
         rows = self.query("SELECT direction, line, number, text, at, status FROM sms "
                           "ORDER BY seq DESC LIMIT ?", (limit,))
         return [dict(zip(SMS_COLUMNS, row, strict=True)) for row in rows]
+
+    # -- configuration changes ------------------------------------------------------------------
+
+    def append_change(self, at: str, who: str, action: str, kind: str, rid: str,
+                      name: str) -> None:
+        with self._writing() as db:
+            db.execute("INSERT INTO changes (at, who, action, kind, rid, name) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", (at, who, action, kind, rid, name))
+            db.execute("DELETE FROM changes WHERE seq <= "
+                       "(SELECT MAX(seq) FROM changes) - ?", (CHANGES_KEPT,))
+
+    def recent_changes(self, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self.query("SELECT at, who, action, kind, rid, name FROM changes "
+                          "ORDER BY seq DESC LIMIT ?", (limit,))
+        return [dict(zip(CHANGE_COLUMNS, row, strict=True)) for row in rows]
 
     # -- voicemail ------------------------------------------------------------------------------
 

@@ -306,3 +306,12 @@ def test_a_long_read_on_a_web_thread_does_not_delay_appends(tmp_path, monkeypatc
     assert still_reading
     assert len(history.recent(100)) == 20
     history.close()
+
+
+def test_the_change_log_keeps_its_newest_entries_only(history, monkeypatch):
+    monkeypatch.setattr("appliance.records.history.CHANGES_KEPT", 3)
+    for n in range(5):
+        history.append_change(f"2026-12-0{n + 1}T10:00:00+00:00", "the owner", "changed",
+                              "teams", "sales", f"Sales {n}")
+    names = [c["name"] for c in history.recent_changes(10)]
+    assert names == ["Sales 4", "Sales 3", "Sales 2"]

@@ -58,3 +58,22 @@ def test_a_restore_needs_the_confirmation_and_a_real_backup(owner):
                                     "file": (io.BytesIO(b"not a backup"), "backup.tar.gz")})
     assert bogus.status_code == 400
     assert 'id="err-file"' in bogus.get_data(as_text=True)
+
+
+def test_the_change_log_says_who_changed_what(owner, store, keyed):
+    token = owner.form_token("/settings/")
+    page = owner.client.post("/settings/keys", data={"csrf_token": token, "name": "Agenda"}
+                             ).get_data(as_text=True)
+    key = re.search(r'<code id="new-key">([^<]+)</code>', page).group(1)
+    fresh = owner.client.application.test_client()
+    fresh.post("/api/stations", json={"name": "Back office"}, headers={"X-Api-Key": key})
+    fresh.post("/api/stations", json={"name": "Porch"}, headers=keyed)
+    token = owner.form_token("/people/handsets/back-office")
+    owner.client.post("/people/handsets/back-office", data={"csrf_token": token,
+                                                            "name": "Warehouse"})
+    page = owner.client.get("/settings/", headers={"Accept-Language": "es"}
+                            ).get_data(as_text=True)
+    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td></tr>", page)
+    assert rows[:3] == [("el propietario", "Cambiado: teléfono «Warehouse»"),
+                        ("la clave de la API del arranque", "Añadido: teléfono «Porch»"),
+                        ("la clave de la API «Agenda»", "Añadido: teléfono «Back office»")]
