@@ -1,5 +1,5 @@
-"""The owner's administration, as the web sees it: the box's settings and secrets, published
-versions and the draft, backups and restores, statistics.
+"""The owner's administration, as the web sees it: the box's settings and secrets, the API
+keys made on the page, published versions and the draft, backups and restores, statistics.
 
 Part of the facade (``ApplianceApi`` hands out one ``Admin``): the web calls these methods and
 never reaches the store, the history or the versions behind them.

@@ -1,8 +1,8 @@
-"""What every page shares: the menu of sections and the friendly error pages inside it.
+"""What every page shares: the menu of sections, the names of states, dates and times.
 
-A section appears in the menu once its page exists; the order is the owner's day: what is
-happening now, then the office's set-up from the outside in (lines, hours, menus, teams,
-people), then sounds, history and the box itself.
+The menu's order is the owner's day: what is happening now, then the office's set-up from
+the outside in (lines, hours, menus, teams, people), then sounds and the box itself. Dates
+and times are written in the page's language on the office's own clock.
 """
 
 from __future__ import annotations

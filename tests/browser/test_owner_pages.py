@@ -72,6 +72,23 @@ def test_switching_to_english_is_remembered(page, box):
     assert page.get_by_role("heading", name="Opening hours").is_visible()
 
 
+def test_an_english_browser_switches_to_spanish_and_it_is_remembered(chromium, box):
+    url = box["url"]
+    context = chromium.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(url + "/")
+        assert page.get_attribute("html", "lang") == "en"
+        page.get_by_label("Language").select_option("es")
+        page.get_by_role("button", name="Change").click()
+        assert page.get_attribute("html", "lang") == "es"
+        set_password(page, url)                      # the rest of the first run, in Spanish
+        page.goto(url + "/hours/")
+        assert page.get_by_role("heading", name="Horarios de apertura").is_visible()
+    finally:
+        context.close()
+
+
 def test_pages_fit_a_phone_and_have_no_serious_accessibility_violations(page, box):
     url = box["url"]
     set_password(page, url)
