@@ -13,10 +13,12 @@ import shutil
 import subprocess
 import wave
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from appliance.config.store import ConfigStore
 from appliance.media.audio_library import AudioLibrary
 from hardware.audio.format import AudioFormat
 
@@ -102,6 +104,14 @@ def sounds(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def fmt() -> AudioFormat:
     return AudioFormat(RATE)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ConfigStore]:
+    """A real configuration store (the web tests of audio check references against it)."""
+    store = ConfigStore(tmp_path / "config.json")
+    yield store
+    store.close()
 
 
 @pytest.fixture

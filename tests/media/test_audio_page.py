@@ -8,20 +8,12 @@ import re
 import pytest
 
 from appliance.api import ApplianceApi
-from appliance.config.store import ConfigStore
 from appliance.media.audio_library import AudioLibrary
 from tests.media.conftest import PNG_MAGIC, needs_sox
 from tests.web.conftest import Browser
 from web import create_app
 
 pytestmark = needs_sox
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = ConfigStore(tmp_path / "config.json")
-    yield store
-    store.close()
 
 
 @pytest.fixture

@@ -19,13 +19,6 @@ KEYED = {"X-Api-Key": API_KEY}
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = ConfigStore(tmp_path / "config.json")
-    yield store
-    store.close()
-
-
-@pytest.fixture
 def library(tmp_path, fmt) -> AudioLibrary:
     return AudioLibrary(tmp_path / "audio", fmt)
 
