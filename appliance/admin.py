@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from appliance.config.store import ConfigStore
-from appliance.errors import ApplianceError, NotFound, ValidationError
-from appliance.ops.archive import API_KEYS_SETTING
+from appliance.errors import ApplianceError, NotFound, Text, ValidationError
+from appliance.ops.archive import API_KEYS_SETTING, SIM_PINS_SETTING
 from appliance.ops.backup import PENDING, make_backup, stage_restore
 from appliance.records import stats
 from appliance.records.history import History
@@ -99,6 +99,28 @@ class Admin:
             keys = self._store.setting(API_KEYS_SETTING)
             self._key_cache = list(keys) if isinstance(keys, list) else []
         return self._key_cache
+
+    # -- SIM PINs typed on the page -----------------------------------------------------------
+
+    def sim_pin(self, line_id: str) -> str | None:
+        """The PIN the owner gave for this line's SIM (for the driver only; the page is told
+        whether one is set, never the PIN)."""
+        pins = self._store.setting(SIM_PINS_SETTING)
+        return pins.get(line_id) if isinstance(pins, dict) else None
+
+    def set_sim_pin(self, line_id: str, pin: str | None) -> None:
+        """Keep (or, with None, forget) the PIN; the modem uses it when the line next starts.
+        Never in a backup: a backup may travel on a USB stick."""
+        if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 8):
+            raise ValidationError({"sim_pin": Text("A SIM PIN is 4 to 8 digits.")})
+        with self._store.locked():
+            pins = self._store.setting(SIM_PINS_SETTING)
+            pins = dict(pins) if isinstance(pins, dict) else {}
+            if pin is None:
+                pins.pop(line_id, None)
+            else:
+                pins[line_id] = pin
+            self.set_setting(SIM_PINS_SETTING, pins)
 
     # -- versions and the draft -----------------------------------------------------------------
 

@@ -24,6 +24,9 @@ class RealHardware:
         self._handsets = {w.station: w for w in settings.handsets}
         self._pins = PinGuard(data_dir / "refused-pins")
         self._drivers: dict[str, Callable[[Any], LineDriver]] = {"gsm": self._gsm}
+        # The PIN the owner typed on the page for a line (set by the assembly, which has the
+        # store); it wins over the settings file's. Read when the line's driver is made.
+        self.page_pins: Callable[[str], str | None] = lambda line_id: None
 
     def line_driver(self, line_id: str) -> LineDriver | None:
         """The driver for the line's kind: a new kind is a new entry in ``_drivers``."""
@@ -32,8 +35,9 @@ class RealHardware:
         return make(wiring) if make is not None else None
 
     def _gsm(self, wiring: Any) -> GsmModem:
-        return GsmModem(wiring.id, ModemSettings(wiring.device, dialect=wiring.dialect,
-                                                 pin=wiring.pin), pin_guard=self._pins)
+        pin = self.page_pins(wiring.id) or wiring.pin
+        return GsmModem(wiring.id, ModemSettings(wiring.device, dialect=wiring.dialect, pin=pin),
+                        pin_guard=self._pins)
 
     def station_driver(self, station_id: str) -> Handset | None:
         wiring = self._handsets.get(station_id)

@@ -1,20 +1,24 @@
 """Phone lines on the page: how each one is working now, and where its calls go.
 
-The device side of a line (which modem port, its SIM PIN) is wiring, set by the installer in
-the box's settings file; the page shows what the device reports and, when the line is not
-working, the reason the driver gives with what to do.
+Which modem port a line is on is wiring, set by the installer in the box's settings file; the
+page shows what the device reports and, when the line is not working, the reason the driver
+gives with what to do. The SIM PIN may be typed here: it is kept apart from the line's
+document (never shown again, never in a backup) and used when the line next starts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
+
+from appliance.errors import ValidationError
 
 from . import forms
 from .forms import target_choice, target_doc
 from .helpers import appliance
+from .i18n import translated_fields
 
 bp = Blueprint("lines", __name__, url_prefix="/lines")
 
@@ -43,14 +47,28 @@ def _read(form: Any, rid: str | None) -> dict[str, Any]:
     return line_doc(form, appliance().get("lines", rid) if rid else None)
 
 
+def _pin_first(rid: str | None) -> ResponseReturnValue | None:
+    """A new or forgotten SIM PIN is kept before the line is saved; a bad one stops both."""
+    pin, forget = request.form.get("sim_pin", "").strip(), request.form.get("forget_pin")
+    if rid is None or not (pin or forget):
+        return None
+    try:
+        appliance().admin.set_sim_pin(rid, None if forget else pin)
+    except ValidationError as exc:
+        return _form(_read(request.form, rid) | {"id": rid}, translated_fields(exc.fields), rid,
+                     exc.message), 400
+    return None
+
+
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
           problem: str | None = None) -> str:
     api = appliance()
     return render_template(
         "lines/edit.html", doc=doc, errors=errors, rid=rid, problem=problem,
+        pin_set=bool(rid and api.admin.sim_pin(rid)),
         entry=target_choice(doc.get("entry")), teams=api.list("teams"), menus=api.list("menus"),
         schedules=api.list("schedules"))
 
 
-forms.resource_pages(bp, "lines", read=_read, page=_form, blank={
+forms.resource_pages(bp, "lines", read=_read, page=_form, first=_pin_first, blank={
     "name": "", "number": "", "kind": "gsm", "entry": None, "schedule": None, "greeting": None})

@@ -50,7 +50,9 @@ PASSWORD_SETTING = "password_hash"  # noqa: S105 (names of settings, not secrets
 SECRET_SETTING = "secret_key"  # noqa: S105 (signs the session cookie)
 EPOCH_SETTING = "session_epoch"   # the current generation of owner sessions
 API_KEYS_SETTING = "api_keys"      # named keys made on the page, each kept only as a hash
-BOX_SETTINGS = (PASSWORD_SETTING, SECRET_SETTING, EPOCH_SETTING, API_KEYS_SETTING)
+SIM_PINS_SETTING = "sim_pins"      # line id -> the PIN the owner typed for its SIM
+BOX_SETTINGS = (PASSWORD_SETTING, SECRET_SETTING, EPOCH_SETTING, API_KEYS_SETTING,
+                SIM_PINS_SETTING)
 
 
 class BackupRejected(ApplianceError):

@@ -104,8 +104,11 @@ def build_real(settings: Any) -> Appliance:
     data_dir.mkdir(parents=True, exist_ok=True)
     apply_pending_restore(data_dir)        # before anything reads the data directory
     audio, library = build_audio(settings, data_dir)
-    return build(data_dir, RealHardware(settings, audio, data_dir), SystemClock(),
-                 library=library, language=settings.language)
+    hardware = RealHardware(settings, audio, data_dir)
+    appliance = build(data_dir, hardware, SystemClock(), library=library,
+                      language=settings.language)
+    hardware.page_pins = appliance.api.admin.sim_pin   # before start: drivers are made then
+    return appliance
 
 
 def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:

@@ -102,3 +102,13 @@ def test_real_hardware_picks_the_driver_by_the_line_kind(tmp_path):
     assert isinstance(driver, GsmModem)
     assert Capability.SMS in driver.capabilities
     assert hardware.line_driver("nowhere") is None
+
+
+def test_the_pin_typed_on_the_page_wins_over_the_settings_file(tmp_path):
+    settings = load_settings(write(tmp_path, GOOD))
+    hardware = RealHardware(settings, audio=None, data_dir=tmp_path)
+    from_file = hardware.line_driver("line-1").settings.pin
+    hardware.page_pins = {"line-1": "9876"}.get
+    assert hardware.line_driver("line-1").settings.pin == "9876"
+    assert hardware.line_driver("line-2").settings.pin == settings.lines[1].pin
+    assert from_file == settings.lines[0].pin

@@ -40,3 +40,27 @@ def test_a_line_without_a_destination_or_with_a_bad_number_is_refused(owner, sto
     assert 'id="err-number"' in page
     assert 'value="call me"' in page
     assert store.get("lines", "mobile") == before
+
+
+def test_a_sim_pin_is_kept_apart_never_shown_and_can_be_forgotten(owner, store):
+    fields = form_of(owner, "/lines/mobile") | {"sim_pin": "4321"}
+    assert owner.client.post("/lines/mobile", data=fields).status_code == 302
+    assert store.setting("sim_pins") == {"mobile": "4321"}
+    page = owner.client.get("/lines/mobile").get_data(as_text=True)
+    assert "4321" not in page
+    assert "A PIN is kept for this SIM" in page
+    assert "4321" not in str(owner.client.get("/api/lines/mobile", headers={
+        "X-Api-Key": owner.API_KEY}).get_json())
+    fields = form_of(owner, "/lines/mobile") | {"forget_pin": "yes"}
+    owner.client.post("/lines/mobile", data=fields)
+    assert store.setting("sim_pins") == {}
+
+
+def test_a_bad_sim_pin_is_refused_beside_the_field_and_nothing_is_saved(owner, store):
+    before = store.get("lines", "mobile")
+    fields = form_of(owner, "/lines/mobile") | {"sim_pin": "12", "name": "Renamed"}
+    reply = owner.client.post("/lines/mobile", data=fields)
+    assert reply.status_code == 400
+    assert 'id="err-sim_pin"' in reply.get_data(as_text=True)
+    assert store.get("lines", "mobile") == before
+    assert not store.setting("sim_pins")
