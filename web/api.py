@@ -7,12 +7,13 @@ one place (``web.errors``). Authentication happens before any view runs (``web.s
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
 from appliance.config.resources import KINDS
 
 from .helpers import appliance, json_body, limit_arg
+from .i18n import translated
 from .security import who
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -23,7 +24,11 @@ KIND = "<any(" + ", ".join(KINDS) + "):kind>"
 
 @bp.get("/status")
 def status() -> ResponseReturnValue:
-    return jsonify(appliance().status())
+    """``?translated=1`` (the live page): the warnings in the page's language."""
+    found = appliance().status()
+    if request.args.get("translated") == "1":
+        found["warnings"] = [translated(w) for w in found["warnings"]]
+    return jsonify(found)
 
 
 @bp.get("/calls")

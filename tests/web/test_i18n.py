@@ -101,3 +101,12 @@ def test_an_unknown_address_is_a_404_inside_the_layout_in_the_owners_language(ow
     assert "<nav" in page
     assert "Página no encontrada" in page
     assert '<html lang="es">' in page
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_live_pages_status_carries_its_warnings_translated_the_api_keeps_english(owner):
+    spanish = {"Accept-Language": "es"}
+    page = owner.client.get("/api/status?translated=1", headers=spanish).get_json()
+    api = owner.client.get("/api/status", headers=spanish).get_json()
+    assert any("no tiene música de espera" in w for w in page["warnings"])
+    assert any("has no hold audio" in w for w in api["warnings"])

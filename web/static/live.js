@@ -400,7 +400,7 @@
     polling = true;
     try {
       const [status, history, heard] = await Promise.all([
-        getJson("/api/status"), getJson(`/api/calls?limit=${recent}`),
+        getJson("/api/status?translated=1"), getJson(`/api/calls?limit=${recent}`),
         simulated ? getJson("/api/sim/heard") : Promise.resolve([]),
       ]);
       const lines = byId(status.lines);
