@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
 from flask import Flask, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -54,6 +55,11 @@ def local_datetime(moment: datetime, style: str = "full") -> str:
     return format_datetime(moment, style, tzinfo=moment.tzinfo, locale=get_locale())
 
 
+def number(value: float, digits: int = 1) -> str:
+    """A number as the page's language writes it (1,5 in Spanish, 1.5 in English)."""
+    return format_decimal(round(value, digits), locale=get_locale())
+
+
 def when_next(moment: datetime, now: datetime) -> str:
     """"today at 18:00", "tomorrow at 09:00", "on Monday, 7 December at 09:00"."""
     clock = format_time(moment, "short", tzinfo=moment.tzinfo, locale=get_locale())
@@ -87,3 +93,4 @@ def install(app: Flask) -> None:
     app.add_template_global(office_name)
     app.add_template_filter(local_datetime)
     app.add_template_filter(when_next)
+    app.add_template_filter(number)

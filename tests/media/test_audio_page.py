@@ -86,3 +86,11 @@ def test_the_team_form_offers_the_upload_as_hold_audio(owner, sounds, store):
     store.create("teams", {"id": "sales", "name": "Sales"})
     page = owner.client.get("/teams/sales").get_data(as_text=True)
     assert '<option value="hold"' in page
+
+
+def test_lengths_are_written_the_way_the_pages_language_writes_numbers(owner, sounds):
+    upload(owner, sounds / "low.wav", name="Hold")             # 1.5 s
+    english = owner.client.get("/audio/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    spanish = owner.client.get("/audio/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "1.5 seconds" in english
+    assert "1,5 segundos" in spanish
