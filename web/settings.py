@@ -1,5 +1,5 @@
-"""The box's own settings on the page: the owner's password, API keys, backups, the clock
-and the saved versions of the configuration.
+"""The box's own settings on the page: the owner's password, API keys, backups, the clock,
+the log of configuration changes and the saved versions of the configuration.
 
 A new password ends every other session (``set_password``), and this browser stays logged
 in. An API key is shown once, when it is made; only its hash is kept, and it can be
