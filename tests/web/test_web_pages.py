@@ -52,8 +52,8 @@ def test_poll_script_uses_the_api(client):
     assert script.status_code == 200
     text = script.get_data(as_text=True)
     script.close()
-    for needle in ('"/api/status?translated=1"', "/api/calls?limit=", '"X-CSRF-Token"', "/api/sim/clock",
-                   "/presence", "setTimeout(poll, pollMs)"):
+    for needle in ('"/api/status?translated=1"', "/api/calls?limit=", '"X-CSRF-Token"',
+                   "/api/sim/clock", "/presence", "setTimeout(poll, pollMs)"):
         assert needle in text
     assert "http://" not in text
     assert "https://" not in text
