@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -18,7 +19,9 @@ from appliance.config.model import Config, Presence
 from appliance.errors import Conflict, NotFound, Text, Unavailable, ValidationError
 from appliance.policy.menus import menu_warnings
 from appliance.policy.schedule import HoursNow, holidays_in, hours_now
+from appliance.records import listing
 from appliance.records.history import HistoryError
+from appliance.records.listing import CallQuery
 from hardware.interfaces import BadInput, NoSuchDevice, OutOfService
 
 
@@ -114,8 +117,16 @@ class ApplianceApi:
                               count=failures))
         return ([self._store.recovered] if self._store.recovered else []) + found
 
-    def calls(self, limit: int = 50) -> list[dict[str, Any]]:
-        return self._history.recent(_limit(limit))
+    def calls(self, limit: int = 50, offset: int = 0,
+              query: CallQuery | None = None) -> list[dict[str, Any]]:
+        """Finished calls, newest first; ``query`` narrows them, ``offset`` pages through."""
+        if offset < 0:
+            raise ValidationError({"offset": Text("Must be zero or more.")})
+        return listing.find(self._history, query or CallQuery(), _limit(limit), offset)
+
+    def calls_export(self, query: CallQuery) -> Iterator[dict[str, Any]]:
+        """Every matching call, newest first, read in batches (for a CSV of any length)."""
+        return listing.every(self._history, query)
 
     def sms(self, limit: int = 50) -> list[dict[str, Any]]:
         return self._history.recent_sms(_limit(limit))

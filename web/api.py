@@ -7,12 +7,13 @@ one place (``web.errors``). Authentication happens before any view runs (``web.s
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 
 from appliance.config.resources import KINDS
+from appliance.records.history import COLUMNS
 
-from .helpers import appliance, json_body, limit_arg
+from .helpers import appliance, call_query, csv_lines, json_body, limit_arg, whole_arg
 from .i18n import translated
 from .security import who
 
@@ -33,7 +34,19 @@ def status() -> ResponseReturnValue:
 
 @bp.get("/calls")
 def calls() -> ResponseReturnValue:
-    return jsonify(appliance().calls(limit_arg()))
+    """Filters: ``from``, ``to`` (the office's days, both included), ``line``, ``team``,
+    ``agent``, ``outcome``, ``caller`` (part of the number); pages: ``limit``, ``offset``."""
+    query = call_query()
+    return jsonify(appliance().calls(limit_arg(), whole_arg("offset", 0), query))
+
+
+@bp.get("/calls.csv")
+def calls_csv() -> ResponseReturnValue:
+    """The same filters, every matching call, streamed (fine for 100,000 rows)."""
+    rows = appliance().calls_export(call_query())
+    name = f"calls-{appliance().now():%Y-%m-%d}.csv"
+    return Response(stream_with_context(csv_lines(COLUMNS, rows)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/sms")

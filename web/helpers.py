@@ -4,13 +4,21 @@ the usual replies. In one module so that no blueprint imports another.
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from appliance.api import ApplianceApi
 from appliance.errors import NotFound, Text, ValidationError
+from appliance.records.listing import CallQuery
 
 from .security import web_state
 
@@ -18,6 +26,7 @@ if TYPE_CHECKING:
     from appliance.media.audio_library import AudioLibrary
 
 LIBRARY_KEY = "switchboard.audio"
+PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 .]*$")
 MULTIPART_SLACK = 64 * 1024   # boundaries, headers and the small text fields around the file
 MIB = 1024 * 1024
 DEFAULT_CALLS_LIMIT = 50
@@ -127,6 +136,63 @@ def _unicode(text: str) -> bool:
 def accepted() -> ResponseReturnValue:
     """Reply for commands handed to the core: it acts on them asynchronously."""
     return jsonify({"ok": True}), 202
+
+
+def office_tz() -> str:
+    """The office's time zone (the first schedule's): "today" and a date mean its day; UTC
+    when there is no schedule."""
+    schedules = appliance().list("schedules")
+    return next((s["timezone"] for s in schedules if s.get("timezone")), "UTC")
+
+
+def date_arg(name: str, fields: dict[str, str]) -> date | None:
+    """``?<name>=YYYY-MM-DD`` or None when absent; a bad one is noted in ``fields``."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        fields[name] = f"'{raw}' is not a date; use YYYY-MM-DD."
+        return None
+
+
+def whole_arg(name: str, default: int) -> int:
+    raw = request.args.get(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError({name: f"Must be a whole number, e.g. ?{name}=50."}) from None
+
+
+def call_query() -> CallQuery:
+    """The history filters of the query string (``from``/``to`` are the office's whole days);
+    one 400 naming every bad one."""
+    fields: dict[str, str] = {}
+    start, end = date_arg("from", fields), date_arg("to", fields)
+    if fields:
+        raise ValidationError(fields)
+    tz = ZoneInfo(office_tz())
+    return CallQuery(
+        start=datetime.combine(start, time(), tz).timestamp() if start else None,
+        end=datetime.combine(end + timedelta(days=1), time(), tz).timestamp() if end else None,
+        **{name: request.args.get(name) or None
+           for name in ("line", "team", "agent", "outcome", "caller")})
+
+
+def csv_lines(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """A CSV, line by line. A text starting with = + - @ that is not simply a number gets a
+    leading apostrophe, so a spreadsheet never runs it as a formula (a caller "number" is text
+    someone else chose); +34 600 111 222 stays as it is."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    records = ([row.get(c) for c in columns] for row in rows)
+    for values in itertools.chain([list(columns)], records):   # one row in memory at a time
+        writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@"
+                         and not PLAIN_NUMBER.match(v) else v for v in values])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
 
 
 def limit_arg() -> int:

@@ -4,11 +4,11 @@ The view only parses the query string; the definitions and the grouping (DST-cor
 and hours) live in ``appliance.records.stats``. Every bad parameter is reported at once, as the 400
 ``fields`` of the usual JSON error (``web.errors``). Without ``tz`` the first schedule's time
 zone is used, because "per day" means the office's day; UTC when there is no schedule.
+Without ``from`` and ``to`` the range is today, on the box's clock.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -17,21 +17,9 @@ from flask.typing import ResponseReturnValue
 from appliance.errors import ValidationError
 from appliance.records import stats
 
-from .helpers import appliance
+from .helpers import appliance, date_arg, office_tz
 
 bp = Blueprint("stats", __name__, url_prefix="/api/stats")
-
-
-def _date(name: str, fields: dict[str, str]) -> date | None:
-    raw = request.args.get(name)
-    if raw is None:
-        fields[name] = "Required: a date as YYYY-MM-DD."
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        fields[name] = f"'{raw}' is not a date; use YYYY-MM-DD."
-        return None
 
 
 def _service_level(fields: dict[str, str]) -> float:
@@ -45,23 +33,24 @@ def _service_level(fields: dict[str, str]) -> float:
     return value
 
 
-def _default_tz() -> str:
-    schedules = appliance().list("schedules")
-    return next((s["timezone"] for s in schedules if s.get("timezone")), "UTC")
-
-
 def _params() -> dict[str, Any]:
     """The summary's arguments, or one ``ValidationError`` naming every bad field."""
     fields: dict[str, str] = {}
-    start, end = _date("from", fields), _date("to", fields)
+    start, end = date_arg("from", fields), date_arg("to", fields)
     by = request.args.get("by", "day")
     if by not in stats.GROUPINGS:
         fields["by"] = f"Must be one of {', '.join(stats.GROUPINGS)}."
-    tz_name = request.args.get("tz") or _default_tz()
+    tz_name = request.args.get("tz") or office_tz()
     try:
         tz = stats.zone(tz_name)
     except ValidationError as exc:
         fields.update(exc.fields)
+        tz = None
+    if "from" not in request.args and "to" not in request.args and tz is not None:
+        start = end = appliance().now().astimezone(tz).date()     # no range: today
+    for name, value in (("from", start), ("to", end)):
+        if value is None and name not in fields:
+            fields[name] = "Required with the other end of the range: a date as YYYY-MM-DD."
     service_level_s = _service_level(fields)
     if fields:
         raise ValidationError(fields)
