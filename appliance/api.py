@@ -124,6 +124,13 @@ class ApplianceApi:
             raise ValidationError({"offset": Text("Must be zero or more.")})
         return listing.find(self._history, query or CallQuery(), _limit(limit), offset)
 
+    def call(self, call_id: str) -> dict[str, Any]:
+        """One finished call and what happened in it, step by step; voicemail if one was left."""
+        found = listing.one(self._history, call_id)
+        if found is None:
+            raise NotFound(Text("No call with id '%(id)s'.", id=call_id))
+        return found | {"voicemail": self._history.voicemail(call_id)}
+
     def calls_export(self, query: CallQuery) -> Iterator[dict[str, Any]]:
         """Every matching call, newest first, read in batches (for a CSV of any length)."""
         return listing.every(self._history, query)

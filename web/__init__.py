@@ -21,6 +21,7 @@ from . import (
     auth,
     backup,
     health,
+    history,
     hours,
     i18n,
     layout,
@@ -88,7 +89,7 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.before_request(guard)
     app.after_request(security_headers)
     pages_for_owners = (pages.bp, lines.bp, hours.bp, menus.bp, teams.bp, people.bp,
-                        sounds.bp, settings.bp, welcome.bp)
+                        sounds.bp, history.bp, settings.bp, welcome.bp)
     for blueprint in (auth.bp, *pages_for_owners, api_views.bp, sim.bp, voicemail.bp, health.bp,
                       audio.bp, backup.bp, stats.bp):
         app.register_blueprint(blueprint)

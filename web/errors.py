@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from appliance.errors import ApplianceError, ValidationError
 
-from .i18n import N_
+from .i18n import N_, translated
 from .security import is_api_request
 
 JSON_PAGES = ("/healthz",)    # answered in JSON like the API, for monitors and scripts
@@ -27,6 +27,11 @@ INTERNAL_MESSAGE = N_("Something went wrong inside the appliance; the system log
 
 
 def appliance_error(exc: ApplianceError) -> ResponseReturnValue:
+    """JSON under /api; on a page (an unknown call, team...), a sentence inside the layout."""
+    if not wants_json():
+        title = _("Page not found") if exc.status == 404 else _("Error")
+        return render_template("message.html", title=title,
+                               message=translated(exc.message)), exc.status
     fields = exc.fields if isinstance(exc, ValidationError) else {}
     return jsonify({"error": exc.message, "fields": fields}), exc.status
 

@@ -35,11 +35,15 @@ SECTIONS = (
     Section("teams.index", _l("Teams")),
     Section("people.index", _l("Agents and handsets")),
     Section("sounds.index", _l("Audio")),
+    Section("history.index", _l("History")),
     Section("settings.index", _l("Settings")),
     Section("welcome.guide", _l("Setup guide")),
 )
 LINE_STATES = {"idle": _l("Working, free"), "ringing": _l("Ringing"), "in_call": _l("On a call"),
                "offline": _l("Not working"), "error": _l("Not working")}
+OUTCOMES = {"answered": _l("answered"), "abandoned": _l("abandoned"), "closed": _l("closed"),
+            "message": _l("heard a message"), "voicemail": _l("voicemail"), "busy": _l("busy"),
+            "failed": _l("failed"), "callback_requested": _l("callback requested")}
 PRESENCE = {"available": _l("Available"), "away": _l("Away"), "offline": _l("Offline")}
 
 
@@ -76,6 +80,10 @@ def presence_name(value: str) -> str:
     return str(PRESENCE.get(value, value))
 
 
+def outcome_name(value: str) -> str:
+    return str(OUTCOMES.get(value, value))
+
+
 def line_state_name(value: str) -> str:
     return str(LINE_STATES.get(value, value))
 
@@ -90,6 +98,7 @@ def install(app: Flask) -> None:
     app.add_template_global(current_section)
     app.add_template_global(presence_name)
     app.add_template_global(line_state_name)
+    app.add_template_global(outcome_name)
     app.add_template_global(office_name)
     app.add_template_filter(local_datetime)
     app.add_template_filter(when_next)

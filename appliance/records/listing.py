@@ -59,6 +59,14 @@ def find(history: History, query: CallQuery, limit: int = 50,
     return [_record(row) for row in rows]
 
 
+def one(history: History, call_id: str) -> dict[str, Any] | None:
+    """One call with its timeline (``events``), or None."""
+    rows = history.query(f"{SELECT} WHERE id = ?", [call_id])
+    if not rows:
+        return None
+    return _record(rows[0]) | {"events": history.timeline(call_id) or []}
+
+
 def every(history: History, query: CallQuery) -> Iterator[dict[str, Any]]:
     """All the matching calls, newest first, read ``EXPORT_BATCH`` at a time."""
     where, params = query.where()
