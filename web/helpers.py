@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from appliance.media.audio_library import AudioLibrary
 
 LIBRARY_KEY = "switchboard.audio"
+OFFICE_NAME = "office_name"    # the setting the setup guide fills and every page heads with
 PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 .]*$")
 MULTIPART_SLACK = 64 * 1024   # boundaries, headers and the small text fields around the file
 MIB = 1024 * 1024

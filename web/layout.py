@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from .helpers import OFFICE_NAME
 from .security import web_state
 
 
@@ -90,7 +91,7 @@ def line_state_name(value: str) -> str:
 
 def office_name() -> str:
     """The name the owner gave the office (the setup guide), shown at the top of each page."""
-    return web_state().api.admin.setting("office_name") or ""
+    return web_state().api.admin.setting(OFFICE_NAME) or ""
 
 
 def install(app: Flask) -> None:

@@ -20,13 +20,12 @@ from flask_babel import gettext as _
 from appliance.config.model import WEEKDAYS
 from appliance.errors import NotFound, ValidationError
 
-from .helpers import appliance
+from .helpers import OFFICE_NAME, appliance
 from .i18n import translated_fields
 from .security import who
 
 bp = Blueprint("welcome", __name__, url_prefix="/welcome")
 
-OFFICE_NAME = "office_name"
 SCHEDULE, TEAM = "office-hours", "everyone"
 WORKDAYS = WEEKDAYS[:5]
 
