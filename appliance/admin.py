@@ -202,6 +202,10 @@ class Admin:
         """``stats.summary`` over the call history (``tz``, ``by``, ``service_level_s``...)."""
         return stats.summary(self._history, start, end, **options)
 
+    def stats_total(self, start: date, end: date, **options: Any) -> dict[str, Any]:
+        """The figures of the whole range (``tz``, ``service_level_s``)."""
+        return stats.total(self._history, start, end, **options)
+
 
 def _key_hash(key: str) -> str:
     """SHA-256 is enough for a 192-bit random key (a slow password hash would cost every API

@@ -38,7 +38,8 @@ PAGES = ("/", "/lines/", "/lines/line-1", "/hours/", "/hours/office-hours", "/me
          "/audio/", "/settings/", "/welcome/", "/api/status", "/api/calls?limit=10",
          "/api/calls?limit=50&offset=50000", "/api/calls?from=2026-06-01&to=2026-06-30",
          "/api/calls?team=sales&outcome=abandoned", "/api/calls?caller=12", "/history/",
-         "/history/?outcome=abandoned&offset=500")
+         "/history/?outcome=abandoned&offset=500", "/figures/",
+         "/figures/?from=2026-05-01&to=2026-05-31")
 
 
 def history_bench():

@@ -20,6 +20,7 @@ from . import (
     audio,
     auth,
     backup,
+    figures,
     health,
     history,
     hours,
@@ -89,7 +90,7 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.before_request(guard)
     app.after_request(security_headers)
     pages_for_owners = (pages.bp, lines.bp, hours.bp, menus.bp, teams.bp, people.bp,
-                        sounds.bp, history.bp, settings.bp, welcome.bp)
+                        sounds.bp, figures.bp, history.bp, settings.bp, welcome.bp)
     for blueprint in (auth.bp, *pages_for_owners, api_views.bp, sim.bp, voicemail.bp, health.bp,
                       audio.bp, backup.bp, stats.bp):
         app.register_blueprint(blueprint)

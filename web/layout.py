@@ -36,6 +36,7 @@ SECTIONS = (
     Section("teams.index", _l("Teams")),
     Section("people.index", _l("Agents and handsets")),
     Section("sounds.index", _l("Audio")),
+    Section("figures.index", _l("Figures")),
     Section("history.index", _l("History")),
     Section("settings.index", _l("Settings")),
     Section("welcome.guide", _l("Setup guide")),

@@ -174,3 +174,11 @@ def summary(history: History, start: date, end: date, *, tz: tzinfo | str, by: s
     lo = datetime.combine(start, time(), tz).timestamp()
     hi = datetime.combine(end + timedelta(days=1), time(), tz).timestamp()
     return _by_column(history, by, lo, hi, service_level_s, team, agent)
+
+
+def total(history: History, start: date, end: date, *, tz: tzinfo,
+          service_level_s: float = DEFAULT_SERVICE_LEVEL_S) -> dict[str, Any]:
+    """The same figures for the whole range at once (local days, both included)."""
+    lo = datetime.combine(start, time(), tz).timestamp()
+    hi = datetime.combine(end + timedelta(days=1), time(), tz).timestamp()
+    return _by_time(history, [("total", lo, hi)], service_level_s, None, None, tz)[0]

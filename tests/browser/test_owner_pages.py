@@ -95,7 +95,7 @@ def test_pages_fit_a_phone_and_have_no_serious_accessibility_violations(page, bo
     for path in ("/", "/lines/", "/lines/line-1", "/hours/", "/hours/office-hours", "/hours/new",
                  "/menus/", "/menus/main", "/teams/", "/teams/reception", "/people/", "/settings/",
                  "/welcome/",
-                 "/people/agents/ana", "/audio/", "/history/", "/nowhere"):
+                 "/people/agents/ana", "/audio/", "/history/", "/figures/", "/nowhere"):
         page.goto(url + path)
         page.wait_for_load_state("networkidle")
         assert no_horizontal_scroll(page), path
