@@ -29,36 +29,35 @@ class Admin:
         self._store = store
         self._history = history
         self._restored = restored      # the sentence of a restore applied at this start
-        self._secrets: dict[str, str] = {}   # read once: every request checks the epoch
-        self._key_cache: list[dict[str, str]] | None = None
+        self._settings: dict[str, Any] = {}   # read once each, see ``setting``
 
     # -- the box's own settings ---------------------------------------------------------------
 
     def setting(self, key: str) -> Any:
-        return self._store.setting(key)
+        """A setting, kept in memory after its first read: pages and API requests ask on every
+        request (session epoch, API keys, the office's name) and a store read parses the
+        config file. Settings change only through ``set_setting`` here (or a restore, applied
+        before the facade exists)."""
+        if key not in self._settings:
+            self._settings[key] = self._store.setting(key)
+        return self._settings[key]
 
     def set_setting(self, key: str, value: Any) -> None:
         self._store.set_setting(key, value)
-        self._secrets.pop(key, None)
-        self._key_cache = None
+        self._settings[key] = value
 
     def secret(self, key: str) -> str:
         """A random secret kept in the settings, made the first time it is asked for (under
-        the store's lock, so two threads agree on it).
-
-        Kept in memory after the first read: the session epoch is checked on every request,
-        and a store read parses the config file. The box's secrets change only through
-        ``set_setting`` here (or a restore, applied before the facade exists).
-        """
-        cached = self._secrets.get(key)
-        if cached is not None:
-            return cached
+        the store's lock, so two threads agree on it)."""
+        value = self.setting(key)
+        if isinstance(value, str) and len(value) >= 32:
+            return value
         with self._store.locked():
-            value = self._store.setting(key)
+            self._settings.pop(key, None)      # another thread may have made it meanwhile
+            value = self.setting(key)
             if not isinstance(value, str) or len(value) < 32:
                 value = secrets.token_hex(32)
-                self._store.set_setting(key, value)
-            self._secrets[key] = value
+                self.set_setting(key, value)
             return value
 
     # -- API keys made on the page ---------------------------------------------------------------
@@ -94,18 +93,15 @@ class Admin:
         return found[0] if found else None
 
     def _keys(self) -> list[dict[str, str]]:
-        """Kept in memory like the secrets: every API request asks; ``set_setting`` forgets."""
-        if self._key_cache is None:
-            keys = self._store.setting(API_KEYS_SETTING)
-            self._key_cache = list(keys) if isinstance(keys, list) else []
-        return self._key_cache
+        keys = self.setting(API_KEYS_SETTING)
+        return list(keys) if isinstance(keys, list) else []
 
     # -- SIM PINs typed on the page -----------------------------------------------------------
 
     def sim_pin(self, line_id: str) -> str | None:
         """The PIN the owner gave for this line's SIM (for the driver only; the page is told
         whether one is set, never the PIN)."""
-        pins = self._store.setting(SIM_PINS_SETTING)
+        pins = self.setting(SIM_PINS_SETTING)
         return pins.get(line_id) if isinstance(pins, dict) else None
 
     def set_sim_pin(self, line_id: str, pin: str | None) -> None:
@@ -114,7 +110,7 @@ class Admin:
         if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 8):
             raise ValidationError({"sim_pin": Text("A SIM PIN is 4 to 8 digits.")})
         with self._store.locked():
-            pins = self._store.setting(SIM_PINS_SETTING)
+            pins = self.setting(SIM_PINS_SETTING)
             pins = dict(pins) if isinstance(pins, dict) else {}
             if pin is None:
                 pins.pop(line_id, None)
