@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from appliance.errors import Text, ValidationError
 
-from .helpers import appliance, date_arg, office_tz
+from .helpers import appliance, date_arg, names, office_tz
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 
@@ -60,7 +60,7 @@ def index() -> ResponseReturnValue:
         total=api.admin.stats_total(start, end, **options), rows=rows, bars=bars(rows),
         width=CHART_W, height=CHART_H,
         teams=api.admin.stats(start, end, by="team", **options),
-        agents=api.admin.stats(start, end, by="agent", **options), names=_names(),
+        agents=api.admin.stats(start, end, by="agent", **options), names=names("teams", "agents"),
         label=lambda row: _label(row, by))
 
 
@@ -75,7 +75,3 @@ def _service_level(fields: dict[str, str]) -> int:
 def _label(row: dict[str, Any], by: str) -> str:
     return row["key"][11:16] if by == "hour" else date.fromisoformat(row["key"]).strftime("%d/%m")
 
-
-def _names() -> dict[str, str]:
-    api = appliance()
-    return {item["id"]: item["name"] for kind in ("teams", "agents") for item in api.list(kind)}

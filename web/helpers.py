@@ -38,6 +38,13 @@ def appliance() -> ApplianceApi:
     return web_state().api
 
 
+def names(*kinds: str) -> dict[str, str]:
+    """Ids of these kinds of resource to the names the owner gave them (for lists of calls
+    and figures, which store ids)."""
+    api = appliance()
+    return {item["id"]: item["name"] for kind in kinds for item in api.list(kind)}
+
+
 def audio_library() -> AudioLibrary:
     """The owner's uploads (kept on the app by ``web.audio.install``); only real hardware and
     the demo have one."""

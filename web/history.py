@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
-from .helpers import appliance, call_query, whole_arg
+from .helpers import appliance, call_query, names, whole_arg
 
 bp = Blueprint("history", __name__, url_prefix="/history")
 
@@ -34,16 +34,10 @@ def index() -> ResponseReturnValue:
         "history/index.html", calls=calls[:PAGE], chosen=chosen, offset=offset, page=PAGE,
         more=len(calls) > PAGE, query=kept, outcomes=OUTCOMES,
         lines=api.list("lines"), teams=api.list("teams"), agents=api.list("agents"),
-        names=_names())
+        names=names("lines", "teams", "agents"))
 
 
 @bp.get("/<call_id>")
 def call(call_id: str) -> ResponseReturnValue:
-    return render_template("history/call.html", call=appliance().call(call_id), names=_names())
-
-
-def _names() -> dict[str, str]:
-    """Ids of lines, teams and agents to the names the owner gave them."""
-    api = appliance()
-    return {item["id"]: item["name"] for kind in ("lines", "teams", "agents")
-            for item in api.list(kind)}
+    return render_template("history/call.html", call=appliance().call(call_id),
+                           names=names("lines", "agents"))

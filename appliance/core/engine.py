@@ -243,23 +243,22 @@ class Engine:
                 self.offers.withdraw_agent(agent_id)
 
     def _add_line(self, line_id: str) -> None:
-        office = self.office
-        runtime = office.lines[line_id] = LineRuntime(line_id)
-        driver = self.hardware.line_driver(line_id)
-        if driver is None:
-            runtime.reason = "No device is configured for this line."
-            return
-        office.line_drivers[line_id] = driver
-        driver.start(self.post)
+        self._attach(self.office.lines, self.office.line_drivers, LineRuntime(line_id),
+                     self.hardware.line_driver(line_id), "No device is configured for this line.")
 
     def _add_station(self, station_id: str) -> None:
-        office = self.office
-        runtime = office.stations[station_id] = StationRuntime(station_id)
-        driver = self.hardware.station_driver(station_id)
+        self._attach(self.office.stations, self.office.station_drivers,
+                     StationRuntime(station_id), self.hardware.station_driver(station_id),
+                     "No handset is wired for this station.")
+
+    def _attach(self, runtimes: dict[str, Any], drivers: dict[str, Any], runtime: Any,
+                driver: Any, missing: str) -> None:
+        """A new line or station: its runtime, and its driver started (or why it has none)."""
+        runtimes[runtime.id] = runtime
         if driver is None:
-            runtime.reason = "No handset is wired for this station."
+            runtime.reason = missing
             return
-        office.station_drivers[station_id] = driver
+        drivers[runtime.id] = driver
         driver.start(self.post)
 
     def _drop_removed(self, config: Config) -> None:
