@@ -10,15 +10,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from appliance.config.model import Config, Presence
+from appliance.config.review import differences
 from appliance.config.store import ConfigStore
 from appliance.errors import ApplianceError, NotFound, Text, ValidationError
 from appliance.ops.archive import API_KEYS_SETTING, SIM_PINS_SETTING
 from appliance.ops.backup import PENDING, make_backup, stage_restore
+from appliance.policy import simulate as simulation
+from appliance.policy.schedule import Override
 from appliance.records import stats
 from appliance.records.history import History
 
@@ -125,17 +129,37 @@ class Admin:
         return {"versions": [v.to_dict() for v in versions.versions()],
                 "draft": versions.has_draft()}
 
-    def publish(self, note: str) -> int:
-        return self._store.versions.publish(note)
+    def publish(self, note: str, who: str = "") -> int:
+        return self._store.versions.publish(note, who)
 
-    def restore_version(self, version_id: int) -> dict[str, Any]:
-        return self._store.versions.restore(version_id).to_dict()
+    def restore_version(self, version_id: int, who: str = "") -> dict[str, Any]:
+        return self._store.versions.restore(version_id, who).to_dict()
+
+    def start_draft(self) -> None:
+        """Open a draft (a copy of the live configuration) for the pages to edit."""
+        self._store.versions.draft()
+
+    def draft_differences(self) -> list[dict[str, Any]]:
+        """What publishing the draft would change (nothing without a draft)."""
+        versions = self._store.versions
+        if not versions.has_draft():
+            return []
+        return [d.to_dict() for d in differences(self._store.snapshot(),
+                                                 versions.draft().snapshot())]
+
+    def has_draft(self) -> bool:
+        """Cheap (a file's existence): pages ask on every request."""
+        return self._store.versions.has_draft()
+
+    def draft_config(self) -> Config:
+        """The draft's configuration, or the live one when there is no draft."""
+        return self._draft_or_live().config()
 
     def draft_check(self) -> list[dict[str, Any]]:
         return [p.to_dict() for p in self._store.versions.draft_check()]
 
-    def publish_draft(self, note: str) -> int:
-        return self._store.versions.publish_draft(note)
+    def publish_draft(self, note: str, who: str = "") -> int:
+        return self._store.versions.publish_draft(note, who)
 
     def discard_draft(self) -> None:
         self._store.versions.discard_draft()
@@ -157,6 +181,28 @@ class Admin:
 
     def draft_delete(self, kind: str, rid: str) -> None:
         self._in_draft(lambda draft: draft.delete(kind, rid))
+
+    def simulate(self, line: str, at: datetime, digits: str, *, config: str | None = None,
+                 presence: Mapping[str, str] | None = None,
+                 audio_names: Mapping[str, str] | None = None,
+                 overrides: Mapping[str, Override] | None = None) -> dict[str, Any]:
+        """What would happen to a call on ``line`` at ``at`` pressing ``digits`` (no call is
+        placed; see ``policy.simulate``), on the draft when there is one or ``config`` is
+        "draft", on the live configuration when there is no draft or ``config`` is "live".
+        ``presence``: agent id -> "available" / "away" / "offline" (the live ones); a naive
+        ``at`` is read in the line's schedule's zone; ``overrides``: hours open or closed by
+        hand. The answer says which configuration was used."""
+        if config not in (None, "draft", "live"):
+            raise ValidationError({"config": Text('Use "draft" or "live", or leave it out for '
+                                                  "the draft when there is one.")})
+        versions = self._store.versions
+        with self._store.locked():     # a draft discarded meanwhile must not be made anew
+            used = "draft" if config != "live" and versions.has_draft() else "live"
+            snapshot = versions.draft().config() if used == "draft" else self._store.config()
+        known = {a: Presence(p) for a, p in (presence or {}).items() if p in set(Presence)}
+        return simulation.simulate(snapshot, line, at, digits, presence=known,
+                                   audio_names=audio_names, overrides=overrides,
+                                   ).to_dict() | {"config": used}
 
     def _draft_or_live(self) -> ConfigStore:
         """Reading a draft that does not exist yet reads what it would start from."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -18,7 +18,7 @@ from appliance.admin import Admin
 from appliance.config.model import Config, Presence
 from appliance.errors import Conflict, NotFound, Text, Unavailable, ValidationError
 from appliance.policy.menus import menu_warnings
-from appliance.policy.schedule import HoursNow, holidays_in, hours_now
+from appliance.policy.schedule import HoursNow, Override, holidays_in, hours_now
 from appliance.records import listing
 from appliance.records.history import HistoryError
 from appliance.records.listing import CallQuery
@@ -39,6 +39,8 @@ class Simulation(Protocol):
 
 
 BOX = "the box"      # who changed the configuration when no person or key is named
+OVERRIDES = "hours_overrides"      # the setting: schedule id -> {"open", "until", "who"}
+LONGEST_OVERRIDE = timedelta(days=31)
 log = logging.getLogger(__name__)
 
 
@@ -94,13 +96,66 @@ class ApplianceApi:
 
     def hours_now(self) -> dict[str, HoursNow]:
         """For each schedule: open or closed now, why, and when that changes next."""
-        now, config = self.now(), self._store.config()
-        return {sid: hours_now(schedule, now) for sid, schedule in config.schedules.items()}
+        now, config, overrides = self.now(), self._store.config(), self.overrides()
+        return {sid: hours_now(schedule, now, overrides.get(sid))
+                for sid, schedule in config.schedules.items()}
+
+    def overrides(self) -> dict[str, Override]:
+        """The hours set open or closed by hand (some may have expired: they no longer act)."""
+        found = {}
+        for sid, doc in (self.admin.setting(OVERRIDES) or {}).items():
+            try:
+                found[sid] = Override(bool(doc["open"]), datetime.fromisoformat(doc["until"]))
+            except (KeyError, TypeError, ValueError):
+                log.warning("ignoring a damaged override of schedule %s: %r", sid, doc)
+        return found
+
+    def set_override(self, schedule_id: str, doc: Any, *, who: str = BOX) -> dict[str, Any]:
+        """"Closed now" or "open now" until ``doc["until"]``; then the hours decide again."""
+        schedule = self._schedule(schedule_id)
+        now = self.now()
+        override = _override(doc, now)
+        kept = {sid: d for sid, d in (self.admin.setting(OVERRIDES) or {}).items()
+                if sid in self._store.config().schedules and sid != schedule_id}
+        saved = {"open": override.open, "until": override.until.isoformat(), "who": who}
+        self.admin.set_setting(OVERRIDES, kept | {schedule_id: saved})
+        self._engine.set_override(schedule_id, override)
+        self._logged(who, "opened" if override.open else "closed", "schedules",
+                     {"id": schedule_id, "name": schedule.name})
+        return {"schedule": schedule_id} | saved
+
+    def clear_override(self, schedule_id: str, *, who: str = BOX) -> None:
+        """Let the hours decide again."""
+        schedule = self._schedule(schedule_id)
+        saved = dict(self.admin.setting(OVERRIDES) or {})
+        if saved.pop(schedule_id, None) is not None:
+            self.admin.set_setting(OVERRIDES, saved)
+            self._logged(who, "resumed", "schedules", {"id": schedule_id, "name": schedule.name})
+        self._engine.set_override(schedule_id, None)
+
+    def _schedule(self, schedule_id: str) -> Any:
+        schedule = self._store.config().schedules.get(schedule_id)
+        if schedule is None:
+            raise NotFound(Text("No schedule with id '%(id)s'.", id=schedule_id))
+        return schedule
 
     def status(self) -> dict[str, Any]:
         """The contract's /api/status document from the core's latest immutable snapshot,
         plus ``warnings``: configuration a person should look at."""
         return self._engine.snapshot().to_dict() | {"warnings": self.warnings()}
+
+    def board_version(self) -> int:
+        """Moves on whenever what the live board shows changed (see ``wait_for_change``)."""
+        return self._engine.changes.version
+
+    def wait_for_change(self, seen: int, timeout: float) -> int | None:
+        """Sleep until the board version differs from ``seen`` or ``timeout`` passes; the
+        version then, or None when the box is stopping (an event stream should end)."""
+        return self._engine.changes.wait(seen, timeout)
+
+    def end_streams(self) -> None:
+        """The box is stopping: every ``wait_for_change`` returns None from now on."""
+        self._engine.changes.close()
 
     def warnings(self) -> list[str]:
         """Things that work but not as the owner would want: no hold audio, long menus..."""
@@ -247,6 +302,27 @@ class _Translated:
             except OutOfService as exc:
                 raise Conflict(str(exc)) from exc
         return translated
+
+
+def _override(doc: Any, now: datetime) -> Override:
+    """``{"open": bool, "until": ISO-8601 with its offset}``, ending within a month."""
+    if not isinstance(doc, dict):
+        raise ValidationError({}, Text("Send a JSON object."))
+    errors = {}
+    if not isinstance(doc.get("open"), bool):
+        errors["open"] = Text("true (open now) or false (closed now).")
+    try:
+        until = datetime.fromisoformat(doc.get("until"))
+    except (TypeError, ValueError):
+        until = None
+    if until is None or until.tzinfo is None:
+        errors["until"] = Text("A date and time with its offset, such as "
+                               "2026-12-05T14:00:00+01:00.")
+    elif not now < until <= now + LONGEST_OVERRIDE:
+        errors["until"] = Text("Must be later than now and within 31 days.")
+    if errors:
+        raise ValidationError(errors)
+    return Override(doc["open"], until)
 
 
 def _limit(limit: int) -> int:

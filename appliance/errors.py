@@ -20,6 +20,12 @@ class Text(str):
         return text
 
 
+def N_(template: str) -> str:
+    """Marks a template kept aside (in a table) for the translation catalog; a ``Text`` made
+    from it later is translated like any other."""
+    return template
+
+
 class ApplianceError(Exception):
     """Base class: ``message`` is a sentence a person can act on."""
 

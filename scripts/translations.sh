@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BABEL=.venv/bin/pybabel
-$BABEL extract --no-location --omit-header -F babel.cfg -k N_ -k _l -k Text \
+$BABEL extract --no-location --omit-header -F babel.cfg -k N_ -k _l -k Text -k say:2 \
     -o web/translations/messages.pot web appliance
 $BABEL update --ignore-obsolete --no-fuzzy-matching --width 100 -i web/translations/messages.pot -d web/translations -l es
 $BABEL compile -d web/translations -l es

@@ -20,6 +20,8 @@ from . import (
     audio,
     auth,
     backup,
+    board,
+    changes,
     figures,
     health,
     history,
@@ -32,6 +34,7 @@ from . import (
     people,
     settings,
     sim,
+    simulate,
     sounds,
     stats,
     teams,
@@ -48,6 +51,7 @@ from .security import (
     guard,
     logged_in,
     security_headers,
+    web_state,
 )
 
 __all__ = ["SECRET_SETTING", "create_app"]
@@ -57,6 +61,13 @@ MAX_BODY_BYTES = 1024 * 1024  # config documents are small; refuse anything bigg
 # once a day, and a cookie copied off a machine is worthless by the next morning. The live page
 # polls every second, so an open tab (a reception screen) stays logged in; logout ends it.
 SESSION_IDLE = timedelta(hours=12)
+
+
+def end_streams(app: Flask, timeout: float = 2.0) -> bool:
+    """Before the server closes: end every live board's event stream and wait for them, so
+    no request is left running (False if some did not end within ``timeout``)."""
+    web_state(app).api.end_streams()
+    return board.drain(app, timeout)
 
 
 def create_app(api: ApplianceApi, *, api_key: str | None = None,
@@ -90,11 +101,12 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.before_request(guard)
     app.after_request(security_headers)
     pages_for_owners = (pages.bp, lines.bp, hours.bp, menus.bp, teams.bp, people.bp,
-                        sounds.bp, figures.bp, history.bp, settings.bp, welcome.bp)
+                        sounds.bp, changes.bp, figures.bp, history.bp, settings.bp, welcome.bp)
     for blueprint in (auth.bp, *pages_for_owners, api_views.bp, sim.bp, voicemail.bp, health.bp,
-                      audio.bp, backup.bp, stats.bp):
+                      audio.bp, backup.bp, stats.bp, simulate.bp):
         app.register_blueprint(blueprint)
     audio.install(app, audio_library)
+    board.install(app)
     i18n.install(app)
     layout.install(app)
     register_error_handlers(app)

@@ -91,3 +91,14 @@ def delete_item(kind: str, rid: str) -> ResponseReturnValue:
 @bp.post("/agents/<rid>/presence")
 def set_presence(rid: str) -> ResponseReturnValue:
     return jsonify(appliance().set_presence(rid, json_body().get("presence")))
+
+
+@bp.put("/schedules/<rid>/override")
+def set_override(rid: str) -> ResponseReturnValue:
+    return jsonify(appliance().set_override(rid, json_body(), who=who()))
+
+
+@bp.delete("/schedules/<rid>/override")
+def clear_override(rid: str) -> ResponseReturnValue:
+    appliance().clear_override(rid, who=who())
+    return "", 204

@@ -27,6 +27,7 @@ from appliance.errors import ValidationError
 from appliance.ops.archive import MAX_TOTAL
 
 from .helpers import appliance, json_body, optional_json_body
+from .security import who
 
 bp = Blueprint("backup", __name__, url_prefix="/api")
 
@@ -83,12 +84,12 @@ def list_versions() -> ResponseReturnValue:
 
 @bp.post("/versions")
 def publish_version() -> ResponseReturnValue:
-    return jsonify({"id": admin().publish(_note())}), 201
+    return jsonify({"id": admin().publish(_note(), who())}), 201
 
 
 @bp.post("/versions/<int:version_id>/restore")
 def restore_version(version_id: int) -> ResponseReturnValue:
-    return jsonify(admin().restore_version(version_id))
+    return jsonify(admin().restore_version(version_id, who()))
 
 
 @bp.get("/draft/check")
@@ -98,7 +99,7 @@ def check_draft() -> ResponseReturnValue:
 
 @bp.post("/draft/publish")
 def publish_draft() -> ResponseReturnValue:
-    return jsonify({"id": admin().publish_draft(_note())}), 201
+    return jsonify({"id": admin().publish_draft(_note(), who())}), 201
 
 
 @bp.delete("/draft")

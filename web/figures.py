@@ -3,7 +3,7 @@
 One day is drawn by hour, a longer range by day: answered and abandoned calls as stacked
 bars in an SVG the box draws itself (no internet, no script), with the same numbers in a
 table for screen readers. The service level counts calls answered within a threshold the
-owner chooses (20 s unless changed), as ``/api/stats`` does.
+owner chooses (20 s until the owner saves another), as ``/api/stats`` does.
 """
 
 from __future__ import annotations
@@ -12,17 +12,18 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from appliance.errors import Text, ValidationError
 
-from .helpers import appliance, date_arg, names, office_tz
+from .helpers import SERVICE_LEVEL, appliance, date_arg, names, office_tz, service_level_s
+from .i18n import translated_fields
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 
 CHART_W, CHART_H = 640, 200
-DEFAULT_SERVICE_LEVEL_S = 20
 
 
 def bars(rows: list[dict[str, Any]], width: int = CHART_W,
@@ -42,7 +43,7 @@ def bars(rows: list[dict[str, Any]], width: int = CHART_W,
 
 
 @bp.get("/")
-def index() -> ResponseReturnValue:
+def index(saving_errors: dict[str, str] | None = None, typed: str = "") -> ResponseReturnValue:
     api = appliance()
     tz = ZoneInfo(office_tz())
     fields: dict[str, str] = {}
@@ -61,14 +62,31 @@ def index() -> ResponseReturnValue:
         width=CHART_W, height=CHART_H,
         teams=api.admin.stats(start, end, by="team", **options),
         agents=api.admin.stats(start, end, by="agent", **options), names=names("teams", "agents"),
-        label=lambda row: _label(row, by))
+        label=lambda row: _label(row, by), saved_sl=service_level_s(),
+        saving_errors=translated_fields(saving_errors or {}), typed=typed)
+
+
+@bp.post("/service-level")
+def save_service_level() -> ResponseReturnValue:
+    """Make a threshold the office's own: the live board and this page's default use it."""
+    fields: dict[str, str] = {}
+    value = _seconds(request.form.get("service_level_s", ""), fields)
+    if fields:
+        return index(saving_errors=fields, typed=request.form.get("service_level_s", "")), 400
+    appliance().admin.set_setting(SERVICE_LEVEL, value)
+    flash(_("From now on, calls answered within %(s)d s count as answered in time.", s=value),
+          "ok")
+    return redirect(url_for(".index", service_level_s=value))
 
 
 def _service_level(fields: dict[str, str]) -> int:
-    raw = request.args.get("service_level_s", str(DEFAULT_SERVICE_LEVEL_S))
-    if not raw.isdigit() or not 0 < int(raw) <= 600:
+    return _seconds(request.args.get("service_level_s", str(service_level_s())), fields)
+
+
+def _seconds(raw: str, fields: dict[str, str]) -> int:
+    if not raw.strip().isdigit() or not 0 < int(raw) <= 600:
         fields["service_level_s"] = Text("Must be a number of seconds from 1 to 600.")
-        return DEFAULT_SERVICE_LEVEL_S
+        return service_level_s()
     return int(raw)
 
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from appliance.errors import ApplianceError, ValidationError
 
-from .helpers import appliance
+from .helpers import editing
 from .i18n import translated, translated_fields
 from .security import who
 
@@ -49,7 +49,7 @@ def resource_pages(bp: Blueprint, kind: str, *, read: Reader, page: Page,
     routes: list[tuple[str, str, str, Callable[..., ResponseReturnValue]]] = [
         ("/new", "new", "GET", lambda: page(blank, {}, None, None)),
         ("/new", "create", "POST", lambda: submitted(None)),
-        ("/<rid>", "edit", "GET", lambda rid: page(appliance().get(kind, rid), {}, rid, None)),
+        ("/<rid>", "edit", "GET", lambda rid: page(editing().get(kind, rid), {}, rid, None)),
         ("/<rid>", "save", "POST", submitted),
         ("/<rid>/delete", "delete", "POST", lambda rid: delete(kind, rid, edit, back)),
     ]
@@ -60,7 +60,7 @@ def resource_pages(bp: Blueprint, kind: str, *, read: Reader, page: Page,
 def save(kind: str, rid: str | None, doc: dict[str, Any], render: Render,
          back: str) -> ResponseReturnValue:
     """Create (``rid`` None) or replace the resource; then back to the list, with a note."""
-    api = appliance()
+    api = editing()
     try:
         saved = api.update(kind, rid, doc, who=who()) if rid else \
             api.create(kind, doc, who=who())
@@ -73,7 +73,7 @@ def save(kind: str, rid: str | None, doc: dict[str, Any], render: Render,
 
 def delete(kind: str, rid: str, edit: str, back: str) -> ResponseReturnValue:
     try:
-        appliance().delete(kind, rid, who=who())
+        editing().delete(kind, rid, who=who())
     except ApplianceError as exc:
         flash(translated(exc.message), "error")
         return redirect(url_for(edit, rid=rid))

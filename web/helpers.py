@@ -17,7 +17,9 @@ from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from appliance.api import ApplianceApi
+from appliance.config.model import Config
 from appliance.errors import NotFound, Text, ValidationError
+from appliance.records import stats
 from appliance.records.listing import CallQuery
 
 from .security import web_state
@@ -27,15 +29,53 @@ if TYPE_CHECKING:
 
 LIBRARY_KEY = "switchboard.audio"
 OFFICE_NAME = "office_name"    # the setting the setup guide fills and every page heads with
+SERVICE_LEVEL = "service_level_s"   # the setting: answered within this many seconds is on time
 PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 .]*$")
 MULTIPART_SLACK = 64 * 1024   # boundaries, headers and the small text fields around the file
 MIB = 1024 * 1024
 DEFAULT_CALLS_LIMIT = 50
+RECENT_CALLS = 10       # the finished calls the live board lists
 MAX_JSON_DEPTH = 16     # the deepest resource (a menu option's target) is 3 levels down
 
 
 def appliance() -> ApplianceApi:
     return web_state().api
+
+
+class Editing:
+    """The configuration pages' facade while a draft is open (the changes page starts one):
+    what they read and save is the draft, and callers keep the live configuration until it
+    is published. Everything else (the time, the status, hours now) is the live box."""
+
+    def __init__(self, api: ApplianceApi) -> None:
+        self._api, self._admin = api, api.admin
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._api, name)
+
+    def config(self) -> Config:
+        return self._admin.draft_config()
+
+    def list(self, kind: str) -> list[dict[str, Any]]:
+        return self._admin.draft_list(kind)
+
+    def get(self, kind: str, rid: str) -> dict[str, Any]:
+        return self._admin.draft_get(kind, rid)
+
+    def create(self, kind: str, doc: Any, *, who: str) -> dict[str, Any]:
+        return self._admin.draft_create(kind, doc)
+
+    def update(self, kind: str, rid: str, doc: Any, *, who: str) -> dict[str, Any]:
+        return self._admin.draft_update(kind, rid, doc)
+
+    def delete(self, kind: str, rid: str, *, who: str) -> None:
+        self._admin.draft_delete(kind, rid)
+
+
+def editing() -> Any:
+    """What the configuration pages read and save: the draft while one is open, else live."""
+    api = appliance()
+    return Editing(api) if api.admin.has_draft() else api
 
 
 def names(*kinds: str) -> dict[str, str]:
@@ -144,6 +184,11 @@ def _unicode(text: str) -> bool:
 def accepted() -> ResponseReturnValue:
     """Reply for commands handed to the core: it acts on them asynchronously."""
     return jsonify({"ok": True}), 202
+
+
+def service_level_s() -> int:
+    """The owner's threshold for "answered in time" (the figures page saves it)."""
+    return appliance().admin.setting(SERVICE_LEVEL) or stats.DEFAULT_SERVICE_LEVEL_S
 
 
 def office_tz() -> str:

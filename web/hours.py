@@ -23,7 +23,7 @@ from appliance.config.model import WEEKDAYS
 
 from . import forms
 from .forms import listed
-from .helpers import appliance
+from .helpers import editing
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
@@ -87,7 +87,7 @@ def form_time(value: str) -> str:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    api = appliance()
+    api = editing()
     config = api.config()
     used_by = {sid: [line.name for line in config.lines.values() if line.schedule == sid]
                for sid in config.schedules}
@@ -97,7 +97,7 @@ def index() -> ResponseReturnValue:
 
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
           problem: str | None = None) -> str:
-    api = appliance()
+    api = editing()
     year = api.now().year
     return render_template(
         "hours/edit.html", doc=doc, errors=errors, rid=rid, problem=problem,

@@ -36,11 +36,16 @@ SECTIONS = (
     Section("teams.index", _l("Teams")),
     Section("people.index", _l("Agents and handsets")),
     Section("sounds.index", _l("Audio")),
+    Section("changes.index", _l("Try and publish")),
     Section("figures.index", _l("Figures")),
     Section("history.index", _l("History")),
     Section("settings.index", _l("Settings")),
     Section("welcome.guide", _l("Setup guide")),
 )
+KIND_NAMES = {"teams": _l("team"), "agents": _l("agent"), "stations": _l("handset"),
+              "lines": _l("line"), "schedules": _l("hours"), "menus": _l("menu")}
+WHO = {"the owner": _l("the owner"), "the box": _l("the box"),
+       "the start-up API key": _l("the start-up API key")}
 LINE_STATES = {"idle": _l("Working, free"), "ringing": _l("Ringing"), "in_call": _l("On a call"),
                "offline": _l("Not working"), "error": _l("Not working")}
 OUTCOMES = {"answered": _l("answered"), "abandoned": _l("abandoned"), "closed": _l("closed"),
@@ -95,6 +100,18 @@ def office_name() -> str:
     return web_state().api.admin.setting(OFFICE_NAME) or ""
 
 
+def who_name(who: str) -> str:
+    """Who changed something, in the page's language (an API key by its name)."""
+    if who.startswith("API key '"):
+        return _("API key “%(name)s”", name=who[len("API key '"):-1])
+    return str(WHO.get(who, who))
+
+
+def draft_open() -> bool:
+    """While a draft is open, every page says so: saving edits the draft, not what callers get."""
+    return web_state().api.admin.has_draft()
+
+
 def install(app: Flask) -> None:
     app.add_template_global(SECTIONS, "sections")
     app.add_template_global(current_section)
@@ -102,6 +119,8 @@ def install(app: Flask) -> None:
     app.add_template_global(line_state_name)
     app.add_template_global(outcome_name)
     app.add_template_global(office_name)
+    app.add_template_global(draft_open)
+    app.add_template_filter(who_name)
     app.add_template_filter(local_datetime)
     app.add_template_filter(when_next)
     app.add_template_filter(number)

@@ -17,7 +17,7 @@ from appliance.errors import ValidationError
 
 from . import forms
 from .forms import target_choice, target_doc
-from .helpers import appliance
+from .helpers import editing
 from .i18n import translated_fields
 
 bp = Blueprint("lines", __name__, url_prefix="/lines")
@@ -34,7 +34,7 @@ def line_doc(form: Any, current: dict[str, Any] | None) -> dict[str, Any]:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    api = appliance()
+    api = editing()
     live = {line["id"]: line for line in api.status()["lines"]}
     names = {f"team:{t['id']}": t["name"] for t in api.list("teams")} | \
         {f"menu:{m['id']}": m["name"] for m in api.list("menus")}
@@ -44,7 +44,7 @@ def index() -> ResponseReturnValue:
 
 
 def _read(form: Any, rid: str | None) -> dict[str, Any]:
-    return line_doc(form, appliance().get("lines", rid) if rid else None)
+    return line_doc(form, editing().get("lines", rid) if rid else None)
 
 
 def _pin_first(rid: str | None) -> ResponseReturnValue | None:
@@ -53,7 +53,7 @@ def _pin_first(rid: str | None) -> ResponseReturnValue | None:
     if rid is None or not (pin or forget):
         return None
     try:
-        appliance().admin.set_sim_pin(rid, None if forget else pin)
+        editing().admin.set_sim_pin(rid, None if forget else pin)
     except ValidationError as exc:
         return _form(_read(request.form, rid) | {"id": rid}, translated_fields(exc.fields), rid,
                      exc.message), 400
@@ -62,7 +62,7 @@ def _pin_first(rid: str | None) -> ResponseReturnValue | None:
 
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
           problem: str | None = None) -> str:
-    api = appliance()
+    api = editing()
     return render_template(
         "lines/edit.html", doc=doc, errors=errors, rid=rid, problem=problem,
         pin_set=bool(rid and api.admin.sim_pin(rid)),

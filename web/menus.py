@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import forms
 from .forms import target_choice, target_doc
-from .helpers import appliance, audio_choices
+from .helpers import audio_choices, editing
 from .i18n import translated
 
 bp = Blueprint("menus", __name__, url_prefix="/menus")
@@ -54,7 +54,7 @@ def menu_doc(form: Any) -> dict[str, Any]:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    api = appliance()
+    api = editing()
     menus = api.list("menus")
     return render_template("menus/index.html", menus=menus,
                            warnings={m["id"]: _warnings(m["id"]) for m in menus})
@@ -62,7 +62,7 @@ def index() -> ResponseReturnValue:
 
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
           problem: str | None = None) -> str:
-    api = appliance()
+    api = editing()
     rows = [(key, target_choice(target), (target or {}).get("text") or "")
             for key, target in doc["options"].items()]
     used = {key for key, _, _ in rows}
@@ -76,7 +76,7 @@ def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
 
 
 def _warnings(menu_id: str) -> list[str]:
-    return [translated(w) for w in appliance().menu_warnings(menu_id)]
+    return [translated(w) for w in editing().menu_warnings(menu_id)]
 
 
 forms.resource_pages(bp, "menus", read=lambda form, rid: menu_doc(form), page=_form,

@@ -1,7 +1,7 @@
 """The live page: what a newcomer watches while trying the demo.
 
-The page is a shell; ``static/live.js`` polls ``/api/status`` and ``/api/calls`` and fills it in,
-so the page and outside API clients always see the same data. Simulation controls are rendered
+The page is a shell; ``static/live.js`` listens to ``/api/events`` (``web.board``) and fills it
+in, so the page and outside API clients see the same data. Simulation controls are rendered
 only when the appliance runs on simulated hardware.
 """
 
@@ -11,12 +11,10 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
+from .helpers import RECENT_CALLS
 from .security import web_state
 
 bp = Blueprint("pages", __name__)
-
-POLL_MS = 1000
-RECENT_CALLS = 10
 
 
 # What live.js writes, in the page's language: handed over as a JSON block (no inline script).
@@ -34,7 +32,13 @@ TEXTS = {
     "off_hook": _l("off hook"), "on_hook": _l("on hook"), "no": _l("no"),
     "no_handset": _l("(no handset)"), "nobody": _l("(nobody)"), "listen": _l("listen"),
     "set_by": _l("(set by: %(source)s)"), "live": _l("live"),
-    "not_updating": _l("Not updating: %(error)s Retrying…"),
+    "disconnected": _l("Not connected to the box: this page is not updating. Reconnecting…"),
+    "in_line": _l("no. %(position)s in line"),
+    "for": _l("for"), "open_now": _l("Open now"), "close_now": _l("Close now"),
+    "resume": _l("Back to the hours"),
+    "opened": _l("%(name)s: open by hand."), "closed": _l("%(name)s: closed by hand."),
+    "resumed": _l("%(name)s: the hours decide again."),
+    "within": _l("Answered within %(seconds)s s"),
     "choose_date": _l("Choose a date and a time first."),
     "clock_set": _l("The schedules now see %(when)s."),
     "now_ringing": _l("%(handset)s is ringing."),
@@ -56,4 +60,4 @@ def index() -> ResponseReturnValue:
     texts = {key: str(text) for key, text in TEXTS.items()} | \
         {"words": {key: str(text) for key, text in WORDS.items()}}
     return render_template("live.html", simulated=web_state().api.simulated,
-                           poll_ms=POLL_MS, recent_calls=RECENT_CALLS, texts=texts)
+                           recent_calls=RECENT_CALLS, texts=texts)

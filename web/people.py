@@ -15,14 +15,14 @@ from flask.typing import ResponseReturnValue
 from appliance.config.model import Presence
 
 from . import forms
-from .helpers import appliance
+from .helpers import editing
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    api = appliance()
+    api = editing()
     config = api.config()
     agents, stations = api.list("agents"), api.list("stations")
     teams_of = {a["id"]: [t.name for t in config.teams_of(a["id"])] for a in agents}
@@ -42,9 +42,9 @@ def agent_doc(form: Any, rid: str | None = None) -> dict[str, Any]:
 def _agent_form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
                 problem: str | None = None) -> str:
     """Handsets offered: the free ones, and the agent's own."""
-    agents = appliance().list("agents")
+    agents = editing().list("agents")
     taken = {a["station"] for a in agents if a["station"] and a["id"] != rid}
-    free = [s for s in appliance().list("stations") if s["id"] not in taken]
+    free = [s for s in editing().list("stations") if s["id"] not in taken]
     return render_template("people/agent.html", doc=doc, errors=errors, rid=rid,
                            problem=problem, stations=free, presences=list(Presence))
 

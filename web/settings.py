@@ -21,17 +21,16 @@ from appliance.errors import ApplianceError, ValidationError
 from appliance.ops.archive import MAX_TOTAL
 
 from .helpers import appliance
+from .layout import KIND_NAMES, who_name
 from .security import password_hash, password_problem, set_password, start_session
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 CHANGES_SHOWN = 50
-ACTIONS = {"created": _l("Added"), "changed": _l("Changed"), "deleted": _l("Deleted")}
-KINDS = {"teams": _l("team"), "agents": _l("agent"), "stations": _l("handset"),
-         "lines": _l("line"), "schedules": _l("hours"), "menus": _l("menu")}
-WHO = {"the owner": _l("the owner"), "the box": _l("the box"),
-       "the start-up API key": _l("the start-up API key")}
-
+ACTIONS = {"created": _l("Added"), "changed": _l("Changed"), "deleted": _l("Deleted"),
+           "closed": _l("Closed by hand"), "opened": _l("Opened by hand"),
+           "resumed": _l("Back to its hours"), "published": _l("Published"),
+           "restored": _l("Restored")}
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
@@ -98,12 +97,9 @@ def restore_version(version_id: int) -> ResponseReturnValue:
 
 def describe(change: dict[str, str]) -> dict[str, str]:
     """A change of the log in the page's language: who, and what (“Changed: team «Sales»”)."""
-    who = change["who"]
-    if who.startswith("API key '"):
-        who = _("API key “%(name)s”", name=who[len("API key '"):-1])
     what = _("%(action)s: %(kind)s “%(name)s”", action=ACTIONS.get(change["action"], ""),
-             kind=KINDS.get(change["kind"], change["kind"]), name=change["name"])
-    return {"at": change["at"], "who": str(WHO.get(who, who)), "what": what}
+             kind=KIND_NAMES.get(change["kind"], change["kind"]), name=change["name"])
+    return {"at": change["at"], "who": who_name(change["who"]), "what": what}
 
 
 def _page(errors: dict[str, str], new_key: str | None = None) -> str:

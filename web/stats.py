@@ -17,13 +17,13 @@ from flask.typing import ResponseReturnValue
 from appliance.errors import ValidationError
 from appliance.records import stats
 
-from .helpers import appliance, date_arg, office_tz
+from .helpers import appliance, date_arg, office_tz, service_level_s
 
 bp = Blueprint("stats", __name__, url_prefix="/api/stats")
 
 
 def _service_level(fields: dict[str, str]) -> float:
-    raw = request.args.get("service_level_s", str(stats.DEFAULT_SERVICE_LEVEL_S))
+    raw = request.args.get("service_level_s", str(service_level_s()))
     try:
         value = float(raw)
     except ValueError:

@@ -18,7 +18,7 @@ from appliance.config.model import Strategy
 
 from . import forms
 from .forms import listed
-from .helpers import appliance, audio_choices
+from .helpers import audio_choices, editing
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 
@@ -74,7 +74,7 @@ def moved(members: list[str], command: str) -> list[str]:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    api = appliance()
+    api = editing()
     names = {a["id"]: a["name"] for a in api.list("agents")}
     return render_template("teams/index.html", teams=api.list("teams"), names=names,
                            strategies=STRATEGIES, member_names=_member_names)
@@ -97,7 +97,7 @@ def _reorder(rid: str | None) -> ResponseReturnValue | None:
 
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
           problem: str | None = None, *, unsaved: bool = False) -> str:
-    api = appliance()
+    api = editing()
     agents = api.list("agents")
     others = [t for t in api.list("teams") if t["id"] != rid]
     return render_template(

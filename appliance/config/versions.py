@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -36,10 +35,9 @@ from appliance.config.durable import (
     new_document,
     remove_stale_temps,
 )
-from appliance.config.model import Config
 from appliance.config.resources import KINDS, SETTINGS, Resources, check_resources, fingerprint
+from appliance.config.review import Level, Problem, checks
 from appliance.errors import NotFound, ValidationError
-from appliance.policy.menus import menu_warnings
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +49,13 @@ MAX_NOTE = 200
 BASED_ON = "based_on"
 
 
-class Level(StrEnum):
-    ERROR = "error"       # publishing is refused
-    WARNING = "warning"   # publishing is allowed; the owner should look
-
-
-@dataclass(frozen=True)
-class Problem:
-    level: Level
-    where: str            # "kind.id.field" for errors, "menus.<id>" or "draft" for warnings
-    message: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"level": self.level.value, "where": self.where, "message": self.message}
-
-
 @dataclass(frozen=True)
 class VersionInfo:
     id: int
     published_at: str
     note: str
     counts: dict[str, int]
+    who: str = ""         # the person or API key that published it ("" before they were kept)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,27 +67,14 @@ def _now() -> str:
 
 def _info(record: Mapping[str, Any]) -> VersionInfo:
     return VersionInfo(record["id"], record["published_at"], record["note"],
-                       {kind: len(docs) for kind, docs in record["resources"].items()})
+                       {kind: len(docs) for kind, docs in record["resources"].items()},
+                       record.get("who", ""))
 
 
 def _note(note: Any) -> str:
     if not isinstance(note, str) or len(note) > MAX_NOTE:
         raise ValidationError({"note": f"A text of at most {MAX_NOTE} characters."})
     return note.strip()
-
-
-def menu_problems(config: Config) -> list[Problem]:
-    """Menu warnings for every tree, starting from the menus lines enter, without repeats."""
-    roots = [line.entry.menu for line in config.lines.values()
-             if line.entry is not None and line.entry.menu is not None]
-    seen: set[str] = set()
-    problems = []
-    for root in dict.fromkeys([*roots, *config.menus]):
-        for warning in menu_warnings(config, root):
-            if warning not in seen:
-                seen.add(warning)
-                problems.append(Problem(Level.WARNING, f"menus.{root}", warning))
-    return problems
 
 
 class Store(Protocol):
@@ -139,11 +110,11 @@ class ConfigVersions:
 
     # -- published versions -------------------------------------------------------------------
 
-    def publish(self, note: str = "") -> int:
+    def publish(self, note: str = "", who: str = "") -> int:
         """Record the live configuration as a new version; returns its id."""
         note = _note(note)
         with self._store.locked():
-            return self._record(self._store.snapshot(), note)
+            return self._record(self._store.snapshot(), note, who)
 
     def versions(self) -> list[VersionInfo]:
         """The kept versions, newest first."""
@@ -155,7 +126,7 @@ class ConfigVersions:
         with self._store.locked():
             return self._find(version_id)["resources"]
 
-    def restore(self, version_id: int) -> VersionInfo:
+    def restore(self, version_id: int, who: str = "") -> VersionInfo:
         """Make a kept version live again, in one atomic write; listeners hear once."""
         with self._store.locked():
             record = self._find(version_id)
@@ -163,11 +134,8 @@ class ConfigVersions:
             if errors:
                 raise ValidationError(errors, f"Version {version_id} does not fit this "
                                               "Switchboard any more; nothing was changed.")
-            live = self._store.snapshot()
-            kept = self._load()["versions"]
-            if not kept or kept[-1]["fingerprint"] != fingerprint(live):
-                self._record(live, f"Automatic: the configuration before restoring version "
-                                   f"{version_id}")
+            self._keep_live(f"Automatic: the configuration before restoring version "
+                            f"{version_id}", who)
             self._store.replace_resources(record["resources"])
             log.info("restored configuration version %s", version_id)
             return _info(record)
@@ -197,7 +165,7 @@ class ConfigVersions:
             draft = self.draft() if self.has_draft() else self._store
             config, errors = check_resources(draft.snapshot())
             problems = [Problem(Level.ERROR, where, message) for where, message in errors.items()]
-            problems += menu_problems(config)
+            problems += checks(config, getattr(self._store, "audio_ids", None))
             if draft is not self._store and draft.setting(BASED_ON) != fingerprint(
                     self._store.snapshot()):
                 problems.append(Problem(Level.WARNING, "draft", (
@@ -205,14 +173,19 @@ class ConfigVersions:
                     "the draft replaces those changes.")))
             return problems
 
-    def publish_draft(self, note: str = "") -> int:
-        """Make the draft live (one atomic write), record it as a version, end the draft."""
+    def publish_draft(self, note: str = "", who: str = "") -> int:
+        """Make the draft live (one atomic write), record it as a version, end the draft.
+
+        What was live is recorded first unless it already is the newest version, so the
+        owner can always put it back in one click.
+        """
         note = _note(note)
         with self._store.locked():
             if not self.has_draft():
                 raise NotFound("There is no draft to publish.")
+            self._keep_live("Automatic: the configuration before publishing", who)
             self._store.replace_resources(self.draft().snapshot())
-            version_id = self._record(self._store.snapshot(), note)
+            version_id = self._record(self._store.snapshot(), note, who)
             self.discard_draft()
             return version_id
 
@@ -234,17 +207,25 @@ class ConfigVersions:
                                 "2": {"key": "started_at", "value": _now()}}
         atomic_write(self.draft_path, encode(data))
 
+    def _keep_live(self, note: str, who: str) -> None:
+        """Record the live configuration unless the newest version already is it."""
+        live = self._store.snapshot()
+        kept = self._load()["versions"]
+        if not kept or kept[-1]["fingerprint"] != fingerprint(live):
+            self._record(live, note, who)
+
     def _find(self, version_id: int) -> dict[str, Any]:
         for record in self._load()["versions"]:
             if record["id"] == version_id:
                 return record
         raise NotFound(f"No kept version {version_id}; only the last {KEEP} are kept.")
 
-    def _record(self, resources: Resources, note: str) -> int:
+    def _record(self, resources: Resources, note: str, who: str) -> int:
         data = self._load()
         version_id = data["next_id"]
         data["versions"].append({"id": version_id, "published_at": _now(), "note": note,
-                                 "fingerprint": fingerprint(resources), "resources": resources})
+                                 "who": who, "fingerprint": fingerprint(resources),
+                                 "resources": resources})
         data["versions"] = data["versions"][-KEEP:]
         data["next_id"] = version_id + 1
         atomic_write(self.path, encode(data))

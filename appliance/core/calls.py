@@ -258,6 +258,7 @@ class CallFlow:
     def _hold(self, call: Call, team: Team) -> None:
         """Hold audio (the owner's, or a soft tone) and, if set, the periodic announcement."""
         self._stop_audio(call)
+        call.hearing = str(hold_source(team))
         self.office.audio.play(line_port(call.line), hold_source(team), loop=True)
         call.cancel_timer(CallTimer.ANNOUNCE)
         if team.announce and team.announce_every_s:
@@ -268,8 +269,8 @@ class CallFlow:
         call.timers.pop(CallTimer.ANNOUNCE, None)
         team = self.office.config.teams.get(call.team or "")
         if call.id in self.office.calls and call.phase is Phase.WAITING and team and team.announce:
-            call.playback = self.office.audio.play(line_port(call.line),
-                                                          Say(team.announce))
+            call.hearing = str(Say(team.announce))
+            call.playback = self.office.audio.play(line_port(call.line), Say(team.announce))
 
     def overflow(self, call: Call, team: Team, reason: str) -> None:
         """The team could not take the call in time (or its queue is full)."""
@@ -362,7 +363,8 @@ class CallFlow:
         schedule = self.office.config.schedules.get(line.schedule or "")
         if schedule is None:
             return False
-        status = status_at(schedule, self.office.clock.now())
+        status = status_at(schedule, self.office.clock.now(),
+                           self.office.overrides.get(schedule.id))
         if status.open:
             return False
         call.reason = f"closed:{status.reason.value}"
@@ -400,17 +402,18 @@ class CallFlow:
     def _record(self, call: Call) -> None:
         self.office.note(call, "recording")
         call.phase, call.hangup_outcome = Phase.RECORDING, Outcome.VOICEMAIL
+        call.hearing = "recording"
         self.office.audio.record(line_port(call.line), call.id)
         self.office.call_timer(call, CallTimer.VOICEMAIL, VOICEMAIL_MAX_S,
                          lambda: self.finish(call, Outcome.VOICEMAIL, "max_length"))
 
     def _play(self, call: Call, phase: Phase, source: Source) -> None:
         self._stop_audio(call)
-        call.phase = phase
+        call.phase, call.hearing = phase, str(source)
         call.playback = self.office.audio.play(line_port(call.line), source)
 
     def _stop_audio(self, call: Call) -> None:
-        call.playback = None
+        call.playback, call.hearing = None, ""
         self.office.audio.stop(line_port(call.line))
 
     def _say(self, key: Phrase) -> str:

@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from appliance import events as ev
 from appliance.config.model import Config, Presence
 from appliance.core.calls import CallFlow
+from appliance.core.changes import Changes
 from appliance.core.offers import Offers
 from appliance.core.office import Office
 from appliance.core.state import (
@@ -35,6 +36,7 @@ from appliance.core.state import (
 from appliance.core.timers import Timer
 from appliance.core.views import build_snapshot
 from appliance.errors import NotFound, Unavailable
+from appliance.policy.schedule import Override
 from hardware.interfaces import Capability, Hardware
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ class Engine:
         self._closers: list[threading.Thread] = []
         self._queue: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
         self._snapshot = Snapshot(time=clock.now().isoformat())
+        self.changes = Changes()
         self._thread: threading.Thread | None = None
         self._handlers: dict[type, Callable[[Any], None]] = {
             ev.IncomingCall: self.flow.incoming, ev.LineAnswered: self.flow.answered,
@@ -78,10 +81,13 @@ class Engine:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self, config: Config, *, heartbeat: Callable[[], None] | None = None,
-              heartbeat_s: float | None = None) -> None:
+              heartbeat_s: float | None = None,
+              overrides: Mapping[str, Override] | None = None) -> None:
         """Start the core thread. ``heartbeat`` runs on it every ``heartbeat_s`` (the systemd
         watchdog ping), so it stops when the core is stuck. Daily housekeeping (history
-        retention) runs on it too, so it never races a call."""
+        retention) runs on it too, so it never races a call. ``overrides``: the hours the
+        owner set open/closed by hand before the box restarted."""
+        self.office.overrides.update(overrides or {})
         self.post(ev.ConfigChanged(config))
         if heartbeat is not None and heartbeat_s:
             self.every(heartbeat_s, heartbeat)
@@ -92,6 +98,7 @@ class Engine:
         self._thread.start()
 
     def close(self) -> None:
+        self.changes.close()
         if self._thread is not None:
             self.post(ev.Stop())
             self._thread.join(timeout=5)
@@ -124,6 +131,16 @@ class Engine:
         """Block until the core has handled everything posted so far and what that caused."""
         while not self.on_core(lambda core: core._queue.empty() and not core._due(), timeout):
             pass
+
+    def set_override(self, schedule_id: str, override: Override | None) -> None:
+        """Open or close a schedule by hand (None: its hours decide again)."""
+        def apply(core: Engine) -> None:
+            if override is None:
+                core.office.overrides.pop(schedule_id, None)
+            else:
+                core.office.overrides[schedule_id] = override
+
+        self.on_core(apply)
 
     def send_sms(self, line_id: str, number: str, text: str) -> None:
         """Ask a line to send a text (thread-safe); the outcome comes back as ``SmsSent``.
@@ -167,7 +184,15 @@ class Engine:
             if event is not None:
                 self._guarded(self._handlers[type(event)], event)
             self.office.timers.run_due(self.clock.monotonic(), self._timer_failed)
-            self._snapshot = build_snapshot(self.office, self.handled)
+            self._publish(isinstance(event, ev.Tick | ev.ConfigChanged))
+
+    def _publish(self, news: bool) -> None:
+        """Swap in the new snapshot; tell the board only when something it shows changed (the
+        time alone moves with every event, but a clock that jumped or a new configuration
+        is news)."""
+        before, self._snapshot = self._snapshot, build_snapshot(self.office, self.handled)
+        if news or not self._snapshot.same_board(before):
+            self.changes.bump()
 
     def _guarded(self, handler: Callable[[Any], Any], event: Any) -> None:
         """One bad event must not stop the switchboard: log it, end the call it was about (so

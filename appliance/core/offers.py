@@ -158,7 +158,7 @@ class Offers:
         runtime.state, runtime.call = AgentState.TALKING, call.id
         runtime.missed_in_row = 0
         runtime.calls_taken += 1
-        call.state, call.phase = CallState.CONNECTED, Phase.TALKING
+        call.state, call.phase, call.hearing = CallState.CONNECTED, Phase.TALKING, "agent"
         call.agent, call.station = runtime.id, station_id
         call.answered_mono = office.clock.monotonic()
         call.hangup_outcome = Outcome.ANSWERED

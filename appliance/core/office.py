@@ -16,6 +16,7 @@ from typing import Any
 from appliance.config.model import Config, Presence
 from appliance.core.state import AgentRuntime, Call, CallTimer, LineRuntime, StationRuntime
 from appliance.core.timers import Timer, Timers
+from appliance.policy.schedule import Override
 from hardware.interfaces import AudioDriver, LineDriver, StationDriver
 
 
@@ -40,6 +41,7 @@ class Office:
     station_drivers: dict[str, StationDriver] = field(default_factory=dict)
     presence: dict[str, Presence] = field(default_factory=dict)
     round_robin: dict[str, str] = field(default_factory=dict)   # team id -> agent last offered
+    overrides: dict[str, Override] = field(default_factory=dict)  # schedule id -> by hand
     timers: Timers = field(default_factory=Timers)
 
     def after(self, seconds: float, action: Callable[[], None], *,

@@ -130,6 +130,7 @@ class Call:
     end_outcome: Outcome = Outcome.FAILED         # what it is when the final message ends
     reason: str = ""
     playback: int | None = None
+    hearing: str = ""                      # CallView.hearing
     timers: dict[CallTimer, Timer] = field(default_factory=dict)
     events: list[dict[str, str]] = field(default_factory=list)   # the timeline
 
@@ -182,6 +183,14 @@ class CallView:
     agent: str | None
     started: str
     wait_s: float
+    hearing: str = ""   # what the caller hears now: a source label, "agent" or "recording"
+
+
+@dataclass(frozen=True)
+class OverrideView:
+    schedule: str
+    open: bool
+    until: str
 
 
 @dataclass(frozen=True)
@@ -192,10 +201,17 @@ class Snapshot:
     agents: tuple[AgentView, ...] = ()
     calls: tuple[CallView, ...] = ()
     clock_source: str = ""
+    overrides: tuple[OverrideView, ...] = ()   # hours set open/closed by hand, maybe expired
     events: int = 0    # how many events the core has handled (lets tests wait for progress)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def same_board(self, other: Snapshot) -> bool:
+        """Whether a board showing ``other`` still shows this (the time aside)."""
+        return (self.lines, self.stations, self.agents, self.calls, self.clock_source,
+                self.overrides) == (other.lines, other.stations, other.agents, other.calls,
+                                    other.clock_source, other.overrides)
 
     def line(self, line_id: str) -> LineView:
         return next(v for v in self.lines if v.id == line_id)

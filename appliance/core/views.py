@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from appliance.core.state import AgentView, CallView, LineView, Snapshot, StationView, presence_of
+from appliance.core.state import (
+    AgentView,
+    CallView,
+    LineView,
+    OverrideView,
+    Snapshot,
+    StationView,
+    presence_of,
+)
 
 if TYPE_CHECKING:
     from appliance.core.office import Office
@@ -27,10 +35,12 @@ def build_snapshot(core: Office, handled: int) -> Snapshot:
         for aid, agent in cfg.agents.items() if (rt := core.agents.get(aid)) is not None)
     calls = tuple(
         CallView(c.id, c.line, c.caller, c.state.value, c.team, c.agent, c.started.isoformat(),
-                 _waited(c, mono))
+                 _waited(c, mono), c.hearing)
         for c in sorted(core.calls.values(), key=lambda c: c.started_mono))
+    overrides = tuple(OverrideView(sid, o.open, o.until.isoformat())
+                      for sid, o in sorted(core.overrides.items()))
     return Snapshot(core.clock.now().isoformat(), lines, stations, agents, calls,
-                    core.clock.source, handled)
+                    core.clock.source, overrides, handled)
 
 
 def _waited(call: Any, mono: float) -> float:

@@ -37,7 +37,7 @@ class Appliance:
     def start(self, **heartbeat: Any) -> None:
         """Start the core; ``heartbeat``/``heartbeat_s`` as in ``Engine.start`` (watchdog)."""
         self.store.subscribe(self._config_changed)
-        self.engine.start(self.store.config(), **heartbeat)
+        self.engine.start(self.store.config(), overrides=self.api.overrides(), **heartbeat)
 
     def close(self) -> None:
         """Stop in reverse order of start; safe to call twice."""

@@ -18,6 +18,7 @@ log = logging.getLogger("switchboard")
 SD_LISTEN_FDS_START = 3
 API_KEY_ENV = "SWITCHBOARD_API_KEY"   # for scripts on a real box (systemd: EnvironmentFile=)
 MIN_API_KEY = 12
+WEB_THREADS = 10    # up to 6 live boards hold one each (web.board.MAX_STREAMS); pages get the rest
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,7 +126,7 @@ def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: f
     from waitress.server import create_server
 
     from appliance.ops.watchdog import SystemdNotifier
-    from web import create_app
+    from web import create_app, end_streams
 
     notifier = SystemdNotifier()
     appliance.start(heartbeat=notifier.watchdog, heartbeat_s=notifier.watchdog_interval_s)
@@ -133,11 +134,11 @@ def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: f
     app = create_app(appliance.api, api_key=api_key, **appliance.web_extras())
     inherited = systemd_socket()
     if inherited is not None:
-        server = create_server(app, sockets=[inherited], threads=4)
+        server = create_server(app, sockets=[inherited], threads=WEB_THREADS)
         host, port = inherited.getsockname()[:2]
         host = socket.gethostname() + ".local" if host in ("::", "0.0.0.0") else host  # noqa: S104
     else:
-        server = create_server(app, host=host, port=port, threads=4)
+        server = create_server(app, host=host, port=port, threads=WEB_THREADS)
         port = server.effective_port
     web = threading.Thread(target=server.run, name="web", daemon=True)
     web.start()
@@ -153,10 +154,22 @@ def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: f
     stop.wait()
     print("Stopping…")
     notifier.stopping()
-    server.close()
+    end_streams(app)     # open live boards end their event streams first
+    close_server(server)
     web.join(timeout=5)
     appliance.close()
     return 0
+
+
+def close_server(server: Any) -> None:
+    """Stop waitress for good. Its own ``close`` stops listening but leaves the workers and the
+    open connections (a browser keeps one alive) running, and closing sockets from here would
+    pull them from under its loop; so the workers finish first, then the loop closes
+    everything itself (``pull_trigger`` runs the thunk on the loop's thread) and ends."""
+    from waitress import wasyncore
+
+    server.task_dispatcher.shutdown(timeout=2)
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
 
 
 def systemd_socket(environ: dict[str, str] | None = None) -> socket.socket | None:

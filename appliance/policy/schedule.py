@@ -34,6 +34,7 @@ class ScheduleReason(StrEnum):
     HOLIDAY = "holiday"                # closed: a public holiday of the schedule's region
     CLOSED_DATE = "closed_date"        # closed: a date the owner closed explicitly
     SPECIAL_HOURS = "special_hours"    # open or closed by a date's special hours
+    OVERRIDE = "override"              # open or closed by the owner's hand until a set time
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,20 @@ class OpenStatus:
     open: bool
     reason: ScheduleReason
     detail: str = ""   # the holiday's name for HOLIDAY, empty otherwise
+
+
+@dataclass(frozen=True)
+class Override:
+    """The owner's "closed now" (or "open now") until an instant; the hours resume after it.
+
+    It is the box's state, not configuration: a version restore or a draft never undoes it.
+    """
+
+    open: bool
+    until: datetime    # aware
+
+    def active(self, now: datetime) -> bool:
+        return now.timestamp() < self.until.timestamp()
 
 
 @dataclass(frozen=True)
@@ -59,12 +74,16 @@ class _DayRule:
         return self.reason
 
 
-def status_at(schedule: Schedule, now: datetime) -> OpenStatus:
+def status_at(schedule: Schedule, now: datetime,
+              override: Override | None = None) -> OpenStatus:
     """Whether ``schedule`` is open at the instant ``now``, and why.
 
-    Today's own intervals are checked first, then the overnight tails started yesterday, which
-    keep their starting day's reason even if today is a holiday or a closed date.
+    An active ``override`` decides alone. Otherwise today's own intervals are checked first,
+    then the overnight tails started yesterday, which keep their starting day's reason even if
+    today is a holiday or a closed date.
     """
+    if override is not None and override.active(now):
+        return OpenStatus(override.open, ScheduleReason.OVERRIDE)
     local = _local(schedule, now)
     seconds = (local.hour * 60 + local.minute) * _SECONDS_PER_MINUTE + local.second
     today = _day_rule(schedule, local.date())
@@ -141,7 +160,12 @@ class HoursNow:
     changes_at: datetime | None    # next close when open, next opening when closed
 
 
-def hours_now(schedule: Schedule, now: datetime) -> HoursNow:
+def hours_now(schedule: Schedule, now: datetime,
+              override: Override | None = None) -> HoursNow:
+    """With an active override, the change is its end (when the hours take over again)."""
+    if override is not None and override.active(now):
+        return HoursNow(override.open, ScheduleReason.OVERRIDE, "",
+                        override.until.astimezone(ZoneInfo(schedule.timezone)))
     status = status_at(schedule, now)
     change = next_close(schedule, now) if status.open else next_open(schedule, now)
     return HoursNow(status.open, status.reason, status.detail, change)

@@ -16,18 +16,20 @@ import wave
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import make_server
+from waitress.server import create_server
 
 from appliance.core.clock import ManualClock
 from appliance.media.audio_library import AudioLibrary
 from appliance.ops.assembly import build_simulated
+from appliance.ops.cli import close_server
 from appliance.ops.seed import seed_sample_office
 from hardware.audio.format import LINE_FORMAT
-from web import create_app
+from web import create_app, end_streams
 
 SATURDAY_11 = datetime(2026, 12, 5, 11, 0, tzinfo=ZoneInfo("Europe/Madrid"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -57,26 +59,45 @@ def no_thread_leaks(chromium: Browser) -> Iterator[None]:
     assert not leaked, f"threads left running: {leaked}"
 
 
+class Web:
+    """The app served by waitress, as the box serves it, on one loopback port that survives a
+    restart (``stop`` then ``start``: the browser finds the box again where it was)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.port = app, 0
+        self.server: Any = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.server = create_server(self.app, host="127.0.0.1", port=self.port, threads=8)
+        self.port = self.server.effective_port
+        self.thread = threading.Thread(target=self.server.run, name="web-under-test")
+        self.thread.start()
+
+    def stop(self) -> None:
+        close_server(self.server)
+        self.thread.join(timeout=5)
+
+
 @pytest.fixture
 def box(tmp_path: Path) -> Iterator[dict]:
-    """The sample office served on a free loopback port: {"url", "appliance"}."""
+    """The sample office served on a free loopback port: {"url", "appliance", "web"}."""
     clock = ManualClock(SATURDAY_11)
     library = AudioLibrary(tmp_path / "audio", LINE_FORMAT)
     appliance = build_simulated(tmp_path / "data", clock, library=library)
     seed_sample_office(appliance.store)
     appliance.start()
     appliance.engine.settle()
-    app = create_app(appliance.api, api_key=API_KEY, audio_library=library)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="web-under-test")
-    thread.start()
+    web = Web(create_app(appliance.api, api_key=API_KEY, audio_library=library))
+    web.start()
     try:
-        yield {"url": f"http://127.0.0.1:{server.server_port}", "appliance": appliance}
+        yield {"url": f"http://127.0.0.1:{web.port}", "appliance": appliance, "web": web}
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
-        appliance.close()
+        try:
+            end_streams(web.app)
+            web.stop()
+        finally:
+            appliance.close()
 
 
 @pytest.fixture

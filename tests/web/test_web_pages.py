@@ -1,4 +1,4 @@
-"""The live page: served after login, polls the API, shows simulation controls only in the demo."""
+"""The live page: after login, fed by the event stream, simulation controls only in the demo."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ def test_live_page_needs_login(browser):
     assert response.headers["Location"] == "/login"
 
 
-def test_live_page_has_the_poll_script_and_tables(owner):
+def test_live_page_has_the_board_script_and_tables(owner):
     response = owner.client.get("/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert '<script src="/static/live.js" defer></script>' in html
-    assert 'data-poll-ms="1000"' in html
-    for table in ("lines", "people", "calls", "history"):
+    assert "data-poll" not in html
+    for table in ("hours", "lines", "people", "calls", "history"):
         assert f'<tbody id="{table}">' in html
     assert re.search(r'<meta name="csrf-token" content="[^"]{20,}">', html)
     assert 'action="/logout"' in html
@@ -47,14 +47,16 @@ def test_live_page_in_the_demo_has_sim_controls(sim_browser):
     assert sorted(digits) == sorted("0123456789*#")
 
 
-def test_poll_script_uses_the_api(client):
+def test_board_script_listens_and_never_polls(client):
     script = client.get("/static/live.js")
     assert script.status_code == 200
     text = script.get_data(as_text=True)
     script.close()
-    for needle in ('"/api/status?translated=1"', "/api/calls?limit=", '"X-CSRF-Token"',
-                   "/api/sim/clock", "/presence", "setTimeout(poll, pollMs)"):
+    for needle in ('new EventSource("/api/events")', '"X-CSRF-Token"', "/api/sim/clock",
+                   "/presence", "/override"):
         assert needle in text
+    assert "setInterval(poll" not in text
+    assert "/api/status?translated" not in text
     assert "http://" not in text
     assert "https://" not in text
 

@@ -1,6 +1,7 @@
-/* Live page: polls the JSON API every second and keeps the tables up to date.
-   Rows are updated in place, not rebuilt, so a number being typed into a simulation input
-   survives the next poll. Plain fetch and DOM calls: no framework, nothing from the internet. */
+/* Live page: one server-sent event stream (/api/events) brings the whole board each time
+   something on it changes; the page never polls. Rows are updated in place, not rebuilt, so a
+   number being typed into a simulation input survives the next update. Plain EventSource,
+   fetch and DOM calls: no framework, nothing from the internet. */
 "use strict";
 
 (function () {
@@ -10,12 +11,10 @@
   }
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const simulated = root.dataset.simulated === "true";
-  const pollMs = Number(root.dataset.pollMs) || 1000;
-  const recent = Number(root.dataset.recent) || 10;
   const messageBox = document.getElementById("message");
   const rowsByTable = new WeakMap();
-  let timer = null;
-  let polling = false;
+  let board = null;          // the last board the stream sent
+  let boardAt = 0;           // when it arrived (Date.now()), to count waits up between updates
 
   // -- small helpers -------------------------------------------------------------------------
 
@@ -113,26 +112,13 @@
     }
   }
 
-  async function getJson(path) {
-    const response = await fetch(path, {headers: {Accept: "application/json"}, cache: "no-store"});
-    if (response.status === 401) {
-      window.location.assign("/login");
-      throw new Error(say("logged_out"));
-    }
-    const data = await readJson(response);
-    if (!response.ok) {
-      throw new Error(describeError(data, response));
-    }
-    return data;
-  }
-
-  async function post(path, body, done) {
+  async function send(method, path, body, done) {
     try {
       const response = await fetch(path, {
-        method: "POST",
+        method,
         headers: {"Content-Type": "application/json", Accept: "application/json",
                   "X-CSRF-Token": csrf},
-        body: JSON.stringify(body || {}),
+        body: body === null ? undefined : JSON.stringify(body || {}),
       });
       if (response.status === 401) {
         window.location.assign("/login");
@@ -144,10 +130,13 @@
         return;
       }
       showMessage(done, false);
-      poll();
     } catch (err) {
       showMessage(say("unreachable", {error: err.message}), true);
     }
+  }
+
+  function post(path, body, done) {
+    return send("POST", path, body, done);
   }
 
   // -- tables ----------------------------------------------------------------------------------
@@ -301,14 +290,91 @@
       });
   }
 
+  function waited(call) {
+    const waiting = call.state === "queued" || call.state === "offered";
+    const extra = waiting ? (Date.now() - boardAt) / 1000 : 0;
+    return `${Math.round(call.wait_s + extra)} s` +
+      (call.position ? " · " + say("in_line", {position: call.position}) : "");
+  }
+
   function renderCalls(status, lines, agents) {
     syncRows(document.getElementById("calls"), status.calls || [], (call) => call.id,
-      () => rowWith(6),
+      () => rowWith(7),
       (row, call) => {
         setCells(row, [nameOf(lines, call.line), shown(call.caller), words(call.state),
-          shown(call.team), call.agent ? nameOf(agents, call.agent) : "—", shown(call.wait_s)]);
+          shown(call.hearing_text), shown(call.team),
+          call.agent ? nameOf(agents, call.agent) : "—", waited(call)]);
         markState(row.cells[2], call.state);
       });
+  }
+
+  /* Waits grow between updates: the page counts them up itself instead of asking. */
+  setInterval(() => {
+    if (board) {
+      document.querySelectorAll("#calls tr").forEach((row, i) => {
+        const call = board.calls[i];
+        if (call && row.cells[6].textContent !== waited(call)) {
+          row.cells[6].textContent = waited(call);
+        }
+      });
+    }
+  }, 1000);
+
+  function overrideButton(text, action) {
+    const button = el("button", {type: "button", textContent: text});
+    button.addEventListener("click", action);
+    return button;
+  }
+
+  /* "Closed now" / "open now" for the chosen time; then the hours take over again. */
+  function hoursControls(hours) {
+    const box = el("span", {className: "buttons"});
+    const path = `/api/schedules/${encodeURIComponent(hours.id)}/override`;
+    if (hours.by_hand) {
+      box.append(overrideButton(say("resume"), () => send("DELETE", path, null,
+        say("resumed", {name: hours.name}))));
+      return box;
+    }
+    const select = cloneTemplate("override-for");
+    select.id = `for-${hours.id}`;
+    const label = el("label", {htmlFor: select.id, textContent: say("for")});
+    const open = !hours.open;
+    box.append(overrideButton(open ? say("open_now") : say("close_now"), () => {
+      const now = Date.parse(board.time) + (Date.now() - boardAt);
+      const until = new Date(now + Number(select.value) * 60000).toISOString();
+      send("PUT", path, {open, until}, say(open ? "opened" : "closed", {name: hours.name}));
+    }), label, select);
+    return box;
+  }
+
+  function renderHours(hours) {
+    syncRows(document.getElementById("hours"), hours || [],
+      (h) => `${h.id}|${h.open}|${h.by_hand}`,
+      (h) => {
+        const row = rowWith(3);
+        row.cells[2].append(hoursControls(h));
+        return row;
+      },
+      (row, h) => {
+        setCells(row, [shown(h.name), h.sentence]);
+        markState(row.cells[1], h.open ? "open" : "closed");
+      });
+  }
+
+  function renderToday(today) {
+    const fill = (name, value) => {
+      const cell = document.querySelector(`[data-figure="${name}"]`);
+      if (cell && cell.textContent !== value) {
+        cell.textContent = value;
+      }
+    };
+    const seconds = (value) => (value === null || value === undefined ? "—" : `${value} s`);
+    ["offered", "answered", "abandoned"].forEach((name) => fill(name, String(today[name])));
+    fill("average_wait_s", seconds(today.average_wait_s));
+    fill("longest_wait_s", seconds(today.longest_wait_s));
+    fill("service_level", today.service_level === null ? "—" :
+      `${Math.round(today.service_level * 100)} %`);
+    fill("within", say("within", {seconds: today.service_level_s}));
   }
 
   function renderHistory(records, lines, agents, heard) {
@@ -371,10 +437,11 @@
     }
   }
 
-  function setConnection(error) {
+  function setConnection(connected) {
     const box = document.getElementById("connection");
-    box.textContent = error ? say("not_updating", {error: error.message}) : say("live");
-    box.className = error ? "message error" : "muted";
+    box.textContent = connected ? say("live") : say("disconnected");
+    box.className = connected ? "muted" : "message error";
+    root.dataset.connected = String(connected);
   }
 
   // -- the loop ----------------------------------------------------------------------------------
@@ -392,33 +459,39 @@
     ringingBefore = now;
   }
 
-  async function poll() {
-    clearTimeout(timer);
-    if (polling) {
-      return;
-    }
-    polling = true;
-    try {
-      const [status, history, heard] = await Promise.all([
-        getJson("/api/status?translated=1"), getJson(`/api/calls?limit=${recent}`),
-        simulated ? getJson("/api/sim/heard") : Promise.resolve([]),
-      ]);
-      const lines = byId(status.lines);
-      const agents = byId(status.agents);
-      renderClock(status);
-      renderWarnings(status);
-      renderLines(status, byId(status.calls));
-      renderPeople(status);
-      announceRinging(status);
-      renderCalls(status, lines, agents);
-      renderHistory(history, lines, agents, heard);
-      setConnection(null);
-    } catch (err) {
-      setConnection(err);
-    } finally {
-      polling = false;
-      timer = setTimeout(poll, pollMs);
-    }
+  function render(doc) {
+    board = doc;
+    boardAt = Date.now();
+    const lines = byId(doc.lines);
+    const agents = byId(doc.agents);
+    renderClock(doc);
+    renderWarnings(doc);
+    renderHours(doc.hours);
+    renderToday(doc.today);
+    renderLines(doc, byId(doc.calls));
+    renderPeople(doc);
+    announceRinging(doc);
+    renderCalls(doc, lines, agents);
+    renderHistory(doc.recent, lines, agents, doc.heard);
+    setConnection(true);
+  }
+
+  /* EventSource reconnects by itself after a network error; a refused stream (logged out,
+     too many boards) closes it for good, so the page tries again itself, slowly. */
+  function listen() {
+    const stream = new EventSource("/api/events");
+    stream.addEventListener("board", (event) => render(JSON.parse(event.data)));
+    stream.addEventListener("error", async () => {
+      setConnection(false);
+      if (stream.readyState === EventSource.CLOSED) {
+        const answer = await fetch("/api/status", {cache: "no-store"}).catch(() => null);
+        if (answer && answer.status === 401) {
+          window.location.assign("/login");
+          return;
+        }
+        setTimeout(listen, 5000);
+      }
+    });
   }
 
   const clockForm = document.getElementById("sim-clock");
@@ -435,5 +508,5 @@
     });
   }
 
-  poll();
+  listen();
 }());
