@@ -33,7 +33,8 @@ CALLS = 100_000
 RUNS = 200
 WARMUP = 5
 BUDGET_MS = 50.0
-PAGES = ("/", "/lines/", "/lines/line-1", "/hours/", "/hours/office-hours", "/menus/",
+PAGES = ("/", "/changes/", "/changes/?line=line-1&at=2026-12-05T10:00&digits=1",
+         "/lines/", "/lines/line-1", "/hours/", "/hours/office-hours", "/menus/",
          "/menus/main", "/teams/", "/teams/reception", "/people/", "/people/agents/ana",
          "/audio/", "/settings/", "/welcome/", "/api/status", "/api/calls?limit=10",
          "/api/calls?limit=50&offset=50000", "/api/calls?from=2026-06-01&to=2026-06-30",

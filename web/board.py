@@ -38,6 +38,7 @@ from .helpers import (
 )
 from .i18n import translated
 from .layout import when_next
+from .security import guard
 
 bp = Blueprint("board", __name__)
 
@@ -75,17 +76,19 @@ def events() -> ResponseReturnValue:
                                "again.", count=MAX_STREAMS))
     app, environ = current_app._get_current_object(), request.environ  # type: ignore[attr-defined]
 
-    def render() -> dict[str, Any]:
-        """The board in this request's language. The request's context is entered only while
-        rendering, never across a ``yield``: streams in one thread must not interleave it."""
+    def render() -> dict[str, Any] | None:
+        """The board in this request's language, or None once the request would be refused
+        (logged out, a new password, the key revoked, the session too old): an open stream
+        must not outlive its login. The request's context is entered only while rendering,
+        never across a ``yield``: streams in one thread must not interleave it."""
         with app.request_context(environ):
-            return board(appliance())
+            return None if guard() is not None else board(appliance())
 
     return Response(_feed(appliance(), render, slots), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-def _feed(api: ApplianceApi, render: Callable[[], dict[str, Any]],
+def _feed(api: ApplianceApi, render: Callable[[], dict[str, Any] | None],
           slots: threading.BoundedSemaphore) -> Iterator[str]:
     """Board documents as they change, until the browser leaves or the box stops."""
     try:
@@ -94,6 +97,8 @@ def _feed(api: ApplianceApi, render: Callable[[], dict[str, Any]],
         woke = True
         while True:
             doc = render()
+            if doc is None:
+                return
             shown = json.dumps({k: v for k, v in doc.items() if k != "time"}, sort_keys=True)
             if shown != last:
                 last = shown

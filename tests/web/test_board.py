@@ -7,6 +7,7 @@ here), never a sleep.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Iterator
@@ -210,3 +211,15 @@ def test_an_override_survives_a_restart(client, keyed, closed_office, tmp_path):
         assert again.api.hours_now()["office"].reason.value == "override"
     finally:
         again.close()
+
+
+def test_a_stream_ends_when_its_login_does(owner):
+    """Logging out (here, in another request of the same browser) ends the open stream."""
+    response = owner.client.get("/api/events", buffered=False)
+    feed = Stream(response)
+    feed.board_where(lambda doc: True)
+    owner.logout()
+    rest = list(itertools.islice(feed.chunks, 100))     # a stream that went on would fill it
+    assert len(rest) < 100
+    assert all(b"event: board" not in chunk for chunk in rest)
+    feed.close()
