@@ -31,9 +31,7 @@ final step gives that outcome too.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, fields
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,94 +42,31 @@ from appliance.config.model import (
     Presence,
     Prompt,
     Schedule,
-    Strategy,
     Target,
     Team,
 )
-from appliance.errors import N_, NotFound, Text, ValidationError
+from appliance.errors import NotFound, Text, ValidationError
 from appliance.policy import menus
 from appliance.policy.phrases import Phrase, phrase
 from appliance.policy.routing import Candidate, pick
-from appliance.policy.schedule import Override, ScheduleReason, status_at
+from appliance.policy.schedule import Override, status_at
+from appliance.policy.trial import (
+    MENU_TEXTS,
+    OVERFLOWS,
+    RING_TEXTS,
+    SCHEDULE_TEXTS,
+    SORRY,
+    STRATEGIES,
+    Kind,
+    Simulation,
+    Step,
+)
 
 MAX_DIGITS = 20
 ANSWERED, VOICEMAIL, MESSAGE, CLOSED, FAILED, ABANDONED = (
     "answered", "voicemail", "message", "closed", "failed", "abandoned")
 _LANGUAGE = "en"   # the box's own phrases are quoted in English; the page translates the rest
 _NO_TRIES_LEFT = -(10 ** 6)   # a menu state with attempts to spare, to ask if a key is valid
-
-
-class Kind(StrEnum):
-    LINE = "line"
-    SCHEDULE = "schedule"
-    CLOSED_ACTION = "closed_action"
-    GREETING = "greeting"
-    MENU = "menu"
-    KEY = "key"
-    TIMEOUT = "timeout"
-    FALLBACK = "fallback"
-    LOOP = "loop"
-    TEAM = "team"
-    HOLD = "hold"
-    NOT_RUNG = "not_rung"
-    RING = "ring"
-    WAIT = "wait"
-    OVERFLOW = "overflow"
-    MESSAGE = "message"
-    VOICEMAIL = "voicemail"
-    HANGUP = "hangup"
-    UNUSED = "unused"
-    END = "end"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One thing that happens; ``text`` is the sentence, the other fields are for programs."""
-
-    kind: Kind
-    text: Text
-    line: str | None = None
-    schedule: str | None = None
-    open: bool | None = None
-    reason: str | None = None
-    time: str | None = None
-    menu: str | None = None
-    digit: str | None = None
-    digits: str | None = None
-    team: str | None = None
-    agents: tuple[str, ...] = ()
-    after_s: int | None = None
-    audio: str | None = None
-    action: str | None = None
-    outcome: str | None = None
-    unanswered: bool | None = None   # True: only if nobody answers (the overflow branch)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind.value, "text": self.text}
-        for f in fields(self)[2:]:
-            value = getattr(self, f.name)
-            if value is not None and value != ():
-                out[f.name] = list(value) if isinstance(value, tuple) else value
-        return out
-
-
-@dataclass(frozen=True)
-class Simulation:
-    """``team``: the last team the call waits for, as the history records it."""
-
-    steps: tuple[Step, ...]
-    outcome: str
-    team: str | None = None
-    agents_rung: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"steps": [s.to_dict() for s in self.steps],
-                               "outcome": self.outcome}
-        if self.team is not None:
-            out["team"] = self.team
-        if self.agents_rung:
-            out["agents_rung"] = list(self.agents_rung)
-        return out
 
 
 def digits_problem(digits: Any) -> Text | None:
@@ -171,55 +106,6 @@ def simulate(config: Config, line_id: str, at: datetime, digits: str, *,
 def _zone(config: Config, line: Line) -> str:
     schedules = [config.schedules.get(line.schedule or ""), *config.schedules.values()]
     return next((s.timezone for s in schedules if s is not None), "UTC")
-
-
-_SCHEDULE_TEXTS: dict[Any, str] = {
-    True: N_('Schedule "%(schedule)s" is open at %(time)s (%(reason)s).'),
-    False: N_('Schedule "%(schedule)s" is closed at %(time)s (%(reason)s).'),
-    (True, ScheduleReason.WEEKLY_HOURS): N_('Schedule "%(schedule)s" is open at %(time)s '
-                                            "(weekly hours)."),
-    (True, ScheduleReason.SPECIAL_HOURS): N_('Schedule "%(schedule)s" is open at %(time)s '
-                                             "(this date's special hours)."),
-    (True, ScheduleReason.OVERRIDE): N_('Schedule "%(schedule)s" is open at %(time)s: opened by '
-                                        "hand."),
-    (False, ScheduleReason.OUTSIDE_HOURS): N_('Schedule "%(schedule)s" is closed at %(time)s: '
-                                              "outside the weekly hours."),
-    (False, ScheduleReason.HOLIDAY): N_('Schedule "%(schedule)s" is closed at %(time)s: public '
-                                        "holiday (%(holiday)s)."),
-    (False, ScheduleReason.CLOSED_DATE): N_('Schedule "%(schedule)s" is closed at %(time)s: a '
-                                            "date the office closed."),
-    (False, ScheduleReason.SPECIAL_HOURS): N_('Schedule "%(schedule)s" is closed at %(time)s: '
-                                              "outside this date's special hours."),
-    (False, ScheduleReason.OVERRIDE): N_('Schedule "%(schedule)s" is closed at %(time)s: closed '
-                                         "by hand."),
-}
-_MENU_TEXTS = {
-    menus.PlayReason.START: N_('Menu "%(menu)s" plays: %(prompt)s'),
-    menus.PlayReason.SUBMENU: N_('Menu "%(menu)s" plays: %(prompt)s'),
-    menus.PlayReason.REPEAT: N_('Menu "%(menu)s" plays again: %(prompt)s'),
-    menus.PlayReason.BACK: N_('Back to the first menu, "%(menu)s": %(prompt)s'),
-    menus.PlayReason.INVALID: N_('The box says "%(sorry)s" and plays menu "%(menu)s" again: '
-                                 "%(prompt)s"),
-    menus.PlayReason.TIMEOUT: N_('The box says "%(sorry)s" and plays menu "%(menu)s" again: '
-                                 "%(prompt)s"),
-}
-_RING_TEXTS = {
-    True: N_("After %(after)d s: the handset of %(agents)s rings for up to %(ring)d s."),
-    False: N_("After %(after)d s: the handsets of %(agents)s ring together for up to %(ring)d s."),
-}
-_SORRY = {menus.PlayReason.INVALID: Phrase.INVALID, menus.PlayReason.TIMEOUT: Phrase.NO_INPUT}
-_STRATEGIES = {
-    Strategy.RING_ALL: N_("every available agent at once"),
-    Strategy.LINEAR: N_("one agent at a time, in the members' order"),
-    Strategy.ROUND_ROBIN: N_("one agent at a time, taking turns across calls"),
-    Strategy.LONGEST_IDLE: N_("the agent free the longest first"),
-    Strategy.FEWEST_CALLS: N_("the agent with the fewest calls first"),
-}
-_OVERFLOWS = {
-    "queue_full": N_('%(waiting)d caller(s) already wait for team "%(team)s", its limit: the '
-                     "call overflows at once."),
-    "max_wait": N_('After %(wait)d s without an answer, the call overflows team "%(team)s".'),
-}
 
 
 class _Walk:
@@ -294,7 +180,7 @@ class _Walk:
             return False
         local = at.astimezone(ZoneInfo(schedule.timezone))
         status = status_at(schedule, local, self.overrides.get(schedule.id))
-        template = _SCHEDULE_TEXTS.get((status.open, status.reason), _SCHEDULE_TEXTS[status.open])
+        template = SCHEDULE_TEXTS.get((status.open, status.reason), SCHEDULE_TEXTS[status.open])
         self.say(Kind.SCHEDULE, template, {
             "schedule": schedule.name, "time": _clock(local), "holiday": status.detail,
             "reason": status.reason.value}, schedule=schedule.id, open=status.open,
@@ -337,9 +223,9 @@ class _Walk:
                 self.say(Kind.HANGUP, 'Menu "%(menu)s" does not exist: the box hangs up.',
                          {"menu": step.menu}, menu=step.menu)
                 return self.end(FAILED)
-            self.say(Kind.MENU, _MENU_TEXTS[step.reason], {
+            self.say(Kind.MENU, MENU_TEXTS[step.reason], {
                 "menu": menu.name, "prompt": self.said(menu.prompt),
-                "sorry": phrase(_LANGUAGE, _SORRY.get(step.reason, Phrase.INVALID)).strip()},
+                "sorry": phrase(_LANGUAGE, SORRY.get(step.reason, Phrase.INVALID)).strip()},
                 menu=menu.id, reason=step.reason.value, audio=menu.prompt.audio)
             if self.keys:
                 state, step = self.key(state, self.keys.pop(0))
@@ -382,7 +268,7 @@ class _Walk:
                  step: menus.MenuStep) -> menus.MenuResult:
         """After a failed attempt: the menu again, or (out of attempts) its fallback."""
         again = isinstance(step, menus.PlayMenu) and step.menu == before.current and \
-            step.reason in _SORRY
+            step.reason in SORRY
         if not again:
             menu = self.config.menus[before.current]
             self.say(Kind.FALLBACK, 'No attempts left on menu "%(menu)s": its fallback takes '
@@ -406,7 +292,7 @@ class _Walk:
         if not self.unanswered:
             self.team = team.id
         self.say(Kind.TEAM, 'The call waits for team "%(team)s", which rings %(strategy)s.',
-                 {"team": team.name, "strategy": Text(_STRATEGIES[team.strategy])},
+                 {"team": team.name, "strategy": Text(STRATEGIES[team.strategy])},
                  team=team.id, reason=team.strategy.value)
         waiting = self.waiting.get(team.id, 0)
         if team.max_queue and waiting >= team.max_queue:
@@ -421,7 +307,7 @@ class _Walk:
     def ring(self, team: Team, rounds: list[tuple[int, list[str]]]) -> None:
         """An agent rings: answered; then what happens if nobody answers (hypothetically)."""
         for after_s, agents in rounds:
-            self.say(Kind.RING, _RING_TEXTS[len(agents) == 1], {
+            self.say(Kind.RING, RING_TEXTS[len(agents) == 1], {
                 "after": after_s, "agents": self.names(agents), "ring": team.ring_timeout_s},
                 team=team.id, agents=tuple(agents), after_s=after_s)
         if not self.unanswered:
@@ -497,7 +383,7 @@ class _Walk:
         self.end(ABANDONED)
 
     def overflow(self, team: Team, reason: str, waiting: int = 0) -> None:
-        self.say(Kind.OVERFLOW, _OVERFLOWS[reason], {"team": team.name, "waiting": waiting,
+        self.say(Kind.OVERFLOW, OVERFLOWS[reason], {"team": team.name, "waiting": waiting,
                                                      "wait": team.max_wait_s},
                  team=team.id, reason=reason,
                  action=team.overflow.action.value if team.overflow.action else None)
