@@ -105,7 +105,9 @@ class ApplianceApi:
         found = {}
         for sid, doc in (self.admin.setting(OVERRIDES) or {}).items():
             try:
-                found[sid] = Override(bool(doc["open"]), datetime.fromisoformat(doc["until"]))
+                since = datetime.fromisoformat(doc["since"]) if doc.get("since") else None
+                found[sid] = Override(bool(doc["open"]), datetime.fromisoformat(doc["until"]),
+                                      since)
             except (KeyError, TypeError, ValueError):
                 log.warning("ignoring a damaged override of schedule %s: %r", sid, doc)
         return found
@@ -117,7 +119,8 @@ class ApplianceApi:
         override = _override(doc, now)
         kept = {sid: d for sid, d in (self.admin.setting(OVERRIDES) or {}).items()
                 if sid in self._store.config().schedules and sid != schedule_id}
-        saved = {"open": override.open, "until": override.until.isoformat(), "who": who}
+        saved = {"open": override.open, "until": override.until.isoformat(),
+                 "since": now.isoformat(), "who": who}
         self.admin.set_setting(OVERRIDES, kept | {schedule_id: saved})
         self._engine.set_override(schedule_id, override)
         self._logged(who, "opened" if override.open else "closed", "schedules",
@@ -322,7 +325,7 @@ def _override(doc: Any, now: datetime) -> Override:
         errors["until"] = Text("Must be later than now and within 31 days.")
     if errors:
         raise ValidationError(errors)
-    return Override(doc["open"], until)
+    return Override(doc["open"], until, now)
 
 
 def _limit(limit: int) -> int:

@@ -52,10 +52,12 @@ class Override:
     """
 
     open: bool
-    until: datetime    # aware
+    until: datetime                 # aware
+    since: datetime | None = None   # when it was set (a simulation of earlier ignores it)
 
     def active(self, now: datetime) -> bool:
-        return now.timestamp() < self.until.timestamp()
+        started = self.since is None or self.since.timestamp() <= now.timestamp()
+        return started and now.timestamp() < self.until.timestamp()
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,8 @@ class _Walk:
                      outcome=outcome)
         else:
             self.say(Kind.END, 'The call ends as "%(outcome)s"; if nobody answers, as '
-                     '"%(unanswered)s".', {"outcome": outcome, "unanswered": self.if_unanswered},
+                     '"%(unanswered)s".', {"outcome": Text(outcome),
+                                           "unanswered": Text(self.if_unanswered)},
                      outcome=outcome)
         return Simulation(tuple(self.steps), outcome, self.team, self.agents_rung)
 

@@ -455,3 +455,27 @@ def test_next_close_is_none_when_closed_now_or_never_closing() -> None:
     always = make_schedule({day: [("00:00", "24:00")] for day in
                             ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
     assert sched.next_close(always, local("2026-11-30T12:00")) is None
+
+
+# -- open or closed by hand ---------------------------------------------------------------------
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(MADRID))
+
+
+def test_an_override_decides_from_when_it_was_set_until_it_ends():
+    office = make_schedule({"mon": [("09:00", "18:00")]})
+    closed = sched.Override(False, at("2026-11-30T12:00"), since=at("2026-11-30T10:00"))
+    assert status_at(office, at("2026-11-30T09:30"), closed) == OpenStatus(True, R.WEEKLY_HOURS)
+    assert status_at(office, at("2026-11-30T11:00"), closed) == OpenStatus(False, R.OVERRIDE)
+    assert status_at(office, at("2026-11-30T12:00"), closed) == OpenStatus(True, R.WEEKLY_HOURS)
+
+
+def test_hours_now_by_hand_change_when_the_override_ends():
+    office = make_schedule({"mon": [("09:00", "18:00")]})
+    opened = sched.Override(True, at("2026-11-28T14:00"))              # a Saturday
+    now = sched.hours_now(office, at("2026-11-28T11:00"), opened)
+    assert (now.open, now.reason, now.changes_at) == (True, R.OVERRIDE, at("2026-11-28T14:00"))
+    after = sched.hours_now(office, at("2026-11-28T14:00"), opened)
+    assert (after.open, after.changes_at) == (False, at("2026-11-30T09:00"))

@@ -160,6 +160,10 @@ def test_open_by_hand_lets_calls_in_until_it_ends(client, keyed, closed_office, 
     assert hours["open"] is True
     assert hours["sentence"].startswith("Open by hand until")
 
+    tried = client.post("/api/simulate", headers=keyed,
+                        json={"line": "mobile", "at": now.isoformat()}).get_json()
+    assert [(s["kind"], s.get("reason")) for s in tried["steps"][1:2]] == [
+        ("schedule", "override")]
     assert outcome_of_a_call(closed_office) == "abandoned"     # it waited for the team
     closed_office.advance(3601)                                # then the hours take over
     assert outcome_of_a_call(closed_office) == "closed"

@@ -141,6 +141,17 @@
 
   // -- tables ----------------------------------------------------------------------------------
 
+  /* Each cell carries its column's heading, shown beside it when a phone stacks the rows. */
+  function labelCells(tbody, row) {
+    const headings = tbody.closest("table").querySelectorAll("thead th");
+    Array.from(row.cells).forEach((cell, i) => {
+      const label = headings[i] ? headings[i].textContent.trim() : "";
+      if (label) {
+        cell.dataset.label = label;
+      }
+    });
+  }
+
   /* Make tbody show one row per item, in order, reusing the rows of keys seen before. */
   function syncRows(tbody, items, keyOf, build, update) {
     let rows = rowsByTable.get(tbody);
@@ -155,6 +166,7 @@
       let row = rows.get(key);
       if (!row) {
         row = build(item);
+        labelCells(tbody, row);
         rows.set(key, row);
       }
       update(row, item);
