@@ -74,8 +74,8 @@ class Admin:
         """A new random key; returned once, to be shown once. A name tells keys apart."""
         name = name.strip()
         if not name or len(name) > 60:
-            raise ValidationError({"name": "Give the key a name of 1 to 60 characters, e.g. "
-                                           "the program that will use it."})
+            raise ValidationError({"name": Text("Give the key a name of 1 to 60 characters, "
+                                                "e.g. the program that will use it.")})
         key = "sb_" + secrets.token_urlsafe(24)
         with self._store.locked():
             keys = [*self._keys(), {"id": secrets.token_hex(4), "name": name, "created": now,

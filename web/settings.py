@@ -21,6 +21,7 @@ from appliance.errors import ApplianceError, ValidationError
 from appliance.ops.archive import MAX_TOTAL
 
 from .helpers import appliance
+from .i18n import translated
 from .layout import KIND_NAMES, who_name
 from .security import password_hash, password_problem, set_password, start_session
 
@@ -58,7 +59,7 @@ def create_key() -> ResponseReturnValue:
     try:
         key = appliance().admin.create_api_key(request.form.get("name", ""), now)
     except ValidationError as exc:
-        return _page({"key_name": exc.fields.get("name", exc.message)}), 400
+        return _page({"key_name": translated(exc.fields.get("name", exc.message))}), 400
     return _page({}, new_key=key)
 
 
