@@ -84,33 +84,39 @@ def events() -> ResponseReturnValue:
         with app.request_context(environ):
             return None if guard() is not None else board(appliance())
 
-    return Response(_feed(appliance(), render, slots), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    response = Response(_feed(appliance(), render), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    response.call_on_close(_once(slots.release))    # also when the stream never started
+    return response
 
 
-def _feed(api: ApplianceApi, render: Callable[[], dict[str, Any] | None],
-          slots: threading.BoundedSemaphore) -> Iterator[str]:
+def _once(action: Callable[[], None]) -> Callable[[], None]:
+    """``action`` on the first call only (a response may be closed twice)."""
+    done = threading.Lock()
+
+    def run() -> None:
+        if done.acquire(blocking=False):
+            action()
+
+    return run
+
+
+def _feed(api: ApplianceApi, render: Callable[[], dict[str, Any] | None]) -> Iterator[str]:
     """Board documents as they change, until the browser leaves or the box stops."""
-    try:
-        yield f"retry: {RETRY_MS}\n\n"
-        seen, last = api.board_version(), None
-        woke = True
-        while True:
-            doc = render()
-            if doc is None:
-                return
-            shown = json.dumps({k: v for k, v in doc.items() if k != "time"}, sort_keys=True)
-            if shown != last:
-                last = shown
-                yield f"event: board\ndata: {json.dumps(doc, separators=(',', ':'))}\n\n"
-            elif not woke:
-                yield ": keep-alive\n\n"
-            version = api.wait_for_change(seen, _timeout(doc, api.now()))
-            if version is None:
-                return
-            woke, seen = version != seen, version
-    finally:
-        slots.release()
+    yield f"retry: {RETRY_MS}\n\n"
+    seen, last = api.board_version(), None
+    woke = True
+    while (doc := render()) is not None:
+        shown = json.dumps({k: v for k, v in doc.items() if k != "time"}, sort_keys=True)
+        if shown != last:
+            last = shown
+            yield f"event: board\ndata: {json.dumps(doc, separators=(',', ':'))}\n\n"
+        elif not woke:
+            yield ": keep-alive\n\n"
+        version = api.wait_for_change(seen, _timeout(doc, api.now()))
+        if version is None:
+            return
+        woke, seen = version != seen, version
 
 
 def _timeout(doc: dict[str, Any], now: datetime) -> float:

@@ -45,7 +45,8 @@ def appliance() -> ApplianceApi:
 class Editing:
     """The configuration pages' facade while a draft is open (the changes page starts one):
     what they read and save is the draft, and callers keep the live configuration until it
-    is published. Everything else (the time, the status, hours now) is the live box."""
+    is published. Everything else (the time, the status, hours now) is the live box. Draft
+    edits are not in the log of changes: publishing is, as a version saying who."""
 
     def __init__(self, api: ApplianceApi) -> None:
         self._api, self._admin = api, api.admin

@@ -120,11 +120,12 @@ def test_the_stream_ends_when_the_box_stops(app, seeded, stream):
 
 
 def test_only_so_many_boards_at_once(client, keyed, stream):
-    for _ in range(board.MAX_STREAMS):
-        stream()
+    opened = [stream() for _ in range(board.MAX_STREAMS)]     # never read: not even started
     refused = client.get("/api/events", headers=keyed)
     assert refused.status_code == 503
     assert "live boards are open already" in refused.get_json()["error"]
+    opened[0].close()                                          # a browser leaves
+    assert stream().response.status_code == 200
 
 
 # -- open or closed by hand -----------------------------------------------------------------
