@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from hardware import events as ev  # noqa: E402  (after the path is set)
 from hardware.sip.baresip import Baresip, BaresipConfig  # noqa: E402
-from hardware.sip.lines import SipHub  # noqa: E402
+from hardware.sip.hub import SipHub  # noqa: E402
 
 SAMPLES = 100
 IDLE_S = 10

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from hardware.sip.control import Control, Event, Reply
 
@@ -27,6 +28,16 @@ START_TIMEOUT_S = 5.0
 MAX_PAUSE_S = 30.0
 MODULES = ("g711.so", "ausine.so", "aubridge.so", "aufile.so")
 APP_MODULES = ("account.so", "menu.so", "ctrl_tcp.so")
+
+
+class Accounts(Protocol):
+    """What a SIP driver uses of the hub that owns baresip: the configuration (for its
+    account's address), commands on its account, and leaving."""
+
+    config: BaresipConfig
+
+    def command(self, account: str, command: str, params: str = "") -> None: ...
+    def forget(self, account: str) -> None: ...
 
 
 class BaresipFailed(Exception):

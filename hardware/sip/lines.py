@@ -1,22 +1,19 @@
 """Analog lines behind an ATA (its FXO port forwards each PSTN call as a SIP INVITE) as line
-drivers on the shared baresip.
+drivers on the shared baresip (``hardware.sip.hub``).
 
-``SipHub`` owns the baresip process and hands each event to the driver whose account it
-names; ``SipLine`` turns a call's events into the core's typed events and the core's commands
-into baresip commands (``uafind`` picks the line's account first: baresip 1.0.0's commands act
-on the current account's call). Drivers only post events; the core decides everything.
+``SipLine`` turns a call's events into the core's typed events and the core's commands
+into baresip commands on the line's account. Drivers only post events; the core decides everything.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 from urllib.parse import unquote
 
 from hardware import events as ev
 from hardware.interfaces import Capability, Post
-from hardware.sip.baresip import Baresip, BaresipConfig
+from hardware.sip.baresip import Accounts
 from hardware.sip.control import Event
 
 log = logging.getLogger(__name__)
@@ -42,7 +39,7 @@ class SipLine:
 
     capabilities: frozenset[Capability] = frozenset()
 
-    def __init__(self, hub: SipHub, line_id: str, ata_host: str) -> None:
+    def __init__(self, hub: Accounts, line_id: str, ata_host: str) -> None:
         self.hub, self.line, self.ata_host = hub, line_id, ata_host
         self.aor = hub.config.aor(line_id)
         self._post: Post = lambda event: None
@@ -55,13 +52,13 @@ class SipLine:
         post(ev.LineStatus(self.line, online=True))
 
     def answer(self) -> None:
-        self._select().add_done_callback(lambda _: self.hub.baresip.command("accept"))
+        self.hub.command(self.aor, "accept")
 
     def hangup(self) -> None:
         with self._lock:
             self._ending = self._call is not None
         if self._ending:
-            self._select().add_done_callback(lambda _: self.hub.baresip.command("hangup"))
+            self.hub.command(self.aor, "hangup")
         else:
             self._post(ev.LineReleased(self.line))
 
@@ -69,10 +66,7 @@ class SipLine:
         """Not reachable yet: a second INVITE is refused before it reaches the core."""
 
     def close(self) -> None:
-        self.hub.lines.pop(self.aor, None)
-
-    def _select(self):
-        return self.hub.baresip.command("uafind", self.aor)
+        self.hub.forget(self.aor)
 
     # -- baresip's events, on its control thread ----------------------------------------------
 
@@ -86,7 +80,7 @@ class SipLine:
         if host_of(event.peer) != self.ata_host:
             log.warning("line %s: refused a call from %s, not its ATA %s", self.line,
                         event.peer, self.ata_host)
-            self._select().add_done_callback(lambda _: self.hub.baresip.command("hangup"))
+            self.hub.command(self.aor, "hangup")
             return
         with self._lock:
             if self._call is not None:
@@ -117,33 +111,3 @@ class SipLine:
         if call is not None:
             self._post(ev.LineReleased(self.line) if ending else ev.CallerHungUp(self.line))
         self._post(ev.LineStatus(self.line, online=True))
-
-
-class SipHub:
-    """The one baresip the box runs, and the SIP drivers on it."""
-
-    def __init__(self, config: BaresipConfig, directory: Path, **baresip: object) -> None:
-        self.config = config
-        self.lines: dict[str, SipLine] = {}
-        self.baresip = Baresip(config, directory, on_event=self._event,
-                               on_restart=self._restarted, **baresip)  # type: ignore[arg-type]
-
-    def start(self) -> None:
-        self.baresip.start()
-
-    def line(self, line_id: str, ata_host: str) -> SipLine:
-        driver = SipLine(self, line_id, ata_host)
-        self.lines[driver.aor] = driver
-        return driver
-
-    def close(self) -> None:
-        self.baresip.close()
-
-    def _event(self, event: Event) -> None:
-        driver = self.lines.get(event.account)
-        if driver is not None:
-            driver.handle(event)
-
-    def _restarted(self) -> None:
-        for driver in list(self.lines.values()):
-            driver.lost()

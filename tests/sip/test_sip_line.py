@@ -9,7 +9,8 @@ import signal
 import pytest
 
 from hardware import events as ev
-from hardware.sip.lines import SipHub, caller_of, host_of
+from hardware.sip.hub import SipHub
+from hardware.sip.lines import caller_of, host_of
 
 from .conftest import Inbox, established, sip_config
 

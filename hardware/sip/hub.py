@@ -1,0 +1,67 @@
+"""The one baresip the box runs, and the SIP drivers on it (analog lines, desk phones).
+
+The hub owns the process, hands each event to the driver whose account it names, runs a
+driver's commands on that driver's account, and tells every driver when baresip came back
+after dying (their calls died with it).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from hardware.sip.baresip import Baresip, BaresipConfig
+from hardware.sip.control import Event
+from hardware.sip.lines import SipLine
+from hardware.sip.stations import SipStation
+
+
+class SipHub:
+    """The one baresip the box runs, and the SIP drivers on it."""
+
+    def __init__(self, config: BaresipConfig, directory: Path, *, name: str = "baresip",
+                 executable: str = "baresip") -> None:
+        self.config = config
+        self.lines: dict[str, SipLine] = {}
+        self.stations: dict[str, SipStation] = {}
+        self._commanding = threading.Lock()
+        self.baresip = Baresip(config, directory, on_event=self._event,
+                               on_restart=self._restarted, executable=executable, name=name)
+
+    def start(self) -> None:
+        self.baresip.start()
+
+    def line(self, line_id: str, ata_host: str) -> SipLine:
+        """An analog line whose calls come from the ATA at ``ata_host``."""
+        driver = SipLine(self, line_id, ata_host)
+        self.lines[driver.aor] = driver
+        return driver
+
+    def station(self, station_id: str, phone: str) -> SipStation:
+        """A desk phone at SIP URI ``phone``, rung from the station's own account."""
+        driver = SipStation(self, station_id, phone)
+        self.stations[driver.aor] = driver
+        return driver
+
+    def command(self, account: str, command: str, params: str = "") -> None:
+        """``command`` on ``account``'s call: baresip 1.0.0's commands act on the current
+        account, so ``uafind`` selects it first (the control socket keeps the order)."""
+        with self._commanding:      # two drivers' pairs must not interleave
+            self.baresip.command("uafind", account)
+            self.baresip.command(command, params)
+
+    def forget(self, account: str) -> None:
+        self.lines.pop(account, None)
+        self.stations.pop(account, None)
+
+    def close(self) -> None:
+        self.baresip.close()
+
+    def _event(self, event: Event) -> None:
+        driver = self.lines.get(event.account) or self.stations.get(event.account)
+        if driver is not None:
+            driver.handle(event)
+
+    def _restarted(self) -> None:
+        for driver in [*self.lines.values(), *self.stations.values()]:
+            driver.lost()
