@@ -11,6 +11,7 @@ it and re-apply their state.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import threading
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from hardware.sip.control import Control, Event, Reply
+from hardware.sip.pcm import asoundrc
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class BaresipConfig:
     audio_player: str = "aubridge,unused"
     module_path: str = "/usr/lib/baresip/modules"
     extra: tuple[str, ...] = ()        # more config lines (tests: a paced tone source)
+    pipes: bool = False                # each account's audio through ``hardware.sip.pcm``
 
     def aor(self, user: str) -> str:
         return f"sip:{user}@{self.listen_host}:{self.sip_port}"
@@ -75,7 +78,13 @@ class BaresipConfig:
             f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
             *self.extra,
         ]
-        accounts = [f"<{self.aor(user)}>;regint=0;answermode=manual" for user in self.accounts]
+        audio = (";audio_source=alsa,sip-{0}-in;audio_player=alsa,sip-{0}-out"
+                 if self.pipes else "")
+        accounts = [f"<{self.aor(user)}>;regint=0;answermode=manual" + audio.format(user)
+                    for user in self.accounts]
+        if self.pipes:
+            lines += ["module alsa.so", "ausrc_srate 8000", "auplay_srate 8000",
+                      "ausrc_channels 1", "auplay_channels 1"]
         return {"config": "\n".join(lines) + "\n", "accounts": "\n".join(accounts) + "\n"}
 
 
@@ -104,6 +113,10 @@ class Baresip:
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, text in self.config.files().items():
             (self.directory / name).write_text(text)
+        if self.config.pipes:
+            (self.directory / "alsa").mkdir(exist_ok=True)
+            (self.directory / "alsa" / "asoundrc").write_text(
+                asoundrc(list(self.config.accounts), self.directory))
         self._spawn()
 
     def command(self, command: str, params: str = "") -> Future[Reply]:
@@ -134,7 +147,7 @@ class Baresip:
         try:
             process = subprocess.Popen(  # noqa: S603  (our own arguments, no shell)
                 [self._executable, "-f", str(self.directory)], stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self._env())
         except OSError as exc:
             raise BaresipFailed(f"Could not start baresip ({exc}); install it with "
                                 "'apt install baresip-core'.") from exc
@@ -150,6 +163,11 @@ class Baresip:
                                 "or the control port may be in use).")
         self._control = Control("127.0.0.1", self.config.ctrl_port, self._on_event,
                                 name=self._name)
+
+    def _env(self) -> dict[str, str]:
+        """alsa-lib reads ``$XDG_CONFIG_HOME/alsa/asoundrc``: baresip's own ALSA devices."""
+        env = {k: v for k, v in os.environ.items() if k != "ALSA_CONFIG_PATH"}
+        return env | {"HOME": str(self.directory), "XDG_CONFIG_HOME": str(self.directory)}
 
     def _watch(self, process: subprocess.Popen[str], ready: threading.Event) -> None:
         """Log what baresip says, note when it is ready, and start it again if it dies."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from hardware.sip.baresip import Baresip, BaresipConfig
 from hardware.sip.control import Event
 from hardware.sip.lines import SipLine
+from hardware.sip.pcm import PipePair, SipPort
 from hardware.sip.stations import SipStation
 
 
@@ -25,11 +26,21 @@ class SipHub:
         self.lines: dict[str, SipLine] = {}
         self.stations: dict[str, SipStation] = {}
         self._commanding = threading.Lock()
+        self.pipes: dict[str, PipePair] = {}
         self.baresip = Baresip(config, directory, on_event=self._event,
                                on_restart=self._restarted, executable=executable, name=name)
 
     def start(self) -> None:
+        """Open every account's audio pipes (with ``config.pipes``), then start baresip."""
+        if self.config.pipes:
+            self.baresip.directory.mkdir(parents=True, exist_ok=True)
+            self.pipes = {user: PipePair(self.baresip.directory, user)
+                          for user in self.config.accounts}
         self.baresip.start()
+
+    def port(self, user: str) -> SipPort:
+        """The audio engine's port for a line's or station's calls."""
+        return SipPort(f"sip:{user}", self.pipes[user])
 
     def line(self, line_id: str, ata_host: str) -> SipLine:
         """An analog line whose calls come from the ATA at ``ata_host``."""
@@ -56,6 +67,8 @@ class SipHub:
 
     def close(self) -> None:
         self.baresip.close()
+        for pair in self.pipes.values():
+            pair.close()
 
     def _event(self, event: Event) -> None:
         driver = self.lines.get(event.account) or self.stations.get(event.account)
