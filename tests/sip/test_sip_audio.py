@@ -77,9 +77,10 @@ def test_the_box_hears_the_caller_and_serves_the_call_to_its_end(tmp_path, bares
             pacer.wait_next()
             port.write_period(period)
             got.append(port.read_period())
-        caller_voice = b"".join(got[len(got) // 2:])       # after the pipes settled
-        assert power_at(caller_voice, 1000) > 0.5
-        assert power_at(caller_voice, 440) < 0.05
+        voiced = [p for p in got if any(p)]     # the first second is silence (measured 1 s
+        assert len(voiced) >= 25                # of start-up: jitter buffer and pipes)
+        assert sum(power_at(p, 1000) > 0.5 for p in voiced) > 0.9 * len(voiced)
+        assert all(power_at(p, 440) < 0.05 for p in voiced)    # no echo of the box
         phone.command("hangup")
         for _ in range(250):                 # baresip plays and records until the call is
             if not posted.items.empty():     # down: both pipes are served every tick
