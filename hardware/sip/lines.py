@@ -63,7 +63,8 @@ class SipLine:
             self._post(ev.LineReleased(self.line))
 
     def reject_waiting(self) -> None:
-        """Not reachable yet: a second INVITE is refused before it reaches the core."""
+        """Nothing to do yet: a second caller is not announced to the core (``_incoming``
+        logs and ignores it; refusing it with 486 needs baresip 1.0.0's ``line`` command)."""
 
     def close(self) -> None:
         self.hub.forget(self.aor)
@@ -84,7 +85,7 @@ class SipLine:
             return
         with self._lock:
             if self._call is not None:
-                log.info("line %s: a second caller while busy, refused", self.line)
+                log.info("line %s: a second caller while busy, ignored", self.line)
                 return
             self._call, self._ending = event.call, False
         self._post(ev.IncomingCall(self.line, caller_of(event.peer)))
