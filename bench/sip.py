@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import socket
 import statistics
 import sys
@@ -57,6 +58,9 @@ def proc_stat(pid: int) -> tuple[int, int]:
 
 
 def main() -> None:
+    if shutil.which("baresip") is None:
+        print("sip: skipped, baresip is not installed (./dev test installs baresip-core)")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         hub = SipHub(config("line-a", 11000), Path(tmp) / "box", name="box")
         posted: queue.Queue = queue.Queue()
