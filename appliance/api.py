@@ -114,7 +114,7 @@ class ApplianceApi:
 
     def set_override(self, schedule_id: str, doc: Any, *, who: str = BOX) -> dict[str, Any]:
         """"Closed now" or "open now" until ``doc["until"]``; then the hours decide again."""
-        schedule = self._schedule(schedule_id)
+        schedule = self.get("schedules", schedule_id)
         now = self.now()
         override = _override(doc, now)
         kept = {sid: d for sid, d in (self.admin.setting(OVERRIDES) or {}).items()
@@ -123,24 +123,17 @@ class ApplianceApi:
                  "since": now.isoformat(), "who": who}
         self.admin.set_setting(OVERRIDES, kept | {schedule_id: saved})
         self._engine.set_override(schedule_id, override)
-        self._logged(who, "opened" if override.open else "closed", "schedules",
-                     {"id": schedule_id, "name": schedule.name})
+        self._logged(who, "opened" if override.open else "closed", "schedules", schedule)
         return {"schedule": schedule_id} | saved
 
     def clear_override(self, schedule_id: str, *, who: str = BOX) -> None:
         """Let the hours decide again."""
-        schedule = self._schedule(schedule_id)
+        schedule = self.get("schedules", schedule_id)
         saved = dict(self.admin.setting(OVERRIDES) or {})
         if saved.pop(schedule_id, None) is not None:
             self.admin.set_setting(OVERRIDES, saved)
-            self._logged(who, "resumed", "schedules", {"id": schedule_id, "name": schedule.name})
+            self._logged(who, "resumed", "schedules", schedule)
         self._engine.set_override(schedule_id, None)
-
-    def _schedule(self, schedule_id: str) -> Any:
-        schedule = self._store.config().schedules.get(schedule_id)
-        if schedule is None:
-            raise NotFound(Text("No schedule with id '%(id)s'.", id=schedule_id))
-        return schedule
 
     def status(self) -> dict[str, Any]:
         """The contract's /api/status document from the core's latest immutable snapshot,

@@ -27,12 +27,12 @@ from flask_babel import lazy_gettext as _l
 
 from appliance.api import ApplianceApi
 from appliance.errors import ApplianceError, Text, Unavailable
+from appliance.policy.schedule import ScheduleReason
 
 from .helpers import (
     LIBRARY_KEY,
     RECENT_CALLS,
     appliance,
-    names,
     office_tz,
     service_level_s,
 )
@@ -130,9 +130,9 @@ def board(api: ApplianceApi) -> dict[str, Any]:
     """Everything the live board shows, in the page's language."""
     status = api.status()
     status["warnings"] = [translated(w) for w in status["warnings"]]
-    names_of = names("agents", "teams")
+    agents = {agent["id"]: agent["name"] for agent in status["agents"]}
     status["calls"] = [call | {"position": _position(call, status["calls"]),
-                               "hearing_text": _hearing(call, names_of)}
+                               "hearing_text": _hearing(call, agents)}
                        for call in status["calls"]]
     tz = ZoneInfo(office_tz())
     today = api.now().astimezone(tz).date()
@@ -154,7 +154,7 @@ def _position(call: dict[str, Any], calls: list[dict[str, Any]]) -> int | None:
     return [c["id"] for c in ahead].index(call["id"]) + 1
 
 
-def _hearing(call: dict[str, Any], names_of: dict[str, str]) -> str:
+def _hearing(call: dict[str, Any], agents: dict[str, str]) -> str:
     """What the caller hears now, in words: the sentence said, the upload, a tone..."""
     label = call.get("hearing") or ""
     if label.startswith("say:"):
@@ -164,7 +164,7 @@ def _hearing(call: dict[str, Any], names_of: dict[str, str]) -> str:
     if label in TONES:
         return str(TONES[label])
     if label == "agent":
-        return _("talking with %(agent)s", agent=names_of.get(call["agent"] or "", "—"))
+        return _("talking with %(agent)s", agent=agents.get(call["agent"] or "", "—"))
     if label == "recording":
         return _("leaving a message (the box records)")
     return _("silence")
@@ -182,16 +182,16 @@ def _hours(api: ApplianceApi) -> list[dict[str, Any]]:
     now, schedules = api.now(), api.config().schedules
     rows = []
     for sid, state in api.hours_now().items():
-        overridden = state.reason.value == "override"
         rows.append({"id": sid, "name": schedules[sid].name, "open": state.open,
-                     "by_hand": overridden, "sentence": _hours_sentence(state, now),
+                     "by_hand": state.reason is ScheduleReason.OVERRIDE,
+                     "sentence": _hours_sentence(state, now),
                      "changes_at": state.changes_at.isoformat() if state.changes_at else None})
     return rows
 
 
 def _hours_sentence(state: Any, now: datetime) -> str:
     when = when_next(state.changes_at, now) if state.changes_at else None
-    if state.reason.value == "override":
+    if state.reason is ScheduleReason.OVERRIDE:
         return (_("Open by hand until %(when)s; then the hours apply.", when=when) if state.open
                 else _("Closed by hand until %(when)s; then the hours apply.", when=when))
     if state.open:

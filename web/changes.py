@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from appliance.config.review import Level
 from appliance.errors import ApplianceError, Text, ValidationError
 
-from .helpers import appliance, audio_choices, office_tz
+from .helpers import appliance, office_tz, simulation
 from .i18n import translated, translated_fields
 from .layout import KIND_NAMES
 from .security import who
@@ -103,15 +103,8 @@ def _simulation(config: Any) -> tuple[dict[str, Any] | None, dict[str, str]]:
         errors["line"] = Text("Choose a line.")
     if errors:
         return None, translated_fields(errors)
-    api = appliance()
-    presence = {agent["id"]: agent["presence"] for agent in api.status()["agents"]}
     try:
-        found = api.admin.simulate(args["line"], at, args.get("digits", "").strip(),
-                                   config=args.get("config") or None, presence=presence,
-                                   audio_names=dict(audio_choices()),
-                                   overrides=api.overrides())
+        return simulation(args["line"], at, args.get("digits", "").strip(),
+                          args.get("config") or None, translate=True), {}
     except ValidationError as exc:
         return None, translated_fields(exc.fields)
-    for step in found["steps"]:
-        step["text"] = translated(step["text"])
-    return found, {}

@@ -22,6 +22,7 @@ from appliance.errors import NotFound, Text, ValidationError
 from appliance.records import stats
 from appliance.records.listing import CallQuery
 
+from .i18n import translated
 from .security import web_state
 
 if TYPE_CHECKING:
@@ -77,6 +78,20 @@ def editing() -> Any:
     """What the configuration pages read and save: the draft while one is open, else live."""
     api = appliance()
     return Editing(api) if api.admin.has_draft() else api
+
+
+def simulation(line: str, at: datetime, digits: str, config: str | None, *,
+               translate: bool) -> dict[str, Any]:
+    """A call walked through without placing it (``Admin.simulate``), as the live box would
+    take it: its agents' presence, the hours set by hand, the audio by the owner's names."""
+    api = appliance()
+    presence = {agent["id"]: agent["presence"] for agent in api.status()["agents"]}
+    found = api.admin.simulate(line, at, digits, config=config, presence=presence,
+                               audio_names=dict(audio_choices()), overrides=api.overrides())
+    if translate:
+        for step in found["steps"]:
+            step["text"] = translated(step["text"])
+    return found
 
 
 def names(*kinds: str) -> dict[str, str]:

@@ -22,8 +22,7 @@ from flask.typing import ResponseReturnValue
 from appliance.errors import Text, ValidationError
 from appliance.policy.simulate import digits_problem
 
-from .helpers import appliance, audio_choices, json_body
-from .i18n import translated
+from .helpers import json_body, simulation
 
 bp = Blueprint("simulate", __name__, url_prefix="/api")
 
@@ -45,14 +44,8 @@ def simulate() -> ResponseReturnValue:
                                 "there is one.")
     if fields or at is None:
         raise ValidationError(fields)
-    api = appliance()
-    presence = {agent["id"]: agent["presence"] for agent in api.status()["agents"]}
-    found = api.admin.simulate(line, at, digits, config=config, presence=presence,
-                               audio_names=dict(audio_choices()), overrides=api.overrides())
-    if request.args.get("translated") == "1":
-        for step in found["steps"]:
-            step["text"] = translated(step["text"])
-    return jsonify(found)
+    return jsonify(simulation(line, at, digits, config,
+                              translate=request.args.get("translated") == "1"))
 
 
 def _when(value: Any, fields: dict[str, str]) -> datetime | None:

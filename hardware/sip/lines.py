@@ -99,16 +99,17 @@ class SipLine:
             self._post(ev.DtmfReceived(self.line, event.param))
 
     def _closed(self, event: Event) -> None:
-        with self._lock:
-            if event.call != self._call:
-                return
-            ending, self._call = self._ending, None
-        self._post(ev.LineReleased(self.line) if ending else ev.CallerHungUp(self.line))
+        if event.call == self._call:
+            self._end()
 
     def lost(self) -> None:
         """baresip died and came back: the call it held is gone; the caller hung up for us."""
+        self._end()
+        self._post(ev.LineStatus(self.line, online=True))
+
+    def _end(self) -> None:
+        """The call is gone: released if we hung up, else the caller did."""
         with self._lock:
             call, ending, self._call = self._call, self._ending, None
         if call is not None:
             self._post(ev.LineReleased(self.line) if ending else ev.CallerHungUp(self.line))
-        self._post(ev.LineStatus(self.line, online=True))
