@@ -13,7 +13,7 @@ from pathlib import Path
 from hardware.sip.baresip import Baresip, BaresipConfig
 from hardware.sip.control import Event
 from hardware.sip.lines import SipLine
-from hardware.sip.pcm import PipePair, SipPort
+from hardware.sip.pcm import PipePair, Pump, SipPort
 from hardware.sip.stations import SipStation
 
 
@@ -22,11 +22,13 @@ class SipHub:
 
     def __init__(self, config: BaresipConfig, directory: Path, *, name: str = "baresip",
                  executable: str = "baresip") -> None:
-        self.config = config
+        self.config, self._name = config, name
         self.lines: dict[str, SipLine] = {}
         self.stations: dict[str, SipStation] = {}
         self._commanding = threading.Lock()
         self.pipes: dict[str, PipePair] = {}
+        self.pump: Pump | None = None
+        self._calls: dict[str, set[str]] = {}     # account -> baresip's ids of its calls
         self.baresip = Baresip(config, directory, on_event=self._event,
                                on_restart=self._restarted, executable=executable, name=name)
 
@@ -36,11 +38,15 @@ class SipHub:
             self.baresip.directory.mkdir(parents=True, exist_ok=True)
             self.pipes = {user: PipePair(self.baresip.directory, user)
                           for user in self.config.accounts}
+            self.pump = Pump(self.pipes, name=self._name)
+            self.pump.start()
         self.baresip.start()
 
     def port(self, user: str) -> SipPort:
         """The audio engine's port for a line's or station's calls."""
-        return SipPort(f"sip:{user}", self.pipes[user])
+        if self.pump is None:
+            raise LookupError("this baresip has no audio pipes (BaresipConfig.pipes)")
+        return self.pump.port(user)
 
     def line(self, line_id: str, ata_host: str) -> SipLine:
         """An analog line whose calls come from the ATA at ``ata_host``."""
@@ -67,14 +73,36 @@ class SipHub:
 
     def close(self) -> None:
         self.baresip.close()
+        if self.pump is not None:
+            self.pump.close()
         for pair in self.pipes.values():
             pair.close()
 
     def _event(self, event: Event) -> None:
+        if event.call:
+            self._track(event)
         driver = self.lines.get(event.account) or self.stations.get(event.account)
         if driver is not None:
             driver.handle(event)
 
+    def _track(self, event: Event) -> None:
+        """Keep the pump serving an account's pipes from its first call event to its last
+        call's end (baresip may open the audio devices as soon as the call exists)."""
+        calls = self._calls.setdefault(event.account, set())
+        if event.type == "CALL_CLOSED":
+            calls.discard(event.call)
+        else:
+            calls.add(event.call)
+        if self.pump is not None:
+            self.pump.set_active(self._user(event.account), bool(calls))
+
+    def _user(self, account: str) -> str:
+        return account.removeprefix("sip:").split("@", 1)[0]
+
     def _restarted(self) -> None:
+        for account in self._calls:
+            if self.pump is not None:
+                self.pump.set_active(self._user(account), False)
+        self._calls.clear()
         for driver in [*self.lines.values(), *self.stations.values()]:
             driver.lost()

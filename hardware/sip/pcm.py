@@ -14,9 +14,11 @@ per tick. Each pipe is shrunk to one page (4 KB, 256 ms of 8 kHz audio), which b
 caller-to-box delay (measured 120-220 ms; a default 64 KB pipe held about 4 s).
 
 While a call is up, baresip's recorder waits on ``<user>.box`` and its player on room in
-``<user>.caller``: if the box stops serving either, baresip cannot even end the call. So the
-box must write and read a period every tick (silence when it has nothing to say) until the
-call is down.
+``<user>.caller``: if nobody served either, baresip could not even end the call. So the pipes
+are not left to the audio engine, whose port workers come and go: a ``Pump`` thread serves
+every account that has a call, one period each way per 20 ms tick, silence when the box has
+nothing to say, and the engine's ``SipPort`` only meets it at two short queues (bounded like
+the engine's bridge FIFOs, so two clocks drifting apart cannot build up delay).
 """
 
 from __future__ import annotations
@@ -24,12 +26,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
+from collections import deque
 from pathlib import Path
 
 from hardware.audio.format import LINE_FORMAT, AudioFormat
+from hardware.audio.pacing import MonotonicPacer, Pacer
 
 F_SETPIPE_SZ = 1031          # linux/fcntl.h
 PIPE_BYTES = 4096
+QUEUE_PERIODS = 4          # at most 80 ms waits between the pump and the engine
 
 
 def asoundrc(users: list[str], directory: Path) -> str:
@@ -72,38 +78,115 @@ class PipePair:
             path.unlink(missing_ok=True)
 
 
+class _Account:
+    """One account's pipes and the two queues the engine's port meets the pump at."""
+
+    def __init__(self, pipes: PipePair) -> None:
+        self.pipes = pipes
+        self.heard: deque[bytes] = deque(maxlen=QUEUE_PERIODS)   # the caller's voice
+        self.said: deque[bytes] = deque(maxlen=QUEUE_PERIODS)    # what the caller hears
+        self.pending = b""                                        # a part period read
+
+    def reset(self) -> None:
+        self.heard.clear()
+        self.said.clear()
+        self.pending = b""
+
+
+class Pump:
+    """Serves the pipes of every account with a call up, one period each way per tick, on one
+    thread (``<name>-audio``). With no call up it waits for one: an idle box does not tick."""
+
+    def __init__(self, pipes: dict[str, PipePair], fmt: AudioFormat = LINE_FORMAT, *,
+                 name: str = "sip", pacer: Pacer | None = None) -> None:
+        self.fmt = fmt
+        self._accounts = {user: _Account(pair) for user, pair in pipes.items()}
+        self._active: set[str] = set()
+        self._changed = threading.Condition()
+        self._closing = False
+        self._pacer = pacer or MonotonicPacer()
+        self._thread = threading.Thread(target=self._run, name=f"{name}-audio")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def port(self, user: str) -> SipPort:
+        return SipPort(f"sip:{user}", self._accounts[user], self.fmt)
+
+    def set_active(self, user: str, active: bool) -> None:
+        """A call on ``user`` began (stale audio in its pipes is dropped) or ended."""
+        account = self._accounts.get(user)
+        if account is None:
+            return
+        with self._changed:
+            if active and user not in self._active:
+                for fd in (account.pipes.caller, account.pipes.box):
+                    _drain(fd)
+                account.reset()
+                self._active.add(user)
+            elif not active:
+                self._active.discard(user)
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+        self._pacer.close()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._closing or self._active)
+                if self._closing:
+                    return
+            self._pacer.start()
+            while (accounts := self._serving()) and self._pacer.wait_next():
+                for account in accounts:
+                    self._tick(account)
+
+    def _serving(self) -> list[_Account]:
+        with self._changed:
+            return [] if self._closing else [self._accounts[u] for u in self._active]
+
+    def _tick(self, account: _Account) -> None:
+        """One period from the caller's pipe and one (or silence) into the box's."""
+        need = self.fmt.period_bytes
+        if len(account.pending) < need:
+            with contextlib.suppress(BlockingIOError):
+                account.pending += os.read(account.pipes.caller, need - len(account.pending))
+        if len(account.pending) >= need:
+            account.heard.append(account.pending[:need])
+            account.pending = account.pending[need:]
+        said = account.said.popleft() if account.said else bytes(need)
+        with contextlib.suppress(BlockingIOError):
+            os.write(account.pipes.box, said)
+
+
 class SipPort:
-    """A ``PcmPort`` on one account's pipes: what the engine reads is the caller's voice, what
-    it writes is what the caller hears. Opening drops whatever waited in the pipes."""
+    """A ``PcmPort`` on one account: what the engine reads is the caller's voice, what it
+    writes is what the caller hears; the ``Pump`` moves both to and from baresip."""
 
     has_capture = True
 
-    def __init__(self, name: str, pipes: PipePair, fmt: AudioFormat = LINE_FORMAT) -> None:
-        self.name, self.fmt, self._pipes = name, fmt, pipes
-        self._pending = b""
+    def __init__(self, name: str, account: _Account, fmt: AudioFormat = LINE_FORMAT) -> None:
+        self.name, self.fmt, self._account = name, fmt, account
 
     def open(self) -> None:
-        self._pending = b""
-        for fd in (self._pipes.caller, self._pipes.box):
-            _drain(fd)
+        """Start from now: what the caller said before nobody listened is not played late."""
+        self._account.heard.clear()
 
     def read_period(self) -> bytes:
-        need = self.fmt.period_bytes
-        if len(self._pending) < need:
-            with contextlib.suppress(BlockingIOError):
-                self._pending += os.read(self._pipes.caller, PIPE_BYTES)
-        if len(self._pending) < need:
-            return bytes(need)
-        period, self._pending = self._pending[:need], self._pending[need:]
-        return period
+        heard = self._account.heard
+        return heard.popleft() if heard else bytes(self.fmt.period_bytes)
 
     def write_period(self, data: bytes) -> None:
-        """Dropped when baresip is not reading (no call): the caller hears nothing stale."""
-        with contextlib.suppress(BlockingIOError):
-            os.write(self._pipes.box, data)
+        self._account.said.append(data)
 
     def close(self) -> None:
-        self._pending = b""
+        self._account.said.clear()
 
 
 def _drain(fd: int) -> None:
