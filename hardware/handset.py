@@ -38,6 +38,8 @@ class RingCadence:
 
 
 class Handset:
+    kind = "gpio"
+
     def __init__(self, station_id: str, pins: HandsetPins, *, pin_factory: Any,
                  cadence: RingCadence | None = None, bounce_s: float | None = 0.02) -> None:
         self.station_id = station_id
@@ -96,6 +98,10 @@ class Handset:
         with self._cond:
             self._ringing = False
             self._cond.notify_all()
+
+    def hang_up(self) -> None:
+        """Nothing to do: only a person puts an analog handset down. (A busy tone in the
+        earpiece is the handset-audio work, not the hook's.)"""
 
     def close(self) -> None:
         with self._cond:

@@ -47,11 +47,14 @@ class LineDriver(Protocol):
 
 
 class StationDriver(Protocol):
-    """A desk handset: posts HookChanged; rings on command."""
+    """A desk handset or phone: posts HookChanged; rings on command."""
+
+    kind: str                              # "gpio" | "sip", shown on the page
 
     def start(self, post: Post) -> None: ...
     def ring(self) -> None: ...
     def stop_ring(self) -> None: ...
+    def hang_up(self) -> None: ...         # the call it took ended on the caller's side
     def close(self) -> None: ...
 
 

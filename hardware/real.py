@@ -1,8 +1,10 @@
 """The appliance's real devices, as the core asks for them (``hardware.interfaces.Hardware``).
 
 Modems by their stable serial path, handsets on GPIO through gpiozero's default pin factory
-(lgpio on a Pi 5, RPi.GPIO or lgpio elsewhere: gpiozero chooses), audio through the engine the
-assembly built. A line or station with nothing wired is reported offline with the reason.
+(lgpio on a Pi 5, RPi.GPIO or lgpio elsewhere: gpiozero chooses), analog lines and SIP phones
+on the box's one baresip (``hardware.sip.hub``, which the assembly built and started), audio
+through the engine the assembly built. A line or station with nothing wired is reported
+offline with the reason.
 """
 
 from __future__ import annotations
@@ -12,18 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from hardware.handset import Handset, HandsetPins
-from hardware.interfaces import LineDriver
+from hardware.interfaces import LineDriver, StationDriver
 from hardware.modem.gsm import GsmModem, ModemSettings
 from hardware.modem.setup import PinGuard
 
 
 class RealHardware:
-    def __init__(self, settings: Any, audio: Any, data_dir: Path) -> None:
+    def __init__(self, settings: Any, audio: Any, data_dir: Path, sip: Any = None) -> None:
         self.audio = audio
+        self.sip = sip
         self._lines = {w.id: w for w in settings.lines}
         self._handsets = {w.station: w for w in settings.handsets}
+        self._phones = {w.station: w for w in settings.phones}
         self._pins = PinGuard(data_dir / "refused-pins")
-        self._drivers: dict[str, Callable[[Any], LineDriver]] = {"gsm": self._gsm}
+        self._drivers: dict[str, Callable[[Any], LineDriver]] = {"gsm": self._gsm,
+                                                                 "analog": self._analog}
         # The PIN the owner typed on the page for a line (set by the assembly, which has the
         # store); it wins over the settings file's. Read when the line's driver is made.
         self.page_pins: Callable[[str], str | None] = lambda line_id: None
@@ -39,7 +44,13 @@ class RealHardware:
         return GsmModem(wiring.id, ModemSettings(wiring.device, dialect=wiring.dialect, pin=pin),
                         pin_guard=self._pins)
 
-    def station_driver(self, station_id: str) -> Handset | None:
+    def _analog(self, wiring: Any) -> LineDriver:
+        return self.sip.line(wiring.id, wiring.ata)
+
+    def station_driver(self, station_id: str) -> StationDriver | None:
+        phone = self._phones.get(station_id)
+        if phone is not None:
+            return self.sip.station(station_id, phone.uri)
         wiring = self._handsets.get(station_id)
         if wiring is None:
             return None
@@ -48,7 +59,9 @@ class RealHardware:
 
     def wired(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The ids the installer wired in the settings file: what the owner can set up."""
-        return tuple(self._lines), tuple(self._handsets)
+        return tuple(self._lines), (*self._handsets, *self._phones)
 
     def close(self) -> None:
         self.audio.close()
+        if self.sip is not None:
+            self.sip.close()

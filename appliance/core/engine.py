@@ -272,9 +272,10 @@ class Engine:
                      self.hardware.line_driver(line_id), "No device is configured for this line.")
 
     def _add_station(self, station_id: str) -> None:
-        self._attach(self.office.stations, self.office.station_drivers,
-                     StationRuntime(station_id), self.hardware.station_driver(station_id),
-                     "No handset is wired for this station.")
+        driver = self.hardware.station_driver(station_id)
+        runtime = StationRuntime(station_id, kind=driver.kind if driver is not None else None)
+        self._attach(self.office.stations, self.office.station_drivers, runtime, driver,
+                     "No handset or phone is wired for this station.")
 
     def _attach(self, runtimes: dict[str, Any], drivers: dict[str, Any], runtime: Any,
                 driver: Any, missing: str) -> None:

@@ -196,6 +196,9 @@ class Offers:
             station.call = None
         if call.station is not None:
             self.office.audio.unbridge(line_port(call.line), station_port(call.station))
+            driver = self.office.station_drivers.get(call.station)
+            if driver is not None:
+                driver.hang_up()           # a SIP phone is released; a handset stays lifted
         runtime = self.office.agents.get(call.agent or "")
         if runtime is None:
             return

@@ -89,6 +89,7 @@ class LineRuntime:
 @dataclass
 class StationRuntime:
     id: str
+    kind: str | None = None          # the driver's: "gpio" | "sip"; None when nothing is wired
     online: bool = False
     reason: str = "Starting."
     off_hook: bool = False
@@ -156,6 +157,7 @@ class LineView:
 class StationView:
     id: str
     name: str
+    kind: str | None   # "gpio" (a handset on GPIO) | "sip" (a SIP phone) | None (not wired)
     hook: str          # "on" | "off"
     ringing: bool
     call_id: str | None

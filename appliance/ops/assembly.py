@@ -103,16 +103,44 @@ def build_real(settings: Any) -> Appliance:
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     apply_pending_restore(data_dir)        # before anything reads the data directory
-    audio, library = build_audio(settings, data_dir)
-    hardware = RealHardware(settings, audio, data_dir)
+    sip = build_sip(settings, data_dir)
+    audio, library = build_audio(settings, data_dir, sip)
+    hardware = RealHardware(settings, audio, data_dir, sip)
     appliance = build(data_dir, hardware, SystemClock(), library=library,
                       language=settings.language)
     hardware.page_pins = appliance.api.admin.sim_pin   # before start: drivers are made then
     return appliance
 
 
-def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
-    """The audio engine on the configured ALSA / serial PCM devices, and the owner's library."""
+def build_sip(settings: Any, data_dir: Path) -> Any:
+    """The box's baresip for its analog lines and SIP phones, started (None when it has none).
+    If it cannot start, the hub keeps why, and those lines and phones show it on the page."""
+    from hardware.sip.baresip import BaresipConfig
+    from hardware.sip.hub import SipHub
+    from hardware.sip.network import NoAddress, address_of
+
+    users = [w.id for w in settings.lines if w.kind == "analog"]
+    users += [w.station for w in settings.phones]
+    if not users:
+        return None
+    wiring, failure = settings.sip, None
+    try:
+        host = address_of(wiring.listen)
+    except NoAddress as exc:
+        host, failure = "127.0.0.1", str(exc)
+    config = BaresipConfig(host, sip_port=wiring.port, accounts=tuple(users), pipes=True,
+                           rate=settings.audio_rate,
+                           rtp_ports=(wiring.rtp_first, wiring.rtp_first + 199))
+    hub = SipHub(config, data_dir / "sip")
+    if failure is None:
+        hub.start_or_note()
+    hub.failure = hub.failure or failure
+    return hub
+
+
+def build_audio(settings: Any, data_dir: Path, sip: Any = None) -> tuple[Any, Any]:
+    """The audio engine on the configured ALSA / serial PCM devices and SIP accounts, and the
+    owner's library."""
     from appliance.media.audio_library import AudioLibrary
     from appliance.media.speech import Speech
     from hardware.audio.format import AudioFormat
@@ -132,6 +160,9 @@ def build_audio(settings: Any, data_dir: Path) -> tuple[Any, Any]:
         if handset.audio_playback:
             name = station_port(handset.station)
             ports[name] = AlsaPort(name, handset.audio_playback, handset.audio_capture, fmt)
+    if sip is not None:
+        ports |= {line_port(w.id): sip.port(w.id) for w in settings.lines if w.kind == "analog"}
+        ports |= {station_port(w.station): sip.port(w.station) for w in settings.phones}
     library = AudioLibrary(data_dir / "audio", fmt)
     resolve = Speech(data_dir / "speech", fmt).resolver(library, language=settings.language)
     return AudioEngine(ports, resolve, recordings=data_dir / "recordings"), library

@@ -13,7 +13,7 @@ each handset's GPIO pins and sound devices. Mistakes are reported all at once, b
     rate = 8000
     [[lines]]
     id = "line-1"
-    kind = "gsm"              # the only kind so far (analog lines through an ATA will come)
+    kind = "gsm"              # a modem with its SIM
     device = "/dev/serial/by-id/usb-SimTech_..._-if02-port0"
     dialect = "auto"          # or simcom_sim7600, quectel_ec25, huawei_e1550, generic ...
     pin = "1234"              # only if the SIM asks for one
@@ -27,10 +27,26 @@ each handset's GPIO pins and sound devices. Mistakes are reported all at once, b
     forward_reverse = 4
     audio_playback = "hs1"
     audio_capture = "hs1mic"
+
+Analog lines and SIP desk phones go through baresip, listening only on the LAN interface (or
+the address) named in ``[sip]``:
+
+    [sip]
+    listen = "eth0"           # or the box's address on the office network
+    port = 5060
+    [[lines]]
+    id = "line-3"
+    kind = "analog"           # a phone line behind an ATA (Grandstream HT813's FXO port)
+    ata = "192.168.1.20"      # the ATA's address: calls from anywhere else are refused
+    [[phones]]
+    station = "desk-4"
+    uri = "sip:desk4@192.168.1.21:5062"   # the SIP phone, or an HT802 FXS port
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +62,8 @@ class SettingsError(Exception):
         self.problems = problems
 
 
-LINE_KINDS = ("gsm",)      # the kinds RealHardware has a driver for
+SIP_URI = re.compile(r"sips?:[^@\s;<>]+@[A-Za-z0-9.\-\[\]:]+")
+LINE_KINDS = ("gsm", "analog")      # the kinds RealHardware has a driver for
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,20 @@ class LineWiring:
     audio_capture: str | None = None
     audio_serial: str | None = None
     kind: str = "gsm"
+    ata: str | None = None         # analog: the ATA's address
+
+
+@dataclass(frozen=True)
+class PhoneWiring:
+    station: str
+    uri: str                       # sip:user@host[:port]
+
+
+@dataclass(frozen=True)
+class SipWiring:
+    listen: str                    # a network interface name or an address of the box
+    port: int = 5060
+    rtp_first: int = 10000         # RTP ports: rtp_first .. rtp_first + 199
 
 
 @dataclass(frozen=True)
@@ -80,6 +111,8 @@ class Settings:
     language: str = "es"
     lines: tuple[LineWiring, ...] = ()
     handsets: tuple[HandsetWiring, ...] = ()
+    phones: tuple[PhoneWiring, ...] = ()
+    sip: SipWiring | None = None
 
 
 def load_settings(path: Path) -> Settings:
@@ -100,13 +133,20 @@ def load_settings(path: Path) -> Settings:
         language=_text(doc, "language", problems, "language", "es"),
         lines=tuple(_line(item, i, problems) for i, item in enumerate(doc.get("lines", []))),
         handsets=tuple(_handset(item, i, problems)
-                       for i, item in enumerate(doc.get("handsets", []))))
+                       for i, item in enumerate(doc.get("handsets", []))),
+        phones=tuple(_phone(item, i, problems) for i, item in enumerate(doc.get("phones", []))),
+        sip=_sip(doc.get("sip"), problems))
     if settings.language not in LANGUAGES:
         problems.append("language must be one of: " + ", ".join(LANGUAGES))
     if settings.audio_rate not in (8000, 16000):
         problems.append("audio.rate must be 8000 or 16000")
     _check_unique([w.id for w in settings.lines], "lines", problems)
-    _check_unique([w.station for w in settings.handsets], "handsets", problems)
+    _check_unique([w.station for w in (*settings.handsets, *settings.phones)],
+                  "handsets]] and [[phones", problems)
+    if settings.sip is None and (settings.phones or any(w.kind == "analog"
+                                                        for w in settings.lines)):
+        problems.append("[sip] with listen = the LAN interface (for example \"eth0\") is "
+                        "required for analog lines and [[phones]]")
     pins = [p for h in settings.handsets for p in (h.hook, h.ring_mode, h.forward_reverse)]
     if len(set(pins)) != len(pins):
         problems.append("a GPIO pin is used twice in [[handsets]]")
@@ -143,9 +183,14 @@ def _line(item: dict[str, Any], i: int, problems: list[str]) -> LineWiring:
     where = f"lines[{i}]"
     kind = item.get("kind", "gsm")
     if kind not in LINE_KINDS:
-        problems.append(f"{where}.kind must be one of " + ", ".join(LINE_KINDS)
-                        + " (analog lines through an ATA are not supported yet)")
+        problems.append(f"{where}.kind must be one of " + ", ".join(LINE_KINDS))
         kind = "gsm"
+    if kind == "analog":
+        ata = _text(item, "ata", problems, f"{where}.ata")
+        if isinstance(ata, str) and not _is_address(ata):
+            problems.append(f"{where}.ata must be the ATA's IP address (for example "
+                            "192.168.1.20)")
+        return LineWiring(_text(item, "id", problems, f"{where}.id"), "", kind=kind, ata=ata)
     dialect = item.get("dialect", "auto")
     if dialect != "auto" and dialect not in {d.value for d in Dialect}:
         problems.append(f"{where}.dialect must be auto or one of "
@@ -168,6 +213,35 @@ def _handset(item: dict[str, Any], i: int, problems: list[str]) -> HandsetWiring
                          *(_number(item, key, problems, f"{where}.{key}", 0, 2, 27)
                            for key in ("hook", "ring_mode", "forward_reverse")),
                          _optional(item, "audio_playback"), _optional(item, "audio_capture"))
+
+
+def _phone(item: dict[str, Any], i: int, problems: list[str]) -> PhoneWiring:
+    where = f"phones[{i}]"
+    uri = _text(item, "uri", problems, f"{where}.uri")
+    if isinstance(uri, str) and not SIP_URI.fullmatch(uri):
+        problems.append(f"{where}.uri must look like sip:desk4@192.168.1.21:5062")
+    return PhoneWiring(_text(item, "station", problems, f"{where}.station"), uri)
+
+
+def _sip(doc: Any, problems: list[str]) -> SipWiring | None:
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        problems.append("[sip] must be a table")
+        return None
+    listen = _text(doc, "listen", problems, "sip.listen")
+    if isinstance(listen, str) and listen in ("0.0.0.0", "::"):      # noqa: S104
+        problems.append("sip.listen must be one interface or address, not every one")
+    return SipWiring(listen, _number(doc, "port", problems, "sip.port", 5060, 1024, 65535),
+                     _number(doc, "rtp_first", problems, "sip.rtp_first", 10000, 1024, 65000))
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_unique(ids: list[str], what: str, problems: list[str]) -> None:

@@ -40,8 +40,11 @@ class SimulatedHardware:
 
     def __init__(self, clock: Any, *, modems: bool = False,
                  line_devices: dict[str, str] | None = None, data_dir: Path | None = None,
-                 audio: Any = None) -> None:
+                 audio: Any = None, sip: Any = None) -> None:
+        """``sip``: a started ``hardware.fakes.sip.SimulatedSip`` for the analog lines and SIP
+        desks it names (real baresip on both sides)."""
         self.clock = clock
+        self.sip = sip
         self.audio = audio if audio is not None else FakeAudio()
         self._heard = data_dir / "heard" if data_dir else None
         self.lines: dict[str, Any] = {}        # line id -> what the simulation presses
@@ -61,6 +64,8 @@ class SimulatedHardware:
 
     def line_driver(self, line_id: str) -> Any:
         with self._lock:
+            if self.sip is not None and line_id in self.sip.lines:
+                return self.sip.line_driver(line_id)
             if line_id in self._devices:
                 return GsmModem(line_id, ModemSettings(self._devices[line_id]),
                                 pin_guard=self._pins)
@@ -74,10 +79,12 @@ class SimulatedHardware:
             self.lines[line_id] = modem
             return GsmModem(line_id, ModemSettings(modem.path), pin_guard=self._pins)
 
-    def station_driver(self, station_id: str) -> Handset:
+    def station_driver(self, station_id: str) -> Any:
         from gpiozero.pins.mock import MockFactory
 
         with self._lock:
+            if self.sip is not None and station_id in self.sip.stations:
+                return self.sip.station_driver(station_id)
             factory = self._factories[station_id] = MockFactory()
             handset = self.handsets[station_id] = Handset(
                 station_id, SIM_PINS, pin_factory=factory, bounce_s=None)
@@ -86,6 +93,8 @@ class SimulatedHardware:
     def close(self) -> None:
         """Stop the fakes (the core has closed the drivers on them already)."""
         self.audio.close()
+        if self.sip is not None:
+            self.sip.close()
         for fake in self.lines.values():
             fake.close()
         if self._links is not None:
@@ -110,10 +119,16 @@ class SimulatedHardware:
         self._line(line_id).caller_hangs_up()
 
     def offhook(self, station_id: str) -> None:
-        self._hook_pin(station_id).drive_high()
+        if self._sip_desk(station_id):
+            self.sip.offhook(station_id)
+        else:
+            self._hook_pin(station_id).drive_high()
 
     def onhook(self, station_id: str) -> None:
-        self._hook_pin(station_id).drive_low()
+        if self._sip_desk(station_id):
+            self.sip.onhook(station_id)
+        else:
+            self._hook_pin(station_id).drive_low()
 
     def set_clock(self, now: datetime) -> None:
         self.clock.set_now(now)
@@ -135,7 +150,12 @@ class SimulatedHardware:
             raise NoSuchDevice(f"No recording '{name}'.")
         return path
 
+    def _sip_desk(self, station_id: str) -> bool:
+        return self.sip is not None and station_id in self.sip.stations
+
     def _line(self, line_id: str) -> Any:
+        if self.sip is not None and line_id in self.sip.lines:
+            return self.sip.ata(line_id)
         line = self.lines.get(line_id)
         if line is None:
             raise NoSuchDevice(f"No simulated line '{line_id}'" + (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import threading
 from collections.abc import Callable
@@ -37,6 +38,7 @@ class Accounts(Protocol):
     account's address), commands on its account, and leaving."""
 
     config: BaresipConfig
+    failure: str | None          # why baresip is not running, or None
 
     def command(self, account: str, command: str, params: str = "") -> None: ...
     def forget(self, account: str) -> None: ...
@@ -58,6 +60,7 @@ class BaresipConfig:
     module_path: str = "/usr/lib/baresip/modules"
     extra: tuple[str, ...] = ()        # more config lines (tests: a paced tone source)
     pipes: bool = False                # each account's audio through ``hardware.sip.pcm``
+    rate: int = 8000                   # of the pipes' audio: the box's audio engine's rate
 
     def aor(self, user: str) -> str:
         return f"sip:{user}@{self.listen_host}:{self.sip_port}"
@@ -83,9 +86,35 @@ class BaresipConfig:
         accounts = [f"<{self.aor(user)}>;regint=0;answermode=manual" + audio.format(user)
                     for user in self.accounts]
         if self.pipes:
-            lines += ["module alsa.so", "ausrc_srate 8000", "auplay_srate 8000",
+            lines += ["module alsa.so", f"ausrc_srate {self.rate}", f"auplay_srate {self.rate}",
                       "ausrc_channels 1", "auplay_channels 1"]
         return {"config": "\n".join(lines) + "\n", "accounts": "\n".join(accounts) + "\n"}
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free for UDP and TCP, with the next one free for TCP: baresip's SIP listens on
+    UDP and TCP, and its SIP over TLS on the port after (its control is TCP)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, \
+                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, \
+                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tls:
+            udp.bind((host, 0))
+            port = udp.getsockname()[1]
+            try:
+                tcp.bind((host, port))
+                tls.bind((host, port + 1))
+            except OSError:
+                continue
+            return port
+
+
+def loopback_config(*accounts: str, rtp: int, **more: object) -> BaresipConfig:
+    """A baresip on 127.0.0.1 with free SIP and control ports (the demo and the tests)."""
+    sip = free_port()
+    while (ctrl := free_port()) in (sip, sip + 1):
+        pass
+    return BaresipConfig("127.0.0.1", sip_port=sip, ctrl_port=ctrl, rtp_ports=(rtp, rtp + 40),
+                         accounts=accounts, **more)  # type: ignore[arg-type]
 
 
 class Baresip:

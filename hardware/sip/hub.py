@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from hardware.sip.baresip import Baresip, BaresipConfig
+from hardware.audio.format import AudioFormat
+from hardware.sip.baresip import Baresip, BaresipConfig, BaresipFailed
 from hardware.sip.control import Event
 from hardware.sip.lines import SipLine
 from hardware.sip.pcm import PipePair, Pump, SipPort
@@ -28,19 +29,28 @@ class SipHub:
         self._commanding = threading.Lock()
         self.pipes: dict[str, PipePair] = {}
         self.pump: Pump | None = None
+        self.failure: str | None = None           # why baresip is not running, for the page
         self._calls: dict[str, set[str]] = {}     # account -> baresip's ids of its calls
         self.baresip = Baresip(config, directory, on_event=self._event,
                                on_restart=self._restarted, executable=executable, name=name)
+        if config.pipes:            # made now: the audio engine takes the ports before start
+            directory.mkdir(parents=True, exist_ok=True)
+            self.pipes = {user: PipePair(directory, user) for user in config.accounts}
+            self.pump = Pump(self.pipes, AudioFormat(config.rate), name=name)
 
     def start(self) -> None:
-        """Open every account's audio pipes (with ``config.pipes``), then start baresip."""
-        if self.config.pipes:
-            self.baresip.directory.mkdir(parents=True, exist_ok=True)
-            self.pipes = {user: PipePair(self.baresip.directory, user)
-                          for user in self.config.accounts}
-            self.pump = Pump(self.pipes, name=self._name)
+        """Start the audio pump and baresip (raises ``BaresipFailed`` saying why)."""
+        if self.pump is not None:
             self.pump.start()
         self.baresip.start()
+
+    def start_or_note(self) -> None:
+        """Start, or keep why not in ``failure``: the drivers then show their line or phone
+        out of service with that reason instead of the box refusing to start."""
+        try:
+            self.start()
+        except (BaresipFailed, OSError) as exc:
+            self.failure = str(exc)
 
     def port(self, user: str) -> SipPort:
         """The audio engine's port for a line's or station's calls."""

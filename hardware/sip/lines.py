@@ -45,11 +45,15 @@ class SipLine:
         self._post: Post = lambda event: None
         self._call: str | None = None       # baresip's id of the call the core has
         self._ending = False                # we hung up: CALL_CLOSED means released
+        self._waiting: set[str] = set()     # second callers presented while busy
+        self._rejects = 0                   # of them, those the core refused
         self._lock = threading.Lock()
 
     def start(self, post: Post) -> None:
         self._post = post
-        post(ev.LineStatus(self.line, online=True))
+        failure = self.hub.failure
+        post(ev.LineStatus(self.line, online=failure is None, error=failure is not None,
+                           reason=failure or ""))
 
     def answer(self) -> None:
         self.hub.command(self.aor, "accept")
@@ -63,8 +67,13 @@ class SipLine:
             self._post(ev.LineReleased(self.line))
 
     def reject_waiting(self) -> None:
-        """Nothing to do yet: a second caller is not announced to the core (``_incoming``
-        logs and ignores it; refusing it with 486 needs baresip 1.0.0's ``line`` command)."""
+        """Refuse the second caller: baresip 1.0.0's ``hangup`` ends the account's newest
+        call, which is the one still ringing (it answers 486 Busy Here)."""
+        with self._lock:
+            if not self._waiting:
+                return
+            self._rejects += 1
+        self.hub.command(self.aor, "hangup")
 
     def close(self) -> None:
         self.hub.forget(self.aor)
@@ -84,10 +93,10 @@ class SipLine:
             self.hub.command(self.aor, "hangup")
             return
         with self._lock:
-            if self._call is not None:
-                log.info("line %s: a second caller while busy, ignored", self.line)
-                return
-            self._call, self._ending = event.call, False
+            if self._call is None:
+                self._call, self._ending = event.call, False
+            else:
+                self._waiting.add(event.call)       # the core refuses it: reject_waiting
         self._post(ev.IncomingCall(self.line, caller_of(event.peer)))
 
     def _established(self, event: Event) -> None:
@@ -101,9 +110,25 @@ class SipLine:
     def _closed(self, event: Event) -> None:
         if event.call == self._call:
             self._end()
+        elif event.call in self._waiting:
+            self._waiting_closed(event.call)
+
+    def _waiting_closed(self, call: str) -> None:
+        """A second caller gone. If the core did not refuse it, our own ``hangup`` for the
+        first call may have ended it instead (1.0.0 ends the newest call): send it again."""
+        with self._lock:
+            self._waiting.discard(call)
+            refused = self._rejects > 0
+            self._rejects = max(0, self._rejects - 1)
+            again = not refused and self._ending and self._call is not None
+        if again:
+            self.hub.command(self.aor, "hangup")
 
     def lost(self) -> None:
         """baresip died and came back: the call it held is gone; the caller hung up for us."""
+        with self._lock:
+            self._waiting.clear()
+            self._rejects = 0
         self._end()
         self._post(ev.LineStatus(self.line, online=True))
 

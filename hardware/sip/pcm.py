@@ -81,8 +81,8 @@ class PipePair:
 class _Account:
     """One account's pipes and the two queues the engine's port meets the pump at."""
 
-    def __init__(self, pipes: PipePair) -> None:
-        self.pipes = pipes
+    def __init__(self, pipes: PipePair, voice: bytes = b"") -> None:
+        self.pipes, self.voice, self.said_at = pipes, voice, 0
         self.heard: deque[bytes] = deque(maxlen=QUEUE_PERIODS)   # the caller's voice
         self.said: deque[bytes] = deque(maxlen=QUEUE_PERIODS)    # what the caller hears
         self.pending = b""                                        # a part period read
@@ -90,7 +90,13 @@ class _Account:
     def reset(self) -> None:
         self.heard.clear()
         self.said.clear()
-        self.pending = b""
+        self.pending, self.said_at = b"", 0
+
+    def idle_period(self, need: int) -> bytes:
+        """Silence, or for a simulated far end the next period of its voice."""
+        period = self.voice[self.said_at:self.said_at + need]
+        self.said_at += need
+        return period + bytes(need - len(period))
 
 
 class Pump:
@@ -98,9 +104,14 @@ class Pump:
     thread (``<name>-audio``). With no call up it waits for one: an idle box does not tick."""
 
     def __init__(self, pipes: dict[str, PipePair], fmt: AudioFormat = LINE_FORMAT, *,
-                 name: str = "sip", pacer: Pacer | None = None) -> None:
+                 name: str = "sip", pacer: Pacer | None = None,
+                 voices: dict[str, bytes] | None = None) -> None:
+        """``voices``: what a simulated far end (the demo's ATA and phones) says from the
+        start of each call while nobody writes to its port."""
         self.fmt = fmt
-        self._accounts = {user: _Account(pair) for user, pair in pipes.items()}
+        voices = voices or {}
+        self._accounts = {user: _Account(pair, voices.get(user, b""))
+                          for user, pair in pipes.items()}
         self._active: set[str] = set()
         self._changed = threading.Condition()
         self._closing = False
@@ -108,7 +119,8 @@ class Pump:
         self._thread = threading.Thread(target=self._run, name=f"{name}-audio")
 
     def start(self) -> None:
-        self._thread.start()
+        if not self._thread.is_alive():
+            self._thread.start()
 
     def port(self, user: str) -> SipPort:
         return SipPort(f"sip:{user}", self._accounts[user], self.fmt)
@@ -160,7 +172,7 @@ class Pump:
         if len(account.pending) >= need:
             account.heard.append(account.pending[:need])
             account.pending = account.pending[need:]
-        said = account.said.popleft() if account.said else bytes(need)
+        said = account.said.popleft() if account.said else account.idle_period(need)
         with contextlib.suppress(BlockingIOError):
             os.write(account.pipes.box, said)
 

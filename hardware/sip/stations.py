@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class SipStation:
+    kind = "sip"
+
     def __init__(self, hub: Accounts, station_id: str, phone: str) -> None:
         self.hub, self.station, self.phone = hub, station_id, phone
         self.aor = hub.config.aor(station_id)
@@ -29,7 +31,8 @@ class SipStation:
 
     def start(self, post: Post) -> None:
         self._post = post
-        post(ev.StationStatus(self.station, online=True))
+        failure = self.hub.failure
+        post(ev.StationStatus(self.station, online=failure is None, reason=failure or ""))
 
     def ring(self) -> None:
         if not self._in_call():

@@ -7,41 +7,18 @@ from __future__ import annotations
 
 import queue
 import shutil
-import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from hardware.sip.baresip import Baresip, BaresipConfig
+from hardware.sip.baresip import Baresip, loopback_config
 from hardware.sip.control import Event
 
 WAIT_S = 5.0
 
 
-def free_port() -> int:
-    """A port free for UDP and TCP, with the next one free for TCP: baresip's SIP listens on
-    UDP and TCP, and its SIP over TLS on the port after (its control is TCP)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, \
-                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, \
-                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tls:
-            udp.bind(("127.0.0.1", 0))
-            port = udp.getsockname()[1]
-            try:
-                tcp.bind(("127.0.0.1", port))
-                tls.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-            return port
-
-
-def sip_config(*accounts: str, rtp: int, **more: Any) -> BaresipConfig:
-    sip = free_port()
-    while (ctrl := free_port()) in (sip, sip + 1):
-        pass
-    return BaresipConfig("127.0.0.1", sip_port=sip, ctrl_port=ctrl, rtp_ports=(rtp, rtp + 40),
-                         accounts=accounts, **more)
+sip_config = loopback_config
 
 
 class Inbox:

@@ -9,6 +9,7 @@ import signal
 import pytest
 
 from hardware import events as ev
+from hardware.sip.baresip import Baresip
 from hardware.sip.hub import SipHub
 from hardware.sip.lines import caller_of, host_of
 
@@ -103,3 +104,30 @@ def test_the_callers_number_comes_from_the_from_uri(peer, caller):
 def test_the_peers_host_is_its_address_without_the_port():
     assert host_of("sip:600@192.168.1.20:5060") == "192.168.1.20"
     assert host_of("sip:600@192.168.1.20;transport=udp") == "192.168.1.20"
+
+
+@pytest.fixture
+def second_ata(tmp_path, baresip_installed):
+    inbox = Inbox()
+    phone = Baresip(sip_config("600333444", rtp=12600), tmp_path / "ata2", on_event=inbox.put,
+                    name="ata2")
+    phone.start()
+    yield phone, inbox
+    phone.close()
+
+
+def test_a_second_caller_while_busy_is_presented_then_refused_busy(box, ata, second_ata):
+    hub, line, posted = box
+    ring(ata, hub)
+    posted.next_matching(lambda e: isinstance(e, ev.IncomingCall))
+    line.answer()
+    posted.next_matching(lambda e: isinstance(e, ev.LineAnswered))
+    second, second_heard = second_ata
+    assert second.command("dial", hub.config.aor("line-a")).result(5).ok
+    assert posted.next_matching(lambda e: True) == ev.IncomingCall("line-a", "600333444")
+    line.reject_waiting()                    # what the core does when the line is busy
+    closed = second_heard.next_matching(lambda e: e.type == "CALL_CLOSED")
+    assert "486" in closed.param
+    line.hangup()                            # the first call is still up and ours to end
+    assert posted.next_matching(lambda e: True) == ev.LineReleased("line-a")
+    assert ata[1].next_matching(lambda e: e.type == "CALL_CLOSED").type == "CALL_CLOSED"

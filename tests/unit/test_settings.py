@@ -87,10 +87,44 @@ def test_the_box_language(tmp_path):
 
 
 def test_a_line_kind_without_a_driver_is_refused_by_name(tmp_path):
-    text = GOOD.replace('id = "line-2"', 'id = "line-2"\nkind = "analog"')
+    text = GOOD.replace('id = "line-2"', 'id = "line-2"\nkind = "isdn"')
     with pytest.raises(SettingsError) as err:
         load_settings(write(tmp_path, text))
-    assert any("lines[1].kind must be one of gsm" in p for p in err.value.problems)
+    assert any("lines[1].kind must be one of gsm, analog" in p for p in err.value.problems)
+
+
+ANALOG = """
+[sip]
+listen = "eth0"
+[[lines]]
+id = "line-3"
+kind = "analog"
+ata = "192.168.1.20"
+[[phones]]
+station = "desk-4"
+uri = "sip:desk4@192.168.1.21:5062"
+"""
+
+
+def test_analog_lines_and_sip_phones_are_read_with_where_baresip_listens(tmp_path):
+    settings = load_settings(write(tmp_path, GOOD + ANALOG))
+    assert settings.lines[2].kind == "analog" and settings.lines[2].ata == "192.168.1.20"
+    assert settings.phones[0].uri == "sip:desk4@192.168.1.21:5062"
+    assert (settings.sip.listen, settings.sip.port) == ("eth0", 5060)
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (('[sip]\nlisten = "eth0"\n', ""), "[sip] with listen"),
+    (('listen = "eth0"', 'listen = "0.0.0.0"'), "sip.listen must be one interface"),
+    (('ata = "192.168.1.20"', 'ata = "the ata"'), "lines[2].ata must be the ATA's IP address"),
+    (('ata = "192.168.1.20"\n', ""), "lines[2].ata is required"),
+    (('uri = "sip:desk4@192.168.1.21:5062"', 'uri = "desk4"'), "phones[0].uri must look like"),
+    (('station = "desk-4"', 'station = "desk-1"'), "the same id"),
+])
+def test_analog_and_phone_mistakes_are_named(tmp_path, change, problem):
+    with pytest.raises(SettingsError) as err:
+        load_settings(write(tmp_path, GOOD + ANALOG.replace(*change)))
+    assert any(problem in p for p in err.value.problems), err.value.problems
 
 
 def test_real_hardware_picks_the_driver_by_the_line_kind(tmp_path):
