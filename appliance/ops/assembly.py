@@ -80,17 +80,18 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
 
 def build_simulated(data_dir: Path, clock: Any, *, modems: bool = False,
                     line_devices: dict[str, str] | None = None, audio: Any = None,
-                    library: Any = None, language: str = "en") -> Appliance:
+                    library: Any = None, language: str = "en", sip: Any = None) -> Appliance:
     """The whole appliance on simulated hardware (tests and ``switchboard demo``).
 
     ``modems``: lines are pty fake modems behind the real modem driver (the demo) instead of
     in-process fake lines (fast core tests). ``line_devices``: line id → a real serial device.
+    ``sip``: a started ``hardware.fakes.sip.SimulatedSip`` for its analog lines and SIP desks.
     """
     from hardware.fakes.office import SimulatedHardware
 
     data_dir.mkdir(parents=True, exist_ok=True)
     hardware = SimulatedHardware(clock, modems=modems, line_devices=line_devices,
-                                 data_dir=data_dir, audio=audio)
+                                 data_dir=data_dir, audio=audio, sip=sip)
     return build(data_dir, hardware, clock, simulation=hardware, library=library,
                  language=language)
 

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from hardware.interfaces import BadInput, OutOfService, line_port, station_port
-from hardware.sip.baresip import Baresip, BaresipConfig, loopback_config
+from hardware.sip.baresip import Baresip, BaresipConfig, BaresipFailed, loopback_config
 from hardware.sip.control import Event
 from hardware.sip.hub import SipHub
 from hardware.sip.lines import SipLine
@@ -32,10 +32,9 @@ ATA = "ata"                       # the far side's account whose pipes every cal
 class FarSide:
     """The ATA and the phones: one baresip with an account per phone and one per caller."""
 
-    def __init__(self, directory: Path, phones: list[str], voices: dict[str, bytes]) -> None:
+    def __init__(self, directory: Path, phones: list[str]) -> None:
         self.config = loopback_config(ATA, *phones, rtp=FAR_RTP, pipes=True)
         self.phones = phones
-        self._voices = voices
         self._baresip = Baresip(self.config, directory, on_event=self._event, name="far-sip")
         self._pipes: dict[str, PipePair] = {}
         self._pump: Pump | None = None
@@ -44,13 +43,19 @@ class FarSide:
         self.ringing: dict[str, str] = {}          # phone -> baresip's id of the call
         self._lock = threading.Lock()
 
-    def start(self) -> None:
+    def start(self, voices: dict[str, bytes]) -> None:
+        """``voices``: what the caller (``ATA``) and each phone say from each call's start."""
         self._baresip.directory.mkdir(parents=True, exist_ok=True)
         self._pipes = {user: PipePair(self._baresip.directory, user)
                        for user in self.config.accounts}
-        self._pump = Pump(self._pipes, name="far-sip", voices=self._voices)
+        self._pump = Pump(self._pipes, name="far-sip", voices=voices)
         self._pump.start()
         self._baresip.start()
+
+    def port(self, user: str) -> SipPort:
+        """What ``user`` (``ATA`` or a phone) hears, read 20 ms at a time (tests)."""
+        assert self._pump is not None
+        return self._pump.port(user)
 
     def phone_uri(self, phone: str) -> str:
         return f"sip:{phone}@127.0.0.1:{self.config.sip_port}"
@@ -122,26 +127,23 @@ class SimulatedSip:
     """The box's baresip (``SipHub``) for ``lines`` and ``stations``, and the far side that
     calls them and answers for them. Lines accept calls only from 127.0.0.1, the far side."""
 
-    def __init__(self, directory: Path, lines: list[str], stations: list[str], *,
-                 voices: dict[str, bytes] | None = None) -> None:
-        voices = voices or {}
+    def __init__(self, directory: Path, lines: list[str], stations: list[str]) -> None:
         self.lines, self.stations = list(lines), list(stations)
-        self.far = FarSide(directory / "far", self.stations,
-                           {ATA: voices.get("line", b""),
-                            **dict.fromkeys(self.stations, voices.get("station", b""))})
+        self.far = FarSide(directory / "far", self.stations)
         box: BaresipConfig = loopback_config(*self.lines, *self.stations, rtp=BOX_RTP,
                                              pipes=True)
         self.hub = SipHub(box, directory / "box", name="box-sip")
         self.calling: dict[str, str] = {}          # line -> the caller the ATA put through
 
-    def start(self) -> None:
-        """Start both baresips (raises ``BaresipFailed`` saying why)."""
-        self.far.start()
+    def start(self, caller_says: bytes = b"", desk_says: bytes = b"") -> str | None:
+        """Start both baresips; None, or why not (the lines and desks then show it)."""
         try:
-            self.hub.start()
-        except Exception:
-            self.far.close()
-            raise
+            self.far.start({ATA: caller_says, **dict.fromkeys(self.stations, desk_says)})
+        except (BaresipFailed, OSError) as exc:
+            self.hub.failure = str(exc)
+        else:
+            self.hub.start_or_note()
+        return self.hub.failure
 
     def ports(self) -> dict[str, SipPort]:
         """The audio engine's ports for these lines and desks."""

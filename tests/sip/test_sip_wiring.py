@@ -33,7 +33,8 @@ def test_the_interface_named_is_where_the_lines_and_phones_listen(tmp_path, bare
         assert hub.failure is None
         assert hub.config.aor("line-3") == f"sip:line-3@127.0.0.1:{wiring.sip.port}"
         line, desk = hardware.line_driver("line-3"), hardware.station_driver("desk-4")
-        assert isinstance(line, SipLine) and isinstance(desk, SipStation)
+        assert isinstance(line, SipLine)
+        assert isinstance(desk, SipStation)
         assert hardware.wired() == (("line-1", "line-3"), ("desk-4",))
         posted = Inbox()
         line.start(posted.put)
@@ -50,7 +51,10 @@ def test_an_interface_without_an_address_shows_on_the_line_and_the_phone(tmp_pat
         hub.line("line-3", "127.0.0.1").start(posted.put)
         hub.station("desk-4", "sip:desk4@127.0.0.1:5999").start(posted.put)
         line, desk = posted.next_matching(lambda e: True), posted.next_matching(lambda e: True)
-        assert not line.online and line.error and "'nope0' has no address" in line.reason
-        assert not desk.online and "'nope0' has no address" in desk.reason
+        assert not line.online
+        assert line.error
+        assert "'nope0' has no address" in line.reason
+        assert not desk.online
+        assert "'nope0' has no address" in desk.reason
     finally:
         hub.close()

@@ -1,0 +1,126 @@
+"""The whole appliance with an analog line and a SIP desk on real baresip (the demo's
+``SimulatedSip``): the same rules and history as a GSM line, and audio both ways through the
+real audio engine. Tones stand in for voices: the caller says 1 kHz and the desk 440 Hz, and a
+Goertzel detector checks what each far end heard."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.ops.assembly import build_simulated
+from hardware.audio.mixer import AudioEngine
+from hardware.audio.pacing import MonotonicPacer
+from hardware.fakes.sip import ATA, SimulatedSip
+from tests.office import Office
+from tests.waiting import wait_for
+
+from .test_sip_audio import power_at, tone
+
+pytestmark = pytest.mark.usefixtures("baresip_installed")
+
+
+def status(office: Office) -> dict:
+    return office.app.api.status()
+
+
+def line_state(office: Office, line: str) -> str:
+    return next(x["state"] for x in status(office)["lines"] if x["id"] == line)
+
+
+def ringing(office: Office, station: str) -> bool:
+    return next(s["ringing"] for s in status(office)["stations"] if s["id"] == station)
+
+
+@pytest.fixture
+def sip_office(tmp_path, clock):
+    sip = SimulatedSip(tmp_path / "sip", ["ata-line"], ["sip-desk"])
+    assert sip.start(caller_says=b"".join(tone(1000, 500)),
+                     desk_says=b"".join(tone(440, 500))) is None
+    audio = AudioEngine(sip.ports(), lambda source: bytes(3200), recordings=tmp_path / "rec")
+    appliance = build_simulated(tmp_path / "data", clock, audio=audio, sip=sip)
+    appliance.start()
+    office = Office(appliance)
+    try:
+        yield from _furnished(office, sip)
+    finally:
+        appliance.close()
+
+
+def _furnished(office: Office, sip: SimulatedSip):
+    office.add("stations", id="sip-desk", name="SIP desk")
+    office.add("stations", id="gpio-desk", name="Handset")
+    office.add("agents", id="ana", name="Ana", station="sip-desk")
+    office.add("agents", id="bea", name="Bea", station="gpio-desk")
+    office.add("teams", id="sales", name="Sales", strategy="linear", members=["ana", "bea"],
+               ring_timeout_s=10, max_wait_s=0, wrap_up_s=0, max_queue=0, autopause_after=0)
+    office.add("menus", id="main", name="Main", prompt={"text": "Press 1 for sales."},
+               options={"1": {"team": "sales"}}, timeout_s=30)
+    office.store.create("lines", {"id": "ata-line", "name": "Analog", "kind": "analog",
+                                  "entry": {"menu": "main"}})
+    office.add("lines", id="gsm-line", name="GSM", entry={"team": "sales"})
+    wait_for(lambda: line_state(office, "ata-line") == "idle", what="the analog line idle")
+    yield office, sip
+
+
+def heard(ports: list, periods: int = 150) -> list[list[bytes]]:
+    """The last second of what each far end heard over ``periods`` ticks (the first second
+    or so of a call is the receive buffers filling: silence and gaps)."""
+    pacer, got = MonotonicPacer(), [[] for _ in ports]
+    pacer.start()
+    try:
+        for _ in range(periods):
+            pacer.wait_next()
+            for port, side in zip(ports, got, strict=True):
+                side.append(port.read_period())
+    finally:
+        pacer.close()
+    return [side[-50:] for side in got]
+
+
+def mostly(periods: list[bytes], freq: float) -> bool:
+    """At least 90 % of the periods carry ``freq`` (a lost packet is not a failure)."""
+    return sum(power_at(p, freq) > 0.5 for p in periods) > 0.9 * len(periods)
+
+
+def test_an_analog_call_goes_through_the_menu_to_a_sip_desk_with_audio_both_ways(sip_office):
+    office, sip = sip_office
+    assert {s["id"]: s["kind"] for s in status(office)["stations"]} == \
+        {"sip-desk": "sip", "gpio-desk": "gpio"}
+    assert {x["id"]: x["kind"] for x in status(office)["lines"]} == \
+        {"ata-line": "analog", "gsm-line": "gsm"}
+    office.hw.incoming("ata-line", "+34600111222")
+    wait_for(lambda: status(office)["calls"] and status(office)["calls"][0]["state"] == "menu",
+             what="the caller in the menu")
+    assert status(office)["calls"][0]["caller"] == "+34600111222"
+    office.hw.dtmf("ata-line", "1")                   # RFC 2833 through both baresips
+    wait_for(lambda: ringing(office, "sip-desk"), what="the SIP desk ringing")
+    wait_for(lambda: "sip-desk" in sip.far.ringing, what="the phone's INVITE")
+    office.hw.offhook("sip-desk")
+    wait_for(lambda: status(office)["calls"][0]["state"] == "connected", what="connected")
+    desk_heard, caller_heard = heard([sip.far.port("sip-desk"), sip.far.port(ATA)])
+    assert mostly(desk_heard, 1000), "the desk did not hear the caller"
+    assert mostly(caller_heard, 440), "the caller did not hear the desk"
+    office.hw.hangup("ata-line")                      # BYE from the ATA
+    wait_for(lambda: not status(office)["calls"], what="the call over")
+    wait_for(lambda: "sip-desk" not in sip.far.ringing, what="the phone released")
+    record = office.app.api.calls(limit=1)[0]
+    assert (record["outcome"], record["agent"], record["line"]) == ("answered", "ana", "ata-line")
+
+
+def test_a_gsm_call_rings_the_sip_desk_and_a_second_analog_caller_is_busy(sip_office):
+    office, sip = sip_office
+    office.call("gsm-line")
+    wait_for(lambda: "sip-desk" in sip.far.ringing, what="the phone's INVITE")
+    office.hw.offhook("sip-desk")
+    wait_for(lambda: status(office)["calls"][0]["state"] == "connected", what="connected")
+    office.hw.incoming("ata-line", "600999888")
+    wait_for(lambda: status(office)["calls"] and line_state(office, "ata-line") == "in_call",
+             what="the analog call")
+    office.hw.incoming("ata-line", "600777666")        # while the line is busy
+    wait_for(lambda: any(r["outcome"] == "busy" for r in office.app.api.calls(limit=5)),
+             what="the second caller recorded busy")
+    office.hw.onhook("sip-desk")                       # the desk hangs up on the GSM caller
+    wait_for(lambda: any(r["line"] == "gsm-line" for r in office.app.api.calls(limit=5)),
+             what="the GSM call recorded")
+    busy = next(r for r in office.app.api.calls(limit=5) if r["outcome"] == "busy")
+    assert (busy["line"], busy["caller"]) == ("ata-line", "600777666")
