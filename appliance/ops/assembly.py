@@ -170,19 +170,30 @@ def build_audio(settings: Any, data_dir: Path, sip: Any = None) -> tuple[Any, An
 
 
 def build_demo_audio(data_dir: Path, clock: Any, lines: list[str], stations: list[str],
-                     language: str = "en") -> tuple[Any, Any]:
-    """The real audio engine for the demo, on ALSA file devices (see hardware.fakes.demo_audio)."""
+                     language: str = "en", sip: Any = None) -> tuple[Any, Any]:
+    """The real audio engine for the demo, on ALSA file devices (see hardware.fakes.demo_audio)
+    and, for the lines and desks of ``sip`` (a ``SimulatedSip``), on its SIP accounts; starts
+    ``sip``, whose far side says the demo's sentences."""
     from appliance.media.audio_library import AudioLibrary
     from appliance.media.speech import Speech
     from hardware.audio.format import LINE_FORMAT
     from hardware.audio.mixer import AudioEngine
-    from hardware.fakes.demo_audio import demo_ports
+    from hardware.fakes.demo_audio import TapPort, demo_ports, demo_voices
 
     data_dir.mkdir(parents=True, exist_ok=True)
     apply_pending_restore(data_dir)        # before anything reads the data directory
     speech = Speech(data_dir / "speech", LINE_FORMAT)
     library = AudioLibrary(data_dir / "audio", LINE_FORMAT)
-    ports = demo_ports(data_dir, LINE_FORMAT, lines, stations, speech.render, clock.now)
+    voices = demo_voices(LINE_FORMAT, speech.render)
+    on_sip = set(sip.lines + sip.stations) if sip is not None else set()
+    ports = demo_ports(data_dir, LINE_FORMAT, [x for x in lines if x not in on_sip],
+                       [x for x in stations if x not in on_sip], voices, clock.now)
+    if sip is not None:
+        failure = sip.start(caller_says=voices["line"], desk_says=voices["station"])
+        if failure:
+            log.warning("the demo's analog line and SIP desk are out of service: %s", failure)
+        ports |= {name: TapPort(port, data_dir / "heard", clock.now)
+                  if name.startswith("line:") else port for name, port in sip.ports().items()}
     engine = AudioEngine(ports, speech.resolver(library, language=language),
                          recordings=data_dir / "recordings")
     return engine, library

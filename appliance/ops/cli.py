@@ -81,20 +81,25 @@ def main(argv: list[str] | None = None) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from appliance.core.clock import SimulatedClock
     from appliance.ops.assembly import build_demo_audio, build_simulated
-    from appliance.ops.seed import SAMPLE_OFFICE, seed_sample_office
+    from appliance.ops.seed import SAMPLE_OFFICE, SIP_DESK, SIP_LINE, seed_sample_office
+    from hardware.fakes.sip import SimulatedSip
 
     started = time.monotonic()
     clock = SimulatedClock()
     devices = dict(zip(("line-1", "line-2"), args.line_device, strict=False))
     if len(args.line_device) > len(devices):
         print("Only the first two --line-device options are used (the sample has two lines).")
-    audio, library = build_demo_audio(args.data, clock,
-                                      [d["id"] for d in SAMPLE_OFFICE["lines"]],
-                                      [d["id"] for d in SAMPLE_OFFICE["stations"]])
+    sip = SimulatedSip(args.data / "sip", [SIP_LINE], [SIP_DESK])
+    audio, library = build_demo_audio(
+        args.data, clock, [d["id"] for d in SAMPLE_OFFICE["lines"]] + [SIP_LINE],
+        [d["id"] for d in SAMPLE_OFFICE["stations"]] + [SIP_DESK], sip=sip)
+    if sip.hub.failure:
+        print(f"The analog line ({SIP_LINE}) and the SIP desk ({SIP_DESK}) are out of service: "
+              f"{sip.hub.failure}")
     appliance = build_simulated(args.data, clock, modems=True, line_devices=devices,
-                                audio=audio, library=library)
+                                audio=audio, library=library, sip=sip)
     if appliance.store.is_empty():
-        seed_sample_office(appliance.store)
+        seed_sample_office(appliance.store, sip=True)
         print(f"Created a sample office in {args.data}/")
     _open_the_office(appliance, clock)
     return _serve(appliance, args.host, args.port, args.api_key, started)

@@ -37,8 +37,23 @@ SAMPLE_OFFICE: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def seed_sample_office(store: Any) -> None:
-    """Create the sample office in dependency order (stations before agents, and so on)."""
+# The demo's SIP half (hardware.fakes.sip): an analog line behind a simulated ATA, and a SIP
+# desk phone whose agent joins the reception team.
+SIP_LINE, SIP_DESK = "line-3", "desk-4"
+SIP_EXTRAS: dict[str, list[dict[str, Any]]] = {
+    "stations": [{"id": SIP_DESK, "name": "SIP desk"}],
+    "agents": [{"id": "diego", "name": "Diego", "station": SIP_DESK}],
+    "lines": [{"id": SIP_LINE, "name": "Analog line (ATA)", "kind": "analog",
+               "number": "+34 910 000 003", "entry": {"menu": "main"},
+               "schedule": "office-hours"}],
+}
+
+
+def seed_sample_office(store: Any, *, sip: bool = False) -> None:
+    """Create the sample office in dependency order (stations before agents, and so on);
+    with ``sip``, also the analog line and the SIP desk of ``SIP_EXTRAS``."""
     for kind in ("stations", "agents", "teams", "schedules", "menus", "lines"):
-        for doc in SAMPLE_OFFICE[kind]:
+        for doc in SAMPLE_OFFICE[kind] + (SIP_EXTRAS.get(kind, []) if sip else []):
+            if sip and kind == "teams":
+                doc = doc | {"members": [*doc["members"], "diego"]}
             store.create(kind, doc)

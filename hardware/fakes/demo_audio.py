@@ -83,8 +83,14 @@ class TapPort:
             self._wav = None
 
 
+def demo_voices(fmt: AudioFormat, speak: Callable[[str], bytes]) -> dict[str, bytes]:
+    """What the demo's callers ("line") and staff ("station") say: a sentence, then silence."""
+    silence = fmt.silence(int(SILENCE_AFTER_S / 0.02))
+    return {"line": speak(CALLER_SAYS) + silence, "station": speak(AGENT_SAYS) + silence}
+
+
 def demo_ports(data_dir: Path, fmt: AudioFormat, lines: list[str], stations: list[str],
-               speak: Callable[[str], bytes], now: Callable[[], datetime]) -> dict[str, Any]:
+               voices: dict[str, bytes], now: Callable[[], datetime]) -> dict[str, Any]:
     """Ports for the sample office; sets ALSA_CONFIG_PATH for this process (the demo's)."""
     from hardware.interfaces import line_port, station_port
 
@@ -94,8 +100,6 @@ def demo_ports(data_dir: Path, fmt: AudioFormat, lines: list[str], stations: lis
     in_dir.mkdir(parents=True, exist_ok=True)
     write_asoundrc(data_dir / "alsa" / "asoundrc", names, out_dir, in_dir)
     os.environ["ALSA_CONFIG_PATH"] = f"{ALSA_CONF}:{data_dir / 'alsa' / 'asoundrc'}"
-    silence = fmt.silence(int(SILENCE_AFTER_S / 0.02))
-    voices = {"line": speak(CALLER_SAYS) + silence, "station": speak(AGENT_SAYS) + silence}
     ports: dict[str, Any] = {}
     for name in names:
         device = device_name(name)

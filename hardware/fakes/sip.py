@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 BOX_RTP, FAR_RTP = 10000, 10100
 ATA = "ata"                       # the far side's account whose pipes every caller uses
+INVITE_WAIT_S = 2.0
 
 
 class FarSide:
@@ -41,7 +42,7 @@ class FarSide:
         self._calls: dict[str, set[str]] = {}      # pipes' user -> calls using them
         self._callers: set[str] = set()            # caller accounts made so far
         self.ringing: dict[str, str] = {}          # phone -> baresip's id of the call
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
 
     def start(self, voices: dict[str, bytes]) -> None:
         """``voices``: what the caller (``ATA``) and each phone say from each call's start."""
@@ -76,8 +77,14 @@ class FarSide:
     def hang_up(self, caller: str) -> None:
         self._on(self._caller_aor(caller), "hangup")
 
-    def answer(self, phone: str) -> None:
+    def answer(self, phone: str) -> bool:
+        """Pick up the ringing ``phone``; False if no INVITE reached it (waits a moment: the
+        box shows a desk ringing as soon as it sends the INVITE)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: phone in self.ringing, timeout=INVITE_WAIT_S):
+                return False
         self._on(self.config.aor(phone), "accept")
+        return True
 
     def put_down(self, phone: str) -> None:
         self._on(self.config.aor(phone), "hangup")
@@ -113,6 +120,7 @@ class FarSide:
                     self.ringing[user] = event.call
                 elif event.type == "CALL_CLOSED" and self.ringing.get(user) == event.call:
                     del self.ringing[user]
+                self._lock.notify_all()
             calls = self._calls.setdefault(pipes, set())
             if event.type == "CALL_CLOSED":
                 calls.discard(event.call)
@@ -167,10 +175,9 @@ class SimulatedSip:
         return AtaPort(self, line_id)
 
     def offhook(self, station_id: str) -> None:
-        if station_id not in self.far.ringing:
+        if not self.far.answer(station_id):
             raise OutOfService(f"The SIP desk '{station_id}' is not ringing: a SIP phone "
                                "can only be lifted to answer a call.")
-        self.far.answer(station_id)
 
     def onhook(self, station_id: str) -> None:
         self.far.put_down(station_id)

@@ -58,10 +58,10 @@ def test_a_draft_tried_on_saturday_then_published_and_put_back(page, box):
 
 def test_the_history_goes_away_as_csv_with_its_rows(page, box):
     url, api = box["url"], box["appliance"].api
-    for caller in ("600000001", "600000002"):
-        api.sim.incoming("line-1", caller)
+    for caller in ("600000001", "600000002"):       # one after the other: the second caller
+        api.sim.incoming("line-1", caller)          # must not find the line still busy
         api.sim.hangup("line-1")
-    box["appliance"].engine.settle()
+        box["appliance"].engine.settle()
     set_password(page, url)
     page.goto(url + "/history/?caller=600000002")
     link = page.get_by_role("link", name="Descargar estas llamadas (CSV)")

@@ -78,8 +78,11 @@ def test_demo_routes_a_call_end_to_end_through_the_api(demo):
     client, proc = demo
     assert client.request("GET", "/api/status", key=None)[0] == 401
     _, status = client.request("GET", "/api/status")
-    assert {line["id"] for line in status["lines"]} == {"line-1", "line-2"}
-    assert len(status["stations"]) == len(status["agents"]) == 3
+    assert {line["id"]: line["kind"] for line in status["lines"]} == \
+        {"line-1": "gsm", "line-2": "gsm", "line-3": "analog"}
+    assert {s["id"]: s["kind"] for s in status["stations"]} == \
+        {"desk-1": "gpio", "desk-2": "gpio", "desk-3": "gpio", "desk-4": "sip"}
+    assert len(status["agents"]) == 4
     assert client.request("POST", "/api/sim/lines/line-2/incoming", {"caller": "600111222"})[0] \
         == 202
 
@@ -100,6 +103,34 @@ def test_demo_routes_a_call_end_to_end_through_the_api(demo):
     assert proc.returncode == 0
     assert "Switchboard running at http://127.0.0.1:" in out
     assert "first visit asks you to choose the owner's password" in out
+
+
+def test_demo_analog_line_rings_the_sip_desk_through_real_baresip(demo):
+    """The README's contract: /api/sim on the analog line sends a real INVITE, RFC 2833 keys
+    and BYE through the simulated ATA; the SIP desk answers with 200 OK."""
+    client, _ = demo
+
+    def status():
+        return client.request("GET", "/api/status")[1]
+
+    wait_for(lambda: next(ln for ln in status()["lines"] if ln["id"] == "line-3")["state"]
+             == "idle", what="the analog line to come up")
+    for agent in ("ana", "bruno", "carla"):            # only Diego, at the SIP desk, is in
+        client.request("POST", f"/api/agents/{agent}/presence", {"presence": "away"})
+    client.request("POST", "/api/sim/clock", {"now": "2026-11-25T10:00:00+01:00"})
+    assert client.request("POST", "/api/sim/lines/line-3/incoming",
+                          {"caller": "+34600111222"})[0] == 202
+    wait_for(lambda: status()["calls"] and status()["calls"][0]["state"] == "menu",
+             what="the caller in the menu")
+    assert client.request("POST", "/api/sim/lines/line-3/dtmf", {"digits": "1"})[0] == 202
+    wait_for(lambda: next(s for s in status()["stations"] if s["id"] == "desk-4")["ringing"],
+             what="the SIP desk to ring")
+    assert client.request("POST", "/api/sim/stations/desk-4/offhook")[0] == 202
+    wait_for(lambda: status()["calls"][0]["state"] == "connected", what="the call to connect")
+    assert client.request("POST", "/api/sim/lines/line-3/hangup")[0] == 202
+    calls = wait_for(lambda: client.request("GET", "/api/calls?limit=1")[1], what="history")
+    assert (calls[0]["line"], calls[0]["caller"], calls[0]["outcome"], calls[0]["agent"]) == (
+        "line-3", "+34600111222", "answered", "diego")
 
 
 @pytest.fixture

@@ -108,7 +108,8 @@ uri = "sip:desk4@192.168.1.21:5062"
 
 def test_analog_lines_and_sip_phones_are_read_with_where_baresip_listens(tmp_path):
     settings = load_settings(write(tmp_path, GOOD + ANALOG))
-    assert settings.lines[2].kind == "analog" and settings.lines[2].ata == "192.168.1.20"
+    assert settings.lines[2].kind == "analog"
+    assert settings.lines[2].ata == "192.168.1.20"
     assert settings.phones[0].uri == "sip:desk4@192.168.1.21:5062"
     assert (settings.sip.listen, settings.sip.port) == ("eth0", 5060)
 
