@@ -29,12 +29,15 @@ from hardware.events import (
     SmsReceived,
     SmsSent,
     StationStatus,
+    TrunkAnswered,
+    TrunkEnded,
 )
 
 __all__ = ["CallerHungUp", "ConfigChanged", "DialResult", "DriverEvent", "DtmfReceived", "Event",
            "HookChanged", "IncomingCall", "LineAnswered", "LineInfo", "LineReleased",
            "LineStatus", "NetworkTime", "PlaybackEnded", "RecordingFinished", "RunOnCore",
-           "SmsReceived", "SmsSent", "StationStatus", "Stop", "Tick"]
+           "SmsReceived", "SmsSent", "StationStatus", "Stop", "Tick", "TrunkAnswered",
+           "TrunkEnded"]
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,21 @@ class HookChanged:
 
 
 @dataclass(frozen=True)
+class TrunkAnswered:
+    """The PBX a line's caller was handed to (gateway mode) answered."""
+
+    line: str
+
+
+@dataclass(frozen=True)
+class TrunkEnded:
+    """The PBX leg of a line's call is over: it hung up, refused or could not be reached."""
+
+    line: str
+    reason: str = ""       # the SIP status when it refused, e.g. "486 Busy Here"
+
+
+@dataclass(frozen=True)
 class StationStatus:
     station: str
     online: bool
@@ -131,4 +146,4 @@ class RecordingFinished:
 
 DriverEvent = (IncomingCall | LineAnswered | CallerHungUp | DtmfReceived | LineStatus | LineInfo
                | NetworkTime | LineReleased | DialResult | SmsReceived | SmsSent | HookChanged
-               | StationStatus | PlaybackEnded | RecordingFinished)
+               | StationStatus | PlaybackEnded | RecordingFinished | TrunkAnswered | TrunkEnded)

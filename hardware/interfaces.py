@@ -25,6 +25,11 @@ def station_port(station_id: str) -> str:
     return f"station:{station_id}"
 
 
+def trunk_port(line_id: str) -> str:
+    """Audio port name of a line's leg to the office's PBX (gateway mode)."""
+    return f"trunk:{line_id}"
+
+
 class Capability(StrEnum):
     """What a line's device can do beyond taking calls; the core asks before it uses one."""
 
@@ -58,6 +63,16 @@ class StationDriver(Protocol):
     def close(self) -> None: ...
 
 
+class TrunkDriver(Protocol):
+    """A line's leg to the office's SIP PBX (gateway mode): dials a URI on command, posts
+    TrunkAnswered, then TrunkEnded once (also when the PBX refused or was not reached)."""
+
+    def start(self, post: Post) -> None: ...
+    def dial(self, uri: str) -> None: ...
+    def hang_up(self) -> None: ...
+    def close(self) -> None: ...
+
+
 class AudioDriver(Protocol):
     """Plays prompts and hold audio into ports, bridges two ports, records a port."""
 
@@ -81,6 +96,7 @@ class Hardware(Protocol):
 
     def line_driver(self, line_id: str) -> LineDriver | None: ...
     def station_driver(self, station_id: str) -> StationDriver | None: ...
+    def trunk_driver(self, line_id: str) -> TrunkDriver | None: ...   # None: no gateway
     def wired(self) -> tuple[tuple[str, ...], tuple[str, ...]]: ...   # line ids, station ids
     def close(self) -> None: ...
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hardware.handset import Handset, HandsetPins
-from hardware.interfaces import LineDriver, StationDriver
+from hardware.interfaces import LineDriver, StationDriver, TrunkDriver
 from hardware.modem.gsm import GsmModem, ModemSettings
 from hardware.modem.setup import PinGuard
 
@@ -26,6 +26,7 @@ class RealHardware:
         self._lines = {w.id: w for w in settings.lines}
         self._handsets = {w.station: w for w in settings.handsets}
         self._phones = {w.station: w for w in settings.phones}
+        self._gateway = settings.sip is not None and settings.sip.gateway
         self._pins = PinGuard(data_dir / "refused-pins")
         self._drivers: dict[str, Callable[[Any], LineDriver]] = {"gsm": self._gsm,
                                                                  "analog": self._analog}
@@ -56,6 +57,12 @@ class RealHardware:
             return None
         pins = HandsetPins(wiring.hook, wiring.ring_mode, wiring.forward_reverse)
         return Handset(station_id, pins, pin_factory=None)
+
+    def trunk_driver(self, line_id: str) -> TrunkDriver | None:
+        """The line's leg to the office's PBX, when ``[sip] gateway`` is on."""
+        if self.sip is None or not self._gateway or line_id not in self._lines:
+            return None
+        return self.sip.trunk(line_id)
 
     def wired(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The ids the installer wired in the settings file: what the owner can set up."""

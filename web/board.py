@@ -167,6 +167,8 @@ def _hearing(call: dict[str, Any], agents: dict[str, str]) -> str:
         return _("talking with %(agent)s", agent=agents.get(call["agent"] or "", "—"))
     if label == "recording":
         return _("leaving a message (the box records)")
+    if label == "pbx":
+        return _("talking with the office's PBX")
     return _("silence")
 
 

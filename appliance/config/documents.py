@@ -38,6 +38,8 @@ def _target(t: Target | None) -> dict[str, Any] | None:
         out["team"] = t.team
     if t.menu is not None:
         out["menu"] = t.menu
+    if t.sip is not None:
+        out["sip"] = t.sip
     if t.text is not None:
         out["text"] = t.text
     return out

@@ -61,12 +61,14 @@ class Prompt:
 
 @dataclass(frozen=True)
 class Target:
-    """Where a call goes next: exactly one of a team, a menu or an action."""
+    """Where a call goes next: exactly one of a team, a menu, an action or ``sip``: the
+    office's SIP PBX at that URI (gateway mode: the box hands the caller over)."""
 
     team: str | None = None
     menu: str | None = None
     action: Action | None = None
     text: str | None = None
+    sip: str | None = None
 
 
 @dataclass(frozen=True)

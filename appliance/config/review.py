@@ -153,11 +153,13 @@ def _staffed(config: Config, team_id: str) -> bool:
 
 def _reaches_a_person(config: Config, entry: Target) -> bool:
     """Whether some key path from ``entry`` leads to a team with a handset (or its overflow
-    to another team does)."""
+    to another team does), or to the office's PBX, where people answer too."""
     seen: set[str] = set()
     todo: list[Target] = [entry]
     while todo:
         target = todo.pop()
+        if target.sip is not None:
+            return True
         if target.team is not None and target.team not in seen:
             seen.add(target.team)
             if _staffed(config, target.team):
@@ -165,6 +167,8 @@ def _reaches_a_person(config: Config, entry: Target) -> bool:
             team = config.teams.get(target.team)
             if team is not None and team.overflow.action is Action.TEAM:
                 todo.append(Target(team=team.overflow.team))
+            elif team is not None and team.overflow.sip is not None:
+                todo.append(team.overflow)
         elif target.menu is not None and f"menu:{target.menu}" not in seen:
             seen.add(f"menu:{target.menu}")
             menu = config.menus.get(target.menu)

@@ -36,6 +36,7 @@ from appliance.config.model import (
 from appliance.errors import Text, ValidationError
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+SIP_URI = re.compile(r"sips?:[^@\s;<>]+@[A-Za-z0-9.\-\[\]:]+")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 MENU_KEYS = frozenset("123456789#")
 MAX_TEXT = 1000
@@ -141,24 +142,37 @@ def _prompt(r: Reader) -> Prompt | None:
     return Prompt(text=text, audio=audio)
 
 
-def _target(allowed: frozenset[Action]) -> Callable[[Reader], Target]:
-    """A parser for {"team": id} | {"menu": id} | {"action": ..., "team"?, "text"?}."""
+def _target(allowed: frozenset[Action], *, sip: bool = False) -> Callable[[Reader], Target]:
+    """A parser for {"team": id} | {"menu": id} | {"action": ..., "team"?, "text"?}, and
+    with ``sip`` also {"sip": "sip:100@pbx.example"} (the office's PBX, gateway mode)."""
 
     def parse(r: Reader) -> Target:
         team, menu = r.ref("team"), r.ref("menu")
         action = r.choice("action", Action, None) if "action" in r.doc else None
         text = r.text("text", limit=MAX_TEXT)
+        uri = _sip_uri(r) if sip else None
+        if not sip and "sip" in r.doc:
+            r.fail("sip", Text("Not allowed here: only a line's entry, a menu's options and "
+                               "fallback, and a team's overflow can hand a caller to a PBX."))
         if action is not None and action not in allowed:
             r.fail("action", Text("Not allowed here; use: %(allowed)s.",
                                   allowed=", ".join(sorted(allowed))))
         if action is Action.TEAM:
             if team is None:
                 r.fail("team", Text("Required when the action is 'team'."))
-        elif sum(x is not None for x in (team, menu, action)) != 1:
-            r.fail("_", Text("Give exactly one of team, menu or action."))
-        return Target(team=team, menu=menu, action=action, text=text)
+        elif sum(x is not None for x in (team, menu, action, uri)) != 1:
+            r.fail("_", Text("Give exactly one of team, menu, action or sip.") if sip
+                   else Text("Give exactly one of team, menu or action."))
+        return Target(team=team, menu=menu, action=action, text=text, sip=uri)
 
     return parse
+
+
+def _sip_uri(r: Reader) -> str | None:
+    uri = r.text("sip", limit=200)
+    if uri is not None and not SIP_URI.fullmatch(uri):
+        r.fail("sip", Text("Must be the PBX's SIP address, like sip:100@192.168.1.5."))
+    return uri
 
 
 def _minutes(value: Any) -> int | None:
@@ -251,7 +265,7 @@ def parse_team(doc: Any, tid: str) -> Team:
     elif len(set(members)) != len(members):
         r.fail("members", Text("An agent is listed twice."))
     overflow_actions = frozenset({Action.MESSAGE, Action.TEAM, Action.VOICEMAIL})
-    overflow = r.sub("overflow", _target(overflow_actions),
+    overflow = r.sub("overflow", _target(overflow_actions, sip=True),
                      Team.__dataclass_fields__["overflow"].default_factory())
     if overflow.team == tid:
         r.fail("overflow.team", Text("A team cannot overflow to itself."))
@@ -281,7 +295,7 @@ def parse_station(doc: Any, sid: str) -> Station:
 
 def parse_line(doc: Any, lid: str) -> Line:
     r = Reader(doc)
-    entry = r.sub("entry", _target(frozenset()), None)
+    entry = r.sub("entry", _target(frozenset(), sip=True), None)
     if entry is None and "entry" not in r.errors:
         r.fail("entry", Text('Required: {"team": id} or {"menu": id}.'))
     number = r.text("number", "", limit=20)
@@ -302,7 +316,7 @@ def parse_menu(doc: Any, mid: str) -> Menu:
         r.fail("options", Text("Must be an object of key → target."))
         options_doc = {}
     option_target = _target(frozenset({Action.REPEAT, Action.VOICEMAIL, Action.HANGUP,
-                                       Action.MESSAGE}))
+                                       Action.MESSAGE}), sip=True)
     for key, value in options_doc.items():
         if key in ("0", "*"):
             r.fail(f"options.{key}", Text("'%(key)s' is reserved: 0 reaches an agent, * goes back.",
@@ -318,7 +332,7 @@ def parse_menu(doc: Any, mid: str) -> Menu:
     for key, message in nested.errors.items():
         r.fail(f"options.{key}", message)
     fallback = r.sub("fallback", _target(frozenset({Action.VOICEMAIL, Action.HANGUP,
-                                                    Action.MESSAGE})), None)
+                                                    Action.MESSAGE}), sip=True), None)
     return r.done(Menu(
         mid, r.text("name", required=True), prompt, options,
         timeout_s=r.integer("timeout_s", 5, 2, 30), retries=r.integer("retries", 2, 0, 5),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from appliance import events as ev
 from appliance.config.model import Action, Line, Prompt, Target, Team
+from appliance.core.gateway import Gateway
 from appliance.core.state import Call, CallState, CallTimer, LineState, Outcome, Phase
 from appliance.media.speech import fill_hours
 from appliance.policy import menus
@@ -45,6 +46,7 @@ class CallFlow:
                  line_removed: Callable[[], None]) -> None:
         self.office = office
         self.offers = offers
+        self.gateway = Gateway(office, self)
         self._line_removed = line_removed   # the engine closes a deleted line's device
 
     # -- line events --------------------------------------------------------------------------
@@ -152,7 +154,7 @@ class CallFlow:
                 self.enqueue(call, entry.team if entry.team is not None else call.team or "")
             elif call.state is CallState.MENU and call.menu is not None and \
                     call.menu.current not in config.menus:
-                self._stop_audio(call)
+                self.stop_audio(call)
                 call.cancel_timer(CallTimer.MENU)
                 call.menu = None
                 self.route(call, self._entry(call))
@@ -172,7 +174,7 @@ class CallFlow:
         call = self.office.call_on(e.line)
         if call is None or call.phase not in (Phase.MENU_PROMPT, Phase.MENU_INPUT, Phase.GREETING):
             return
-        self._stop_audio(call)
+        self.stop_audio(call)
         call.cancel_timer(CallTimer.MENU)
         if call.phase is Phase.GREETING:
             entry = self._entry(call)
@@ -217,6 +219,8 @@ class CallFlow:
         """Send the call where a line entry, menu option or overflow points."""
         if target.team is not None and target.action in (None, Action.TEAM):
             self.enqueue(call, target.team)
+        elif target.sip is not None:
+            self.gateway.hand_over(call, target.sip)
         elif target.menu is not None:
             call.menu, step = menus.enter(self.office.config, target.menu)
             self._menu_step(call, step)
@@ -232,8 +236,7 @@ class CallFlow:
         office = self.office
         team = office.config.teams.get(team_id)
         if team is None:
-            self.final_message(call, self._say(Phrase.CANNOT_TAKE), Outcome.FAILED,
-                               "no_team")
+            self.cannot_take(call, "no_team")
             return
         call.team = team.id
         call.teams_visited.append(team.id)
@@ -257,7 +260,7 @@ class CallFlow:
 
     def _hold(self, call: Call, team: Team) -> None:
         """Hold audio (the owner's, or a soft tone) and, if set, the periodic announcement."""
-        self._stop_audio(call)
+        self.stop_audio(call)
         call.hearing = str(hold_source(team))
         self.office.audio.play(line_port(call.line), hold_source(team), loop=True)
         call.cancel_timer(CallTimer.ANNOUNCE)
@@ -283,6 +286,8 @@ class CallFlow:
         self.office.note(call, "overflow", f"{team.id}: {reason}")
         if action is Action.TEAM and to_team not in call.teams_visited:
             self.enqueue(call, to_team)
+        elif team.overflow.sip is not None:
+            self.gateway.hand_over(call, team.overflow.sip)
         elif action is Action.VOICEMAIL:
             self.voicemail(call, Outcome.FAILED)
         else:
@@ -293,6 +298,10 @@ class CallFlow:
         call.state, call.end_outcome, call.reason = CallState.MESSAGE, outcome, reason
         call.hangup_outcome = outcome
         self._play(call, Phase.FINAL_MESSAGE, Say(text))
+
+    def cannot_take(self, call: Call, reason: str) -> None:
+        """Tell the caller the box cannot take the call, then hang up (recorded failed)."""
+        self.final_message(call, self._say(Phrase.CANNOT_TAKE), Outcome.FAILED, reason)
 
     def voicemail(self, call: Call, if_silent: Outcome, prompt: str | None = None) -> None:
         """Ask for a message; hanging up before the tone counts as ``if_silent``."""
@@ -306,9 +315,12 @@ class CallFlow:
             return
         for name in list(call.timers):
             call.cancel_timer(name)
-        self._stop_audio(call)
+        self.stop_audio(call)
         agent_id = call.agent
         self.offers.end_call(call)
+        if call.forward_to is not None and call.state is CallState.CONNECTED:
+            reason = "forwarded"       # the PBX took it; who hung up is the PBX's to record
+        self.gateway.end(call)
         driver = office.line_drivers.get(call.line)
         if hang_up and driver is not None and call.line in office.lines:
             office.lines[call.line].releasing = True
@@ -390,6 +402,8 @@ class CallFlow:
             self._play(call, Phase.MENU_PROMPT, source)
         elif isinstance(step, menus.ToTeam):
             self.enqueue(call, step.team)
+        elif isinstance(step, menus.ToPbx):
+            self.gateway.hand_over(call, step.uri)
         else:
             self.route(call, Target(action=step.action, text=step.text))
 
@@ -408,11 +422,11 @@ class CallFlow:
                          lambda: self.finish(call, Outcome.VOICEMAIL, "max_length"))
 
     def _play(self, call: Call, phase: Phase, source: Source) -> None:
-        self._stop_audio(call)
+        self.stop_audio(call)
         call.phase, call.hearing = phase, str(source)
         call.playback = self.office.audio.play(line_port(call.line), source)
 
-    def _stop_audio(self, call: Call) -> None:
+    def stop_audio(self, call: Call) -> None:
         call.playback, call.hearing = None, ""
         self.office.audio.stop(line_port(call.line))
 

@@ -74,6 +74,7 @@ class Engine:
             ev.NetworkTime: self._network_time, ev.LineReleased: self.flow.line_released,
             ev.SmsReceived: self.flow.sms_received, ev.SmsSent: self.flow.sms_sent,
             ev.HookChanged: self.flow.hook, ev.StationStatus: self.flow.station_status,
+            ev.TrunkAnswered: self.flow.gateway.answered, ev.TrunkEnded: self.flow.gateway.ended,
             ev.ConfigChanged: lambda e: self._apply_config(e.config), ev.Tick: lambda e: None,
             ev.RunOnCore: self._run_on_core,
         }
@@ -105,10 +106,12 @@ class Engine:
             self._thread = None
         office = self.office
         close_all({**{f"line-{i}": d for i, d in office.line_drivers.items()},
+                   **{f"trunk-{i}": d for i, d in office.trunk_drivers.items()},
                    **{f"station-{i}": d for i, d in office.station_drivers.items()}})
         for closer in self._closers:
             closer.join(timeout=CLOSE_LIMIT_S)
         office.line_drivers.clear()
+        office.trunk_drivers.clear()
         office.station_drivers.clear()
 
     def post(self, event: ev.Event) -> None:
@@ -270,6 +273,10 @@ class Engine:
     def _add_line(self, line_id: str) -> None:
         self._attach(self.office.lines, self.office.line_drivers, LineRuntime(line_id),
                      self.hardware.line_driver(line_id), "No device is configured for this line.")
+        trunk = self.hardware.trunk_driver(line_id)
+        if trunk is not None:
+            self.office.trunk_drivers[line_id] = trunk
+            trunk.start(self.post)
 
     def _add_station(self, station_id: str) -> None:
         driver = self.hardware.station_driver(station_id)
@@ -294,6 +301,7 @@ class Engine:
             if office.lines[line_id].call is None and not office.lines[line_id].releasing:
                 del office.lines[line_id]
                 self._close_later(f"line-{line_id}", office.line_drivers.pop(line_id, None))
+                self._close_later(f"trunk-{line_id}", office.trunk_drivers.pop(line_id, None))
         for station_id in [i for i in office.stations if i not in config.stations]:
             station = office.stations[station_id]
             if station.ringing_for is None and station.call is None:

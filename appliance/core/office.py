@@ -17,7 +17,7 @@ from appliance.config.model import Config, Presence
 from appliance.core.state import AgentRuntime, Call, CallTimer, LineRuntime, StationRuntime
 from appliance.core.timers import Timer, Timers
 from appliance.policy.schedule import Override
-from hardware.interfaces import AudioDriver, LineDriver, StationDriver
+from hardware.interfaces import AudioDriver, LineDriver, StationDriver, TrunkDriver
 
 
 def _not_kept(agent: str, presence: Presence) -> None:
@@ -39,6 +39,7 @@ class Office:
     calls: dict[str, Call] = field(default_factory=dict)
     line_drivers: dict[str, LineDriver] = field(default_factory=dict)
     station_drivers: dict[str, StationDriver] = field(default_factory=dict)
+    trunk_drivers: dict[str, TrunkDriver] = field(default_factory=dict)   # gateway mode
     presence: dict[str, Presence] = field(default_factory=dict)
     round_robin: dict[str, str] = field(default_factory=dict)   # team id -> agent last offered
     overrides: dict[str, Override] = field(default_factory=dict)  # schedule id -> by hand

@@ -37,6 +37,7 @@ class CallState(StrEnum):
     QUEUED = "queued"
     OFFERED = "offered"
     CONNECTED = "connected"
+    FORWARDING = "forwarding"        # gateway mode: the box is dialling the office's PBX
     MESSAGE = "message"
     VOICEMAIL = "voicemail"
 
@@ -57,6 +58,7 @@ class CallTimer(StrEnum):
 
     MENU = "menu"              # the caller's next key on a menu
     MAX_WAIT = "max_wait"      # queued too long: the team's overflow
+    FORWARD = "forward"        # the PBX must answer by then (gateway mode)
     ANNOUNCE = "announce"      # tell a waiting caller again
     VOICEMAIL = "voicemail"    # longest message
     RING = "ring"              # the offered desk rang long enough
@@ -132,6 +134,7 @@ class Call:
     reason: str = ""
     playback: int | None = None
     hearing: str = ""                      # CallView.hearing
+    forward_to: str | None = None          # the PBX's URI while it has or is dialled for it
     timers: dict[CallTimer, Timer] = field(default_factory=dict)
     events: list[dict[str, str]] = field(default_factory=list)   # the timeline
 

@@ -119,12 +119,15 @@ def build_sip(settings: Any, data_dir: Path) -> Any:
     from hardware.sip.baresip import BaresipConfig
     from hardware.sip.hub import SipHub
     from hardware.sip.network import NoAddress, address_of
+    from hardware.sip.trunk import trunk_user
 
+    wiring, failure = settings.sip, None
     users = [w.id for w in settings.lines if w.kind == "analog"]
     users += [w.station for w in settings.phones]
+    if wiring is not None and wiring.gateway:
+        users += [trunk_user(w.id) for w in settings.lines]
     if not users:
         return None
-    wiring, failure = settings.sip, None
     try:
         host = address_of(wiring.listen)
     except NoAddress as exc:
@@ -147,7 +150,8 @@ def build_audio(settings: Any, data_dir: Path, sip: Any = None) -> tuple[Any, An
     from hardware.audio.format import AudioFormat
     from hardware.audio.mixer import AudioEngine
     from hardware.audio.ports import AlsaPort, SerialPcmPort
-    from hardware.interfaces import line_port, station_port
+    from hardware.interfaces import line_port, station_port, trunk_port
+    from hardware.sip.trunk import trunk_user
 
     fmt = AudioFormat(settings.audio_rate)
     ports: dict[str, Any] = {}
@@ -164,6 +168,8 @@ def build_audio(settings: Any, data_dir: Path, sip: Any = None) -> tuple[Any, An
     if sip is not None:
         ports |= {line_port(w.id): sip.port(w.id) for w in settings.lines if w.kind == "analog"}
         ports |= {station_port(w.station): sip.port(w.station) for w in settings.phones}
+        if settings.sip.gateway:
+            ports |= {trunk_port(w.id): sip.port(trunk_user(w.id)) for w in settings.lines}
     library = AudioLibrary(data_dir / "audio", fmt)
     resolve = Speech(data_dir / "speech", fmt).resolver(library, language=settings.language)
     return AudioEngine(ports, resolve, recordings=data_dir / "recordings"), library

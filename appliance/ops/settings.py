@@ -34,6 +34,7 @@ the address) named in ``[sip]``:
     [sip]
     listen = "eth0"           # or the box's address on the office network
     port = 5060
+    gateway = false           # true: a line's entry may hand callers to the office's PBX
     [[lines]]
     id = "line-3"
     kind = "analog"           # a phone line behind an ATA (Grandstream HT813's FXO port)
@@ -90,6 +91,7 @@ class SipWiring:
     listen: str                    # a network interface name or an address of the box
     port: int = 5060
     rtp_first: int = 10000         # RTP ports: rtp_first .. rtp_first + 199
+    gateway: bool = False          # lines may hand callers to the office's SIP PBX
 
 
 @dataclass(frozen=True)
@@ -232,8 +234,12 @@ def _sip(doc: Any, problems: list[str]) -> SipWiring | None:
     listen = _text(doc, "listen", problems, "sip.listen")
     if isinstance(listen, str) and listen in ("0.0.0.0", "::"):      # noqa: S104
         problems.append("sip.listen must be one interface or address, not every one")
+    gateway = doc.get("gateway", False)
+    if not isinstance(gateway, bool):
+        problems.append("sip.gateway must be true or false")
     return SipWiring(listen, _number(doc, "port", problems, "sip.port", 5060, 1024, 65535),
-                     _number(doc, "rtp_first", problems, "sip.rtp_first", 10000, 1024, 65000))
+                     _number(doc, "rtp_first", problems, "sip.rtp_first", 10000, 1024, 65000),
+                     gateway is True)
 
 
 def _is_address(text: str) -> bool:

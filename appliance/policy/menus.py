@@ -69,7 +69,14 @@ class ToAction:
     text: str | None = None
 
 
-MenuStep = PlayMenu | ToTeam | ToAction
+@dataclass(frozen=True)
+class ToPbx:
+    """Hand the caller to the office's SIP PBX at ``uri`` (gateway mode)."""
+
+    uri: str
+
+
+MenuStep = PlayMenu | ToTeam | ToAction | ToPbx
 MenuResult = tuple[MenuState, MenuStep]   # where the caller is now, and what to do
 _HANGUP = ToAction(Action.HANGUP)
 
@@ -165,6 +172,8 @@ def _resolve(config: Config, state: MenuState, target: Target, via: str) -> Menu
     """Where ``target`` sends the caller, or None when it leads nowhere usable."""
     if target.team:
         return state, ToTeam(target.team, via)
+    if target.sip:
+        return state, ToPbx(target.sip)
     if target.menu:
         if target.menu not in config.menus:
             return None

@@ -204,6 +204,8 @@ class _Walk:
     def route(self, target: Target) -> None:
         if target.team is not None and target.action in (None, Action.TEAM):
             self.enqueue(target.team)
+        elif target.sip is not None:
+            self.pbx(target.sip)
         elif target.menu is not None:
             self.menu(*menus.enter(self.config, target.menu))
         elif target.action is Action.VOICEMAIL:
@@ -239,6 +241,8 @@ class _Walk:
                 state, step = self.timeout(state)
         if isinstance(step, menus.ToTeam):
             self.enqueue(step.team)
+        elif isinstance(step, menus.ToPbx):
+            self.pbx(step.uri)
         else:
             self.route(Target(action=step.action, text=step.text))
 
@@ -391,12 +395,19 @@ class _Walk:
         action, to_team = team.overflow.action, team.overflow.team
         if action is Action.TEAM and to_team not in self.visited:
             self.enqueue(to_team or "")
+        elif team.overflow.sip is not None:
+            self.pbx(team.overflow.sip)
         elif action is Action.VOICEMAIL:
             self.voicemail(None)
         else:
             self.message(team.overflow.text or phrase(_LANGUAGE, Phrase.ALL_BUSY), FAILED)
 
     # -- endings -------------------------------------------------------------------------------
+
+    def pbx(self, uri: str) -> None:
+        self.say(Kind.PBX, "The box hands the caller to the office's PBX at %(uri)s; from "
+                 "then on the call is the PBX's (recorded answered if it answers).", {"uri": uri})
+        self.end(ANSWERED)
 
     def message(self, text: str, outcome: str) -> None:
         self.say(Kind.MESSAGE, 'The caller hears "%(message)s", then the box hangs up.',

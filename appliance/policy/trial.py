@@ -36,6 +36,7 @@ class Kind(StrEnum):
     MESSAGE = "message"
     VOICEMAIL = "voicemail"
     HANGUP = "hangup"
+    PBX = "pbx"
     UNUSED = "unused"
     END = "end"
 

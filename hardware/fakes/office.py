@@ -90,6 +90,10 @@ class SimulatedHardware:
                 station_id, SIM_PINS, pin_factory=factory, bounce_s=None)
             return handset
 
+    def trunk_driver(self, line_id: str) -> Any:
+        """A line's leg to a PBX (gateway mode) exists only through ``sip``."""
+        return self.sip.trunk_driver(line_id) if self.sip is not None else None
+
     def close(self) -> None:
         """Stop the fakes (the core has closed the drivers on them already)."""
         self.audio.close()

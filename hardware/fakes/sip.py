@@ -15,13 +15,14 @@ import logging
 import threading
 from pathlib import Path
 
-from hardware.interfaces import BadInput, OutOfService, line_port, station_port
+from hardware.interfaces import BadInput, OutOfService, line_port, station_port, trunk_port
 from hardware.sip.baresip import Baresip, BaresipConfig, BaresipFailed, loopback_config
 from hardware.sip.control import Event
 from hardware.sip.hub import SipHub
 from hardware.sip.lines import SipLine
 from hardware.sip.pcm import PipePair, Pump, SipPort
 from hardware.sip.stations import SipStation
+from hardware.sip.trunk import SipTrunk, trunk_user
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +136,13 @@ class SimulatedSip:
     """The box's baresip (``SipHub``) for ``lines`` and ``stations``, and the far side that
     calls them and answers for them. Lines accept calls only from 127.0.0.1, the far side."""
 
-    def __init__(self, directory: Path, lines: list[str], stations: list[str]) -> None:
-        self.lines, self.stations = list(lines), list(stations)
+    def __init__(self, directory: Path, lines: list[str], stations: list[str], *,
+                 trunks: list[str] = ()) -> None:
+        """``trunks``: the lines (of any kind) that may hand callers to a PBX."""
+        self.lines, self.stations, self.trunks = list(lines), list(stations), list(trunks)
         self.far = FarSide(directory / "far", self.stations)
-        box: BaresipConfig = loopback_config(*self.lines, *self.stations, rtp=BOX_RTP,
+        box: BaresipConfig = loopback_config(*self.lines, *self.stations,
+                                             *map(trunk_user, self.trunks), rtp=BOX_RTP,
                                              pipes=True)
         self.hub = SipHub(box, directory / "box", name="box-sip")
         self.calling: dict[str, str] = {}          # line -> the caller the ATA put through
@@ -154,15 +158,19 @@ class SimulatedSip:
         return self.hub.failure
 
     def ports(self) -> dict[str, SipPort]:
-        """The audio engine's ports for these lines and desks."""
+        """The audio engine's ports for these lines, desks and legs to a PBX."""
         return {**{line_port(x): self.hub.port(x) for x in self.lines},
-                **{station_port(x): self.hub.port(x) for x in self.stations}}
+                **{station_port(x): self.hub.port(x) for x in self.stations},
+                **{trunk_port(x): self.hub.port(trunk_user(x)) for x in self.trunks}}
 
     def line_driver(self, line_id: str) -> SipLine:
         return self.hub.line(line_id, ata_host="127.0.0.1")
 
     def station_driver(self, station_id: str) -> SipStation:
         return self.hub.station(station_id, self.far.phone_uri(station_id))
+
+    def trunk_driver(self, line_id: str) -> SipTrunk | None:
+        return self.hub.trunk(line_id) if line_id in self.trunks else None
 
     def close(self) -> None:
         self.hub.close()

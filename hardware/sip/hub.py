@@ -16,6 +16,7 @@ from hardware.sip.control import Event
 from hardware.sip.lines import SipLine
 from hardware.sip.pcm import PipePair, Pump, SipPort
 from hardware.sip.stations import SipStation
+from hardware.sip.trunk import SipTrunk
 
 
 class SipHub:
@@ -24,8 +25,7 @@ class SipHub:
     def __init__(self, config: BaresipConfig, directory: Path, *, name: str = "baresip",
                  executable: str = "baresip") -> None:
         self.config, self._name = config, name
-        self.lines: dict[str, SipLine] = {}
-        self.stations: dict[str, SipStation] = {}
+        self._drivers: dict[str, SipLine | SipStation | SipTrunk] = {}   # by account
         self._commanding = threading.Lock()
         self.pipes: dict[str, PipePair] = {}
         self.pump: Pump | None = None
@@ -61,13 +61,19 @@ class SipHub:
     def line(self, line_id: str, ata_host: str) -> SipLine:
         """An analog line whose calls come from the ATA at ``ata_host``."""
         driver = SipLine(self, line_id, ata_host)
-        self.lines[driver.aor] = driver
+        self._drivers[driver.aor] = driver
         return driver
 
     def station(self, station_id: str, phone: str) -> SipStation:
         """A desk phone at SIP URI ``phone``, rung from the station's own account."""
         driver = SipStation(self, station_id, phone)
-        self.stations[driver.aor] = driver
+        self._drivers[driver.aor] = driver
+        return driver
+
+    def trunk(self, line_id: str) -> SipTrunk:
+        """``line_id``'s leg to the office's PBX (its account is ``trunk_user(line_id)``)."""
+        driver = SipTrunk(self, line_id)
+        self._drivers[driver.aor] = driver
         return driver
 
     def command(self, account: str, command: str, params: str = "") -> None:
@@ -78,8 +84,7 @@ class SipHub:
             self.baresip.command(command, params)
 
     def forget(self, account: str) -> None:
-        self.lines.pop(account, None)
-        self.stations.pop(account, None)
+        self._drivers.pop(account, None)
 
     def close(self) -> None:
         self.baresip.close()
@@ -91,7 +96,7 @@ class SipHub:
     def _event(self, event: Event) -> None:
         if event.call:
             self._track(event)
-        driver = self.lines.get(event.account) or self.stations.get(event.account)
+        driver = self._drivers.get(event.account)
         if driver is not None:
             driver.handle(event)
 
@@ -114,5 +119,5 @@ class SipHub:
             if self.pump is not None:
                 self.pump.set_active(self._user(account), False)
         self._calls.clear()
-        for driver in [*self.lines.values(), *self.stations.values()]:
+        for driver in list(self._drivers.values()):
             driver.lost()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from appliance.core.engine import network_utc
+from appliance.errors import ValidationError
 
 WEEKDAYS = {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 SATURDAY_11_MADRID = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -231,3 +232,36 @@ def test_a_core_failure_on_one_call_ends_it_cleanly(menu, mocker, step, act):
     menu.call("l1")                                              # the line still works
     assert menu.call_on("l1").state == "menu"
     menu.engine.failures = 0                  # seen and expected (the fixture checks it is 0)
+
+
+def test_a_sip_target_is_checked_and_kept_in_the_contract_shape(office):
+    with pytest.raises(ValidationError) as err:
+        office.change("lines", "l1", entry={"sip": "pbx extension 100"})
+    assert "entry.sip" in err.value.fields
+    with pytest.raises(ValidationError) as err:
+        office.change("lines", "l1", entry={"sip": "sip:100@pbx", "team": "sales"})
+    assert "sip" in err.value.fields["entry"]
+    with pytest.raises(ValidationError) as err:
+        office.add("schedules", id="h", name="H", timezone="Europe/Madrid", weekly=WEEKDAYS,
+                   closed_action={"sip": "sip:100@pbx"})
+    assert "closed_action.sip" in err.value.fields
+    office.change("lines", "l1", entry={"sip": "sip:100@192.168.1.5"})
+    assert office.store.get("lines", "l1")["entry"] == {"sip": "sip:100@192.168.1.5"}
+
+
+def test_a_menu_key_to_the_pbx_without_a_gateway_tells_the_caller_and_records_why(menu):
+    """On a box whose settings have no [sip] gateway, the line has no way to the PBX."""
+    menu.change("menus", "main", options={"1": {"team": "sales"},
+                                          "9": {"sip": "sip:100@192.168.1.5"}})
+    menu.call("l1")
+    menu.press("l1", "9")
+    record = menu.app.api.calls(limit=1)[0]
+    assert (record["outcome"], record["reason"]) == ("failed", "no_gateway")
+
+
+def test_the_simulator_says_where_the_pbx_takes_the_call(menu):
+    menu.change("lines", "l1", entry={"sip": "sip:100@192.168.1.5"})
+    trial = menu.app.api.admin.simulate("l1", datetime(2026, 11, 25, 10, tzinfo=UTC), "")
+    assert trial["outcome"] == "answered"
+    pbx = next(step for step in trial["steps"] if step["kind"] == "pbx")
+    assert "sip:100@192.168.1.5" in pbx["text"]
