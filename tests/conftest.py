@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from datetime import UTC, datetime
 
@@ -53,3 +54,11 @@ def no_thread_leaks():
     yield
     leaked = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not leaked, f"threads left running: {leaked}"
+
+
+@pytest.fixture(scope="session")
+def baresip_installed() -> str:
+    found = shutil.which("baresip")
+    if found is None:
+        pytest.fail("baresip is not installed; ./dev test installs baresip-core (as root).")
+    return found

@@ -94,9 +94,12 @@ def listed(form: Any, prefix: str) -> list[str]:
 # -- where a call goes (a line's entry, a menu option, a menu's fallback) -----------------------
 
 def target_choice(target: dict[str, Any] | None) -> str:
-    """A target as one select value: ``team:<id>``, ``menu:<id>`` or ``action:<name>``."""
+    """A target as one select value: ``team:<id>``, ``menu:<id>``, ``action:<name>`` or
+    ``sip`` (the office's PBX, whose address goes in the text beside the select)."""
     if not target:
         return ""
+    if target.get("sip"):
+        return "sip"
     for kind in ("team", "menu"):
         if target.get(kind):
             return f"{kind}:{target[kind]}"
@@ -104,7 +107,10 @@ def target_choice(target: dict[str, Any] | None) -> str:
 
 
 def target_doc(choice: str, text: str = "") -> dict[str, Any] | None:
-    """The API's target for a select value (and the message text, for ``action:message``)."""
+    """The API's target for a select value (and the text beside it: the message for
+    ``action:message``, the PBX's address for ``sip``)."""
+    if choice == "sip":
+        return {"sip": text.strip()}
     kind, _, value = choice.partition(":")
     if kind in ("team", "menu") and value:
         return {kind: value}

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from appliance.errors import ValidationError
 
@@ -25,9 +26,9 @@ bp = Blueprint("lines", __name__, url_prefix="/lines")
 
 def line_doc(form: Any, current: dict[str, Any] | None) -> dict[str, Any]:
     greeting = form.get("greeting", "").strip()
+    kind = form.get("kind") or (current or {}).get("kind", "gsm")
     return {"name": form.get("name", "").strip(), "number": form.get("number", "").strip(),
-            "kind": (current or {}).get("kind", "gsm"),
-            "entry": target_doc(form.get("entry", "")),
+            "kind": kind, "entry": target_doc(form.get("entry", ""), form.get("entry.sip", "")),
             "schedule": form.get("schedule") or None,
             "greeting": {"text": greeting} if greeting else None}
 
@@ -37,7 +38,8 @@ def index() -> ResponseReturnValue:
     api = editing()
     live = {line["id"]: line for line in api.status()["lines"]}
     names = {f"team:{t['id']}": t["name"] for t in api.list("teams")} | \
-        {f"menu:{m['id']}": m["name"] for m in api.list("menus")}
+        {f"menu:{m['id']}": m["name"] for m in api.list("menus")} | \
+        {"sip": _("the office's PBX")}
     schedules = {s["id"]: s["name"] for s in api.list("schedules")}
     return render_template("lines/index.html", lines=api.list("lines"), live=live,
                            names=names, schedules=schedules, target_choice=target_choice)
@@ -63,9 +65,10 @@ def _pin_first(rid: str | None) -> ResponseReturnValue | None:
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
           problem: str | None = None) -> str:
     api = editing()
+    live = next((x for x in api.status()["lines"] if x["id"] == rid), None) if rid else None
     return render_template(
         "lines/edit.html", doc=doc, errors=errors, rid=rid, problem=problem,
-        pin_set=bool(rid and api.admin.sim_pin(rid)),
+        pin_set=bool(rid and api.admin.sim_pin(rid)), device=(live or {}).get("device", {}),
         entry=target_choice(doc.get("entry")), teams=api.list("teams"), menus=api.list("menus"),
         schedules=api.list("schedules"))
 

@@ -63,8 +63,8 @@ def index() -> ResponseReturnValue:
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
           problem: str | None = None) -> str:
     api = editing()
-    rows = [(key, target_choice(target), (target or {}).get("text") or "")
-            for key, target in doc["options"].items()]
+    rows = [(key, target_choice(target), (target or {}).get("text") or
+             (target or {}).get("sip") or "") for key, target in doc["options"].items()]
     used = {key for key, _, _ in rows}
     spare = [k for k in KEYS if k not in used][:SPARE_ROWS]
     rows += [(key, "", "") for key in spare]

@@ -50,8 +50,13 @@ class SipLine:
         self._lock = threading.Lock()
 
     def start(self, post: Post) -> None:
+        """Online (or why not), and what the owner copies into the ATA (the line's page)."""
         self._post = post
         failure = self.hub.failure
+        config = self.hub.config
+        post(ev.LineInfo(self.line, {"sip_server": config.listen_host,
+                                     "sip_port": config.sip_port, "sip_user": self.line,
+                                     "ata": self.ata_host}))
         post(ev.LineStatus(self.line, online=failure is None, error=failure is not None,
                            reason=failure or ""))
 

@@ -14,6 +14,7 @@ import struct
 import threading
 import wave
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -79,13 +80,14 @@ class Web:
         self.thread.join(timeout=5)
 
 
-@pytest.fixture
-def box(tmp_path: Path) -> Iterator[dict]:
-    """The sample office served on a free loopback port: {"url", "appliance", "web"}."""
+@contextmanager
+def served(tmp_path: Path, sip: Any = None) -> Iterator[dict]:
+    """The sample office (with ``sip``: also its analog line and SIP desk) served on a free
+    loopback port: {"url", "appliance", "web"}."""
     clock = ManualClock(SATURDAY_11)
     library = AudioLibrary(tmp_path / "audio", LINE_FORMAT)
-    appliance = build_simulated(tmp_path / "data", clock, library=library)
-    seed_sample_office(appliance.store)
+    appliance = build_simulated(tmp_path / "data", clock, library=library, sip=sip)
+    seed_sample_office(appliance.store, sip=sip is not None)
     appliance.start()
     appliance.engine.settle()
     web = Web(create_app(appliance.api, api_key=API_KEY, audio_library=library))
@@ -98,6 +100,12 @@ def box(tmp_path: Path) -> Iterator[dict]:
             web.stop()
         finally:
             appliance.close()
+
+
+@pytest.fixture
+def box(tmp_path: Path) -> Iterator[dict]:
+    with served(tmp_path) as served_box:
+        yield served_box
 
 
 @pytest.fixture

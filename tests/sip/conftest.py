@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import queue
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,14 +34,6 @@ class Inbox:
             item = self.items.get(timeout=timeout)
             if predicate(item):
                 return item
-
-
-@pytest.fixture(scope="session")
-def baresip_installed() -> str:
-    found = shutil.which("baresip")
-    if found is None:
-        pytest.fail("baresip is not installed; ./dev test installs baresip-core (as root).")
-    return found
 
 
 @pytest.fixture

@@ -23,6 +23,9 @@ def box(tmp_path, baresip_installed):
     line = hub.line("line-a", ata_host="127.0.0.1")
     hub.start()
     line.start(posted.put)
+    info = posted.next_matching(lambda e: True)
+    assert info == ev.LineInfo("line-a", {"sip_server": "127.0.0.1", "ata": "127.0.0.1",
+                                          "sip_port": hub.config.sip_port, "sip_user": "line-a"})
     assert posted.next_matching(lambda e: True) == ev.LineStatus("line-a", online=True)
     yield hub, line, posted
     hub.close()

@@ -38,7 +38,8 @@ def test_the_interface_named_is_where_the_lines_and_phones_listen(tmp_path, bare
         assert hardware.wired() == (("line-1", "line-3"), ("desk-4",))
         posted = Inbox()
         line.start(posted.put)
-        assert posted.next_matching(lambda e: True) == ev.LineStatus("line-3", online=True)
+        assert posted.next_matching(lambda e: isinstance(e, ev.LineStatus)) == \
+            ev.LineStatus("line-3", online=True)
     finally:
         hardware.close()
 
@@ -50,7 +51,8 @@ def test_an_interface_without_an_address_shows_on_the_line_and_the_phone(tmp_pat
         posted = Inbox()
         hub.line("line-3", "127.0.0.1").start(posted.put)
         hub.station("desk-4", "sip:desk4@127.0.0.1:5999").start(posted.put)
-        line, desk = posted.next_matching(lambda e: True), posted.next_matching(lambda e: True)
+        line = posted.next_matching(lambda e: isinstance(e, ev.LineStatus))
+        desk = posted.next_matching(lambda e: True)
         assert not line.online
         assert line.error
         assert "'nope0' has no address" in line.reason
