@@ -1,4 +1,5 @@
-"""``switchboard doctor``: check each modem and say what to do about anything wrong.
+"""``switchboard doctor``: check each modem, and baresip for analog lines and SIP phones, and
+say what to do about anything wrong.
 
 Prints a short report a non-engineer can act on; exits 1 when something needs attention.
 """
@@ -25,9 +26,21 @@ def devices_from_config(path: Path) -> list[str]:
     return [line["device"] for line in config.get("lines", []) if line.get("device")]
 
 
+def _only_analog(config: Path | None) -> bool:
+    """The settings name lines, and none is a modem: there is no modem to look for."""
+    if config is None:
+        return False
+    with config.open("rb") as f:
+        lines = tomllib.load(f).get("lines", [])
+    return bool(lines) and all(line.get("kind") == "analog" for line in lines)
+
+
 def run_doctor(config: Path | None, devices: list[str], out: TextIO) -> int:
     devices = devices or (devices_from_config(config) if config else candidate_ports())
     healthy = _system(config, out)
+    if not devices and _only_analog(config):
+        out.write("All looks fine.\n" if healthy else "Some things need attention (above).\n")
+        return 0 if healthy else 1
     if modem_manager_running():
         healthy = False
         out.write("! ModemManager is running: it talks to modems and garbles Switchboard's "
@@ -45,11 +58,12 @@ def run_doctor(config: Path | None, devices: list[str], out: TextIO) -> int:
 
 
 def _system(config: Path | None, out: TextIO) -> bool:
-    data_dir = DEFAULT_DATA
+    data_dir, sip_table = DEFAULT_DATA, None
     if config is not None:
         with config.open("rb") as f:
-            data_dir = Path(tomllib.load(f).get("data_dir", DEFAULT_DATA))
-    findings = system_checks.all_checks(data_dir)
+            doc = tomllib.load(f)
+        data_dir, sip_table = Path(doc.get("data_dir", DEFAULT_DATA)), doc.get("sip")
+    findings = system_checks.all_checks(data_dir, sip_table)
     for finding in findings:
         out.write(("  " if finding.ok else "! ") + finding.message + "\n")
     out.write("\n")

@@ -1,4 +1,5 @@
-"""The box around the appliance, for ``switchboard doctor``: service, permissions, clock, disk.
+"""The box around the appliance, for ``switchboard doctor``: service, permissions, clock, disk,
+and SIP (baresip and the interface it listens on).
 
 Each check returns ``Finding``s a person can act on. Commands run with argument lists and a
 timeout; a missing tool means "could not check", never a crash.
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from appliance.core.clock import NTP_SYNCED_FLAG
+from hardware.sip.network import NoAddress, address_of
 
 SERVICE = "switchboard"
 SERVICE_USER = "switchboard"
@@ -110,5 +112,22 @@ def sd_card(runner: Runner = run) -> Finding:
     return Finding(True, "SD card: no storage errors in the kernel log.")
 
 
-def all_checks(data_dir: Path) -> list[Finding]:
-    return [service(), groups(), clock(), disk(data_dir), sd_card()]
+def sip(table: dict | None, which: Callable[[str], str | None] = shutil.which) -> list[Finding]:
+    """baresip, and the interface ``[sip] listen`` names, for analog lines and SIP phones."""
+    if table is None:
+        return []
+    if which("baresip") is None:
+        return [Finding(False, "SIP: baresip is not installed, so analog lines and SIP phones "
+                               "cannot work. Fix: sudo apt install baresip-core, then sudo "
+                               "systemctl restart switchboard")]
+    listen = str(table.get("listen", ""))
+    try:
+        address = address_of(listen)
+    except NoAddress as exc:
+        return [Finding(False, f"SIP: {exc}")]
+    return [Finding(True, f"SIP: baresip is installed and listens on {listen} ({address}), "
+                          f"port {table.get('port', 5060)}, and nowhere else.")]
+
+
+def all_checks(data_dir: Path, sip_table: dict | None = None) -> list[Finding]:
+    return [service(), groups(), clock(), disk(data_dir), sd_card(), *sip(sip_table)]

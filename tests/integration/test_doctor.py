@@ -100,3 +100,14 @@ def test_devices_come_from_the_config_file(tmp_path, modem, mocker, capsys):
     assert devices_from_config(config) == [modem.path]
     assert main(["doctor", "--config", str(config)]) == 0
     assert f"Modem on {modem.path}" in capsys.readouterr().out
+
+
+def test_a_box_with_only_analog_lines_looks_for_no_modem(tmp_path, mocker, capsys):
+    mocker.patch("appliance.ops.doctor.modem_manager_running", return_value=False)
+    config = tmp_path / "switchboard.toml"
+    config.write_text('[sip]\nlisten = "lo"\n[[lines]]\nid = "line-3"\nkind = "analog"\n'
+                      'ata = "127.0.0.1"\n')
+    assert main(["doctor", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "No modem found" not in out
+    assert "All looks fine." in out

@@ -46,3 +46,22 @@ def test_clock_source(tmp_path):
 
 def test_groups_of_a_missing_user():
     assert sc.groups("no-such-user-here").ok
+
+
+def test_sip_is_checked_only_when_the_settings_have_it():
+    assert sc.sip(None) == []
+
+
+def test_sip_without_baresip_says_how_to_install_it():
+    [finding] = sc.sip({"listen": "lo"}, which=lambda name: None)
+    assert not finding.ok
+    assert "sudo apt install baresip-core" in finding.message
+
+
+def test_sip_names_the_interface_and_its_address_or_what_to_fix():
+    [good] = sc.sip({"listen": "lo", "port": 5062}, which=lambda name: "/usr/bin/x")
+    assert good.ok
+    assert "listens on lo (127.0.0.1), port 5062, and nowhere else" in good.message
+    [bad] = sc.sip({"listen": "wlan9"}, which=lambda name: "/usr/bin/x")
+    assert not bad.ok
+    assert "'wlan9' has no address" in bad.message
