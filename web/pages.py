@@ -53,6 +53,8 @@ WORDS = {   # the states and outcomes the API reports
     "voicemail": _l("voicemail"), "answered": _l("answered"), "abandoned": _l("abandoned"),
     "closed": _l("closed"), "busy": _l("busy"), "failed": _l("failed"),
     "callback_requested": _l("callback requested"),
+    "gsm": _l("SIM"), "analog": _l("phone line through an ATA"), "gpio": _l("analog handset"),
+    "sip": _l("SIP phone"),
 }
 
 

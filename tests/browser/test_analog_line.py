@@ -48,3 +48,12 @@ def test_the_ata_settings_to_copy_and_a_pbx_address_checked_beside_its_field(pag
     assert store.get("lines", "line-3")["entry"] == {"sip": "sip:100@192.168.1.5"}
     card = page.locator(".card", has_text="Analog line (ATA)")
     assert "la centralita de la oficina" in card.inner_text()
+
+
+def test_the_live_board_says_what_kind_each_line_and_phone_is(page, sip_box):
+    set_password(page, sip_box["url"])
+    lines, people = page.locator("#lines"), page.locator("#people")
+    lines.get_by_text("Analog line (ATA) · línea fija con ATA").wait_for()
+    assert "Main number · SIM" in lines.inner_text()
+    assert "SIP desk · teléfono SIP" in people.inner_text()
+    assert "Front desk · teléfono analógico" in people.inner_text()

@@ -220,7 +220,8 @@
       (row, line) => {
         const call = calls.get(line.call_id);
         const state = words(line.state) + (line.reason ? ` (${line.reason})` : "");
-        setCells(row, [shown(line.name), state, call ? shown(call.caller) : "—"]);
+        setCells(row, [`${shown(line.name)} · ${words(line.kind)}`, state,
+          call ? shown(call.caller) : "—"]);
         markState(row.cells[1], line.state);
       });
   }
@@ -289,7 +290,8 @@
       (row, p) => {
         const {station, agent} = p;
         setCells(row, [
-          station ? shown(station.name) : say("no_handset"), hookText(station),
+          station ? `${shown(station.name)}${station.kind ? ` · ${words(station.kind)}` : ""}`
+            : say("no_handset"), hookText(station),
           station ? (station.ringing ? words("ringing") : say("no")) : "—",
           agent ? shown(agent.name) : say("nobody"), agent ? words(agent.presence) : "—",
           agent ? words(agent.state) : "—",
