@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import subprocess
 import threading
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 READY = "baresip is ready."
 START_TIMEOUT_S = 5.0
 MAX_PAUSE_S = 30.0
+EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOOPBACK_PORTS_FROM = 15000          # above the RTP ranges the demo and the tests use
 MODULES = ("g711.so", "ausine.so", "aubridge.so", "aufile.so")
 APP_MODULES = ("account.so", "menu.so", "ctrl_tcp.so")
 
@@ -97,14 +100,19 @@ class BaresipConfig:
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A port free for UDP and TCP, with the next one free for TCP: baresip's SIP listens on
-    UDP and TCP, and its SIP over TLS on the port after (its control is TCP)."""
+    UDP and TCP, and its SIP over TLS on the port after (its control is TCP).
+
+    Chosen at random below the kernel's ephemeral range, not by binding port 0: a port from
+    that range may meanwhile become the local end of some outgoing connection (a browser
+    under test makes many), and baresip, binding it a moment later, would fail to start."""
+    first_ephemeral = int(EPHEMERAL.read_text().split()[0]) if EPHEMERAL.exists() else 32768
     while True:
+        port = random.randrange(LOOPBACK_PORTS_FROM, first_ephemeral - 1)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, \
                 socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, \
                 socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tls:
-            udp.bind((host, 0))
-            port = udp.getsockname()[1]
             try:
+                udp.bind((host, port))
                 tcp.bind((host, port))
                 tls.bind((host, port + 1))
             except OSError:
