@@ -5,6 +5,9 @@ Goertzel detector checks what each far end heard."""
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 
 from appliance.ops.assembly import build_simulated
@@ -124,3 +127,42 @@ def test_a_gsm_call_rings_the_sip_desk_and_a_second_analog_caller_is_busy(sip_of
              what="the GSM call recorded")
     busy = next(r for r in office.app.api.calls(limit=5) if r["outcome"] == "busy")
     assert (busy["line"], busy["caller"]) == ("ata-line", "600777666")
+
+
+def test_ring_no_answer_on_the_sip_desk_moves_on_to_the_next_agent(sip_office):
+    office, sip = sip_office
+    office.call("gsm-line")
+    wait_for(lambda: "sip-desk" in sip.far.ringing, what="the phone's INVITE")
+    office.advance(10)                                  # the team's ring_timeout_s
+    wait_for(lambda: ringing(office, "gpio-desk"), what="the next agent's handset")
+    wait_for(lambda: "sip-desk" not in sip.far.ringing, what="the phone's INVITE cancelled")
+    assert not ringing(office, "sip-desk")
+
+
+def test_out_of_hours_on_the_analog_line_says_so_and_the_box_hangs_up(sip_office):
+    office, _ = sip_office
+    office.add("schedules", id="never", name="Never", timezone="Europe/Madrid", weekly={},
+               closed_action={"action": "message", "text": "We are closed."})
+    office.change("lines", "ata-line", schedule="never")
+    office.hw.incoming("ata-line", "600999888")
+    record = wait_for(lambda: next(iter(office.app.api.calls(limit=1)), None),
+                      what="the call recorded")
+    assert (record["outcome"], record["line"]) == ("closed", "ata-line")
+    wait_for(lambda: line_state(office, "ata-line") == "idle", what="the line idle again")
+
+
+def test_baresip_killed_mid_call_ends_it_recorded_and_the_line_comes_back(sip_office):
+    office, sip = sip_office
+    office.hw.incoming("ata-line", "600111222")
+    wait_for(lambda: status(office)["calls"], what="the call")
+    first = sip.hub.baresip.pid
+    os.kill(first, signal.SIGKILL)
+    record = wait_for(lambda: next(iter(office.app.api.calls(limit=1)), None),
+                      what="the call recorded")
+    assert record["line"] == "ata-line"
+    wait_for(lambda: sip.hub.baresip.pid not in (None, first), what="baresip started again")
+    wait_for(lambda: line_state(office, "ata-line") == "idle", what="the line idle again")
+    office.hw.hangup("ata-line")                         # the ATA's side of the dead call
+    office.hw.incoming("ata-line", "600222333")          # and the line takes the next caller
+    wait_for(lambda: status(office)["calls"] and status(office)["calls"][0]["caller"]
+             == "600222333", what="the next call")
