@@ -56,9 +56,14 @@ def no_thread_leaks():
     assert not leaked, f"threads left running: {leaked}"
 
 
+def installed(program: str, package: str) -> str:
+    """The path of a program the tests need; without it they fail saying what installs it."""
+    found = shutil.which(program)
+    if found is None:
+        pytest.fail(f"{program} is not installed; ./dev test installs {package} (as root).")
+    return found
+
+
 @pytest.fixture(scope="session")
 def baresip_installed() -> str:
-    found = shutil.which("baresip")
-    if found is None:
-        pytest.fail("baresip is not installed; ./dev test installs baresip-core (as root).")
-    return found
+    return installed("baresip", "baresip-core")

@@ -16,11 +16,17 @@ import threading
 from pathlib import Path
 
 from hardware.interfaces import BadInput, OutOfService, line_port, station_port, trunk_port
-from hardware.sip.baresip import Baresip, BaresipConfig, BaresipFailed, loopback_config
+from hardware.sip.baresip import (
+    Baresip,
+    BaresipConfig,
+    BaresipFailed,
+    loopback_config,
+    user_of,
+)
 from hardware.sip.control import Event
 from hardware.sip.hub import SipHub
 from hardware.sip.lines import SipLine
-from hardware.sip.pcm import PipePair, Pump, SipPort
+from hardware.sip.pcm import Pump, SipPort
 from hardware.sip.stations import SipStation
 from hardware.sip.trunk import SipTrunk, trunk_user
 
@@ -38,19 +44,15 @@ class FarSide:
         self.config = loopback_config(ATA, *phones, rtp=FAR_RTP, pipes=True)
         self.phones = phones
         self._baresip = Baresip(self.config, directory, on_event=self._event, name="far-sip")
-        self._pipes: dict[str, PipePair] = {}
         self._pump: Pump | None = None
-        self._calls: dict[str, set[str]] = {}      # pipes' user -> calls using them
         self._callers: set[str] = set()            # caller accounts made so far
         self.ringing: dict[str, str] = {}          # phone -> baresip's id of the call
         self._lock = threading.Condition()
 
     def start(self, voices: dict[str, bytes]) -> None:
         """``voices``: what the caller (``ATA``) and each phone say from each call's start."""
-        self._baresip.directory.mkdir(parents=True, exist_ok=True)
-        self._pipes = {user: PipePair(self._baresip.directory, user)
-                       for user in self.config.accounts}
-        self._pump = Pump(self._pipes, name="far-sip", voices=voices)
+        self._pump = Pump(self._baresip.directory, self.config.accounts, name="far-sip",
+                          voices=voices)
         self._pump.start()
         self._baresip.start()
 
@@ -94,8 +96,6 @@ class FarSide:
         self._baresip.close()
         if self._pump is not None:
             self._pump.close()
-        for pair in self._pipes.values():
-            pair.close()
 
     def _caller_aor(self, caller: str) -> str:
         return f"sip:{caller}@127.0.0.1:{self.config.sip_port}"
@@ -113,23 +113,18 @@ class FarSide:
             raise OutOfService(f"the simulated ATA could not {command}: {reply.data}")
 
     def _event(self, event: Event) -> None:
-        user = event.account.removeprefix("sip:").split("@", 1)[0]
-        pipes = user if user in self.phones else ATA
-        with self._lock:
-            if user in self.phones:
+        """A phone's calls use its own pipes; every caller's use the ATA's."""
+        user = user_of(event.account)
+        if user in self.phones:
+            with self._lock:
                 if event.type == "CALL_INCOMING":
                     self.ringing[user] = event.call
                 elif event.type == "CALL_CLOSED" and self.ringing.get(user) == event.call:
                     del self.ringing[user]
                 self._lock.notify_all()
-            calls = self._calls.setdefault(pipes, set())
-            if event.type == "CALL_CLOSED":
-                calls.discard(event.call)
-            elif event.call:
-                calls.add(event.call)
-            active = bool(calls)
         if self._pump is not None and event.call:
-            self._pump.set_active(pipes, active)
+            self._pump.track(user if user in self.phones else ATA, event.call,
+                             ended=event.type == "CALL_CLOSED")
 
 
 class SimulatedSip:

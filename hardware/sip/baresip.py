@@ -98,6 +98,11 @@ class BaresipConfig:
         return {"config": "\n".join(lines) + "\n", "accounts": "\n".join(accounts) + "\n"}
 
 
+def user_of(account: str) -> str:
+    """The user part of an account's address (``sip:line-3@192.168.1.10:5060``)."""
+    return account.removeprefix("sip:").split("@", 1)[0]
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A port free for UDP and TCP, with the next one free for TCP: baresip's SIP listens on
     UDP and TCP, and its SIP over TLS on the port after (its control is TCP).

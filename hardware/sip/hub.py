@@ -11,10 +11,10 @@ import threading
 from pathlib import Path
 
 from hardware.audio.format import AudioFormat
-from hardware.sip.baresip import Baresip, BaresipConfig, BaresipFailed
+from hardware.sip.baresip import Baresip, BaresipConfig, BaresipFailed, user_of
 from hardware.sip.control import Event
 from hardware.sip.lines import SipLine
-from hardware.sip.pcm import PipePair, Pump, SipPort
+from hardware.sip.pcm import Pump, SipPort
 from hardware.sip.stations import SipStation
 from hardware.sip.trunk import SipTrunk
 
@@ -24,19 +24,15 @@ class SipHub:
 
     def __init__(self, config: BaresipConfig, directory: Path, *, name: str = "baresip",
                  executable: str = "baresip") -> None:
-        self.config, self._name = config, name
+        self.config = config
         self._drivers: dict[str, SipLine | SipStation | SipTrunk] = {}   # by account
         self._commanding = threading.Lock()
-        self.pipes: dict[str, PipePair] = {}
         self.pump: Pump | None = None
         self.failure: str | None = None           # why baresip is not running, for the page
-        self._calls: dict[str, set[str]] = {}     # account -> baresip's ids of its calls
         self.baresip = Baresip(config, directory, on_event=self._event,
                                on_restart=self._restarted, executable=executable, name=name)
         if config.pipes:            # made now: the audio engine takes the ports before start
-            directory.mkdir(parents=True, exist_ok=True)
-            self.pipes = {user: PipePair(directory, user) for user in config.accounts}
-            self.pump = Pump(self.pipes, AudioFormat(config.rate), name=name)
+            self.pump = Pump(directory, config.accounts, AudioFormat(config.rate), name=name)
 
     def start(self) -> None:
         """Start the audio pump and baresip (raises ``BaresipFailed`` saying why)."""
@@ -90,34 +86,17 @@ class SipHub:
         self.baresip.close()
         if self.pump is not None:
             self.pump.close()
-        for pair in self.pipes.values():
-            pair.close()
 
     def _event(self, event: Event) -> None:
-        if event.call:
-            self._track(event)
+        if event.call and self.pump is not None:
+            self.pump.track(user_of(event.account), event.call,
+                            ended=event.type == "CALL_CLOSED")
         driver = self._drivers.get(event.account)
         if driver is not None:
             driver.handle(event)
 
-    def _track(self, event: Event) -> None:
-        """Keep the pump serving an account's pipes from its first call event to its last
-        call's end (baresip may open the audio devices as soon as the call exists)."""
-        calls = self._calls.setdefault(event.account, set())
-        if event.type == "CALL_CLOSED":
-            calls.discard(event.call)
-        else:
-            calls.add(event.call)
-        if self.pump is not None:
-            self.pump.set_active(self._user(event.account), bool(calls))
-
-    def _user(self, account: str) -> str:
-        return account.removeprefix("sip:").split("@", 1)[0]
-
     def _restarted(self) -> None:
-        for account in self._calls:
-            if self.pump is not None:
-                self.pump.set_active(self._user(account), False)
-        self._calls.clear()
+        if self.pump is not None:
+            self.pump.forget_calls()
         for driver in list(self._drivers.values()):
             driver.lost()

@@ -100,18 +100,21 @@ class _Account:
 
 
 class Pump:
-    """Serves the pipes of every account with a call up, one period each way per tick, on one
-    thread (``<name>-audio``). With no call up it waits for one: an idle box does not tick."""
+    """The pipes of a baresip's accounts, and one thread (``<name>-audio``) serving those of
+    every account with a call, one period each way per tick. With no call up it waits for
+    one: an idle box does not tick."""
 
-    def __init__(self, pipes: dict[str, PipePair], fmt: AudioFormat = LINE_FORMAT, *,
-                 name: str = "sip", pacer: Pacer | None = None,
-                 voices: dict[str, bytes] | None = None) -> None:
+    def __init__(self, directory: Path, users: tuple[str, ...] | list[str],
+                 fmt: AudioFormat = LINE_FORMAT, *, name: str = "sip",
+                 pacer: Pacer | None = None, voices: dict[str, bytes] | None = None) -> None:
         """``voices``: what a simulated far end (the demo's ATA and phones) says from the
         start of each call while nobody writes to its port."""
         self.fmt = fmt
         voices = voices or {}
-        self._accounts = {user: _Account(pair, voices.get(user, b""))
-                          for user, pair in pipes.items()}
+        directory.mkdir(parents=True, exist_ok=True)
+        self._accounts = {user: _Account(PipePair(directory, user), voices.get(user, b""))
+                          for user in users}
+        self._calls: dict[str, set[str]] = {}    # user -> baresip's ids of its calls
         self._active: set[str] = set()
         self._changed = threading.Condition()
         self._closing = False
@@ -125,7 +128,23 @@ class Pump:
     def port(self, user: str) -> SipPort:
         return SipPort(f"sip:{user}", self._accounts[user], self.fmt)
 
-    def set_active(self, user: str, active: bool) -> None:
+    def track(self, user: str, call: str, *, ended: bool) -> None:
+        """Serve ``user``'s pipes from its first call event to its last call's end (baresip
+        may open the audio devices as soon as the call exists)."""
+        calls = self._calls.setdefault(user, set())
+        if ended:
+            calls.discard(call)
+        else:
+            calls.add(call)
+        self._set_active(user, bool(calls))
+
+    def forget_calls(self) -> None:
+        """baresip died: none of the calls it had is up any more."""
+        for user in list(self._calls):
+            self._set_active(user, False)
+        self._calls.clear()
+
+    def _set_active(self, user: str, active: bool) -> None:
         """A call on ``user`` began (stale audio in its pipes is dropped) or ended."""
         account = self._accounts.get(user)
         if account is None:
@@ -141,12 +160,15 @@ class Pump:
             self._changed.notify_all()
 
     def close(self) -> None:
+        """Stop serving, then close and remove the pipes."""
         with self._changed:
             self._closing = True
             self._changed.notify_all()
         self._pacer.close()
         if self._thread.is_alive():
             self._thread.join()
+        for account in self._accounts.values():
+            account.pipes.close()
 
     def _run(self) -> None:
         while True:

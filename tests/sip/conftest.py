@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,17 +38,25 @@ class Inbox:
                 return item
 
 
+@contextmanager
+def far_end(directory: Path, user: str, rtp: int, **more: Any) -> Iterator[tuple[Baresip, Inbox]]:
+    """A second baresip with one account (``user``): an ATA or a phone, and what it saw."""
+    inbox = Inbox()
+    far = Baresip(sip_config(user, rtp=rtp, **more), directory, on_event=inbox.put, name=user)
+    far.start()
+    try:
+        yield far, inbox
+    finally:
+        far.close()
+
+
 @pytest.fixture
 def ata(tmp_path, baresip_installed) -> Iterator[tuple[Baresip, Inbox]]:
-    """A baresip whose account is the caller's number, as an HT813 presents a PSTN call."""
-    inbox = Inbox()
-    tone = {"audio_source": "ausine,440",                                   # paced RTP
-            "extra": ("ausrc_srate 48000", "ausrc_channels 2")}
-    phone = Baresip(sip_config("600111222", rtp=12000, **tone), tmp_path / "ata",
-                    on_event=inbox.put, name="ata")
-    phone.start()
-    yield phone, inbox
-    phone.close()
+    """A baresip whose account is the caller's number, as an HT813 presents a PSTN call;
+    its tone source paces its RTP, which RFC 2833 keys need."""
+    with far_end(tmp_path / "ata", "600111222", 12000, audio_source="ausine,440",
+                 extra=("ausrc_srate 48000", "ausrc_channels 2")) as found:
+        yield found
 
 
 def established(event: Event) -> bool:

@@ -9,11 +9,10 @@ import signal
 import pytest
 
 from hardware import events as ev
-from hardware.sip.baresip import Baresip
 from hardware.sip.hub import SipHub
 from hardware.sip.lines import caller_of, host_of
 
-from .conftest import Inbox, established, sip_config
+from .conftest import Inbox, established, far_end, sip_config
 
 
 @pytest.fixture
@@ -111,12 +110,8 @@ def test_the_peers_host_is_its_address_without_the_port():
 
 @pytest.fixture
 def second_ata(tmp_path, baresip_installed):
-    inbox = Inbox()
-    phone = Baresip(sip_config("600333444", rtp=12600), tmp_path / "ata2", on_event=inbox.put,
-                    name="ata2")
-    phone.start()
-    yield phone, inbox
-    phone.close()
+    with far_end(tmp_path / "ata2", "600333444", 12600) as found:
+        yield found
 
 
 def test_a_second_caller_while_busy_is_presented_then_refused_busy(box, ata, second_ata):

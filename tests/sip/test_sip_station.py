@@ -6,20 +6,15 @@ from __future__ import annotations
 import pytest
 
 from hardware import events as ev
-from hardware.sip.baresip import Baresip
 from hardware.sip.hub import SipHub
 
-from .conftest import Inbox, sip_config
+from .conftest import Inbox, far_end, sip_config
 
 
 @pytest.fixture
 def phone(tmp_path, baresip_installed):
-    inbox = Inbox()
-    desk = Baresip(sip_config("desk", rtp=13000), tmp_path / "phone", on_event=inbox.put,
-                   name="phone")
-    desk.start()
-    yield desk, inbox
-    desk.close()
+    with far_end(tmp_path / "phone", "desk", 13000) as found:
+        yield found
 
 
 @pytest.fixture

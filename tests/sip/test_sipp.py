@@ -4,7 +4,6 @@ the office's PBX taking (or refusing) the callers a line hands over in gateway m
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -16,6 +15,7 @@ from hardware import events as ev
 from hardware.fakes.sip import SimulatedSip
 from hardware.sip.baresip import free_port
 from hardware.sip.hub import SipHub
+from tests.conftest import installed
 from tests.office import Office
 from tests.waiting import wait_for
 
@@ -26,10 +26,7 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 
 @pytest.fixture(scope="session")
 def sipp() -> str:
-    found = shutil.which("sipp")
-    if found is None:
-        pytest.fail("SIPp is not installed; ./dev test installs sip-tester (as root).")
-    return found
+    return installed("sipp", "sip-tester")
 
 
 def run_sipp(sipp: str, scenario: str, tmp_path: Path, *more: str,
