@@ -55,6 +55,7 @@ class StationDriver(Protocol):
     """A desk handset or phone: posts HookChanged; rings on command."""
 
     kind: str                              # "gpio" | "sip", shown on the page
+    cadence: Any                           # how its bell rings (hardware.ringing), or None
 
     def start(self, post: Post) -> None: ...
     def ring(self) -> None: ...

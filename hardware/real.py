@@ -17,6 +17,7 @@ from hardware.handset import Handset, HandsetPins
 from hardware.interfaces import LineDriver, StationDriver, TrunkDriver
 from hardware.modem.gsm import GsmModem, ModemSettings
 from hardware.modem.setup import PinGuard
+from hardware.ringing import cadence_for
 
 
 class RealHardware:
@@ -27,6 +28,7 @@ class RealHardware:
         self._handsets = {w.station: w for w in settings.handsets}
         self._phones = {w.station: w for w in settings.phones}
         self._gateway = settings.sip is not None and settings.sip.gateway
+        self._country = settings.country
         self._pins = PinGuard(data_dir / "refused-pins")
         self._drivers: dict[str, Callable[[Any], LineDriver]] = {"gsm": self._gsm,
                                                                  "analog": self._analog}
@@ -56,7 +58,8 @@ class RealHardware:
         if wiring is None:
             return None
         pins = HandsetPins(wiring.hook, wiring.ring_mode, wiring.forward_reverse)
-        return Handset(station_id, pins, pin_factory=None)
+        cadence = cadence_for(wiring.ring or self._country, wiring.ring_hz)
+        return Handset(station_id, pins, pin_factory=None, cadence=cadence)
 
     def trunk_driver(self, line_id: str) -> TrunkDriver | None:
         """The line's leg to the office's PBX, when ``[sip] gateway`` is on."""

@@ -280,7 +280,10 @@ class Engine:
 
     def _add_station(self, station_id: str) -> None:
         driver = self.hardware.station_driver(station_id)
-        runtime = StationRuntime(station_id, kind=driver.kind if driver is not None else None)
+        runtime = StationRuntime(station_id)
+        if driver is not None:
+            runtime.kind = driver.kind
+            runtime.cadence = driver.cadence.to_dict() if driver.cadence else None
         self._attach(self.office.stations, self.office.station_drivers, runtime, driver,
                      "No handset or phone is wired for this station.")
 

@@ -92,6 +92,7 @@ class LineRuntime:
 class StationRuntime:
     id: str
     kind: str | None = None          # the driver's: "gpio" | "sip"; None when nothing is wired
+    cadence: dict[str, Any] | None = None   # a handset's bell: RingCadence.to_dict()
     online: bool = False
     reason: str = "Starting."
     off_hook: bool = False
@@ -165,6 +166,7 @@ class StationView:
     ringing: bool
     call_id: str | None
     online: bool
+    cadence: dict[str, Any] | None = None   # {"pairs_s", "frequency_hz", "on_s"?, "off_s"?}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ each handset's GPIO pins and sound devices. Mistakes are reported all at once, b
 
     data_dir = "/var/lib/switchboard"
     language = "es"           # what the box itself says: "es" or "en"
+    country = "ES"            # how handsets ring: ES PT FR DE IT GB US MX AR CL CO BR
     [web]
     host = "0.0.0.0"
     port = 8080
@@ -27,6 +28,8 @@ each handset's GPIO pins and sound devices. Mistakes are reported all at once, b
     forward_reverse = 4
     audio_playback = "hs1"
     audio_capture = "hs1mic"
+    ring = "GB"               # optional: this handset rings another country's way
+    ring_hz = 20              # optional: its bell's frequency (10-60 Hz)
 
 Analog lines and SIP desk phones go through baresip, listening only on the LAN interface (or
 the address) named in ``[sip]``:
@@ -55,6 +58,7 @@ from typing import Any
 
 from appliance.policy.phrases import LANGUAGES
 from hardware.modem.dialects import Dialect
+from hardware.ringing import COUNTRY_CADENCES
 
 
 class SettingsError(Exception):
@@ -102,6 +106,8 @@ class HandsetWiring:
     forward_reverse: int
     audio_playback: str | None = None
     audio_capture: str | None = None
+    ring: str | None = None        # a country whose cadence this handset uses
+    ring_hz: float | None = None   # its bell's frequency
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,7 @@ class Settings:
     port: int = 8080
     audio_rate: int = 8000
     language: str = "es"
+    country: str = "ES"
     lines: tuple[LineWiring, ...] = ()
     handsets: tuple[HandsetWiring, ...] = ()
     phones: tuple[PhoneWiring, ...] = ()
@@ -133,6 +140,7 @@ def load_settings(path: Path) -> Settings:
         port=_number(web, "port", problems, "web.port", 8080, 1, 65535),
         audio_rate=_number(audio, "rate", problems, "audio.rate", 8000, 8000, 16000),
         language=_text(doc, "language", problems, "language", "es"),
+        country=_country(doc.get("country", "ES"), problems, "country") or "ES",
         lines=tuple(_line(item, i, problems) for i, item in enumerate(doc.get("lines", []))),
         handsets=tuple(_handset(item, i, problems)
                        for i, item in enumerate(doc.get("handsets", []))),
@@ -211,10 +219,24 @@ def _line(item: dict[str, Any], i: int, problems: list[str]) -> LineWiring:
 
 def _handset(item: dict[str, Any], i: int, problems: list[str]) -> HandsetWiring:
     where = f"handsets[{i}]"
+    ring = _country(item["ring"], problems, f"{where}.ring") if "ring" in item else None
+    ring_hz = item.get("ring_hz")
+    if ring_hz is not None and (isinstance(ring_hz, bool) or not isinstance(ring_hz, int | float)
+                                or not 10 <= ring_hz <= 60):
+        problems.append(f"{where}.ring_hz must be a number from 10 to 60")
+        ring_hz = None
     return HandsetWiring(_text(item, "station", problems, f"{where}.station"),
                          *(_number(item, key, problems, f"{where}.{key}", 0, 2, 27)
                            for key in ("hook", "ring_mode", "forward_reverse")),
-                         _optional(item, "audio_playback"), _optional(item, "audio_capture"))
+                         _optional(item, "audio_playback"), _optional(item, "audio_capture"),
+                         ring, ring_hz)
+
+
+def _country(value: Any, problems: list[str], where: str) -> str | None:
+    if isinstance(value, str) and value.upper() in COUNTRY_CADENCES:
+        return value.upper()
+    problems.append(f"{where} must be one of " + ", ".join(sorted(COUNTRY_CADENCES)))
+    return None
 
 
 def _phone(item: dict[str, Any], i: int, problems: list[str]) -> PhoneWiring:

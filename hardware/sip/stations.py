@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 class SipStation:
     kind = "sip"
+    cadence = None              # the phone rings the way it is set to
 
     def __init__(self, hub: Accounts, station_id: str, phone: str) -> None:
         self.hub, self.station, self.phone = hub, station_id, phone

@@ -98,3 +98,10 @@ def test_unknown_simulated_device_is_a_404(api):
 def test_status_warns_about_missing_hold_audio(api):
     warnings = api("GET", "/api/status").get_json()["warnings"]
     assert any("Team 'Reception' has no hold audio" in w for w in warnings)
+
+
+def test_status_says_what_each_handset_is_and_how_its_bell_rings(api):
+    stations = api("GET", "/api/status").get_json()["stations"]
+    assert {s["kind"] for s in stations} == {"gpio"}
+    assert stations[0]["cadence"] == {"pairs_s": [[1.5, 3.0]], "on_s": 1.5, "off_s": 3.0,
+                                      "frequency_hz": 25.0}

@@ -5,14 +5,15 @@ from __future__ import annotations
 import queue
 
 import pytest
-from gpiozero.pins.mock import MockFactory
+from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from appliance.events import HookChanged, StationStatus
 from hardware.handset import Handset, HandsetPins, RingCadence
+from hardware.ringing import COUNTRY_CADENCES, cadence_for
 from tests.waiting import wait_for
 
 PINS = HandsetPins(hook=27, ring_mode=17, forward_reverse=4)
-FAST = RingCadence(on_s=0.1, off_s=0.05, frequency_hz=100)
+FAST = RingCadence(((0.1, 0.05),), frequency_hz=50)
 
 
 @pytest.fixture
@@ -97,3 +98,61 @@ def test_pins_in_use_are_reported_with_what_to_do(factory):
     assert len(events) == 1
     assert events[0].online is False
     assert "Check the wiring" in events[0].reason
+
+
+def test_every_country_the_office_may_be_in_has_a_cadence():
+    assert set(COUNTRY_CADENCES) >= {"ES", "PT", "FR", "DE", "IT", "GB", "US", "MX", "AR", "CL",
+                                      "CO", "BR"}
+    assert cadence_for("gb").pairs == ((0.4, 0.2), (0.4, 2.0))     # the double ring
+    assert (cadence_for("US").frequency_hz, cadence_for("ES").frequency_hz) == (20.0, 25.0)
+    assert cadence_for("ES", frequency_hz=20).pairs == ((1.5, 3.0),)
+    with pytest.raises(ValueError, match="known: AR"):
+        cadence_for("XX")
+
+
+class Timeline:
+    """The ring thread's time: each wait is recorded; the ``stop_after``-th one stops it."""
+
+    def __init__(self, handset_ref: list, stop_after: int) -> None:
+        self.waits: list[float] = []
+        self._ref, self._stop_after = handset_ref, stop_after
+
+    def __call__(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        if len(self.waits) >= self._stop_after:
+            self._ref[0].stop_ring()
+            return True
+        return False
+
+
+@pytest.mark.parametrize(("country", "expected"), [
+    ("ES", [1.5, 3.0, 1.5, 3.0]),
+    ("GB", [0.4, 0.2, 0.4, 2.0, 0.4, 0.2]),
+])
+def test_the_ring_waveform_follows_the_countrys_cadence_on_a_pwm_pin(country, expected):
+    """F/R is a PWM output at the ring frequency (50 % duty while the bell is on, steady high
+    while off) and RM is high only during bursts, in the country's on/off pattern."""
+    factory = MockFactory(pin_class=MockPWMPin)
+    ref: list = []
+    timeline = Timeline(ref, len(expected))
+    handset = Handset("desk", PINS, pin_factory=factory, cadence=cadence_for(country),
+                      bounce_s=None, wait=timeline)
+    ref.append(handset)
+    handset.start(lambda event: None)
+    try:
+        assert handset.pwm
+        handset.ring()
+        wait_for(lambda: len(timeline.waits) == len(expected) and not handset.ringing,
+                 what="the cadence to play")
+        wait_for(lambda: not factory.pin(PINS.ring_mode).state, what="RM back low")
+        assert timeline.waits == expected
+        fr, rm = factory.pin(PINS.forward_reverse), factory.pin(PINS.ring_mode)
+        assert fr.frequency == cadence_for(country).frequency_hz
+        bursts = (len(expected) + 1) // 2
+        levels = [s.state for s in fr.states]
+        assert levels[levels.index(1.0) + 1:] == [0.5, 1.0] * bursts    # after resting high
+        ring_mode = [bool(s.state) for s in rm.states]
+        assert ring_mode[ring_mode.index(True):] == [True, False] * bursts
+    finally:
+        handset.close()
+        factory.reset()

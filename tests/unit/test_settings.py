@@ -147,3 +147,23 @@ def test_the_pin_typed_on_the_page_wins_over_the_settings_file(tmp_path):
     assert hardware.line_driver("line-1").settings.pin == "9876"
     assert hardware.line_driver("line-2").settings.pin == settings.lines[1].pin
     assert from_file == settings.lines[0].pin
+
+
+def test_handsets_ring_the_box_countrys_way_unless_told_otherwise(tmp_path):
+    text = 'country = "mx"\n' + GOOD.replace('audio_capture = "hs1mic"',
+                                             'audio_capture = "hs1mic"\nring = "GB"\nring_hz = 20')
+    settings = load_settings(write(tmp_path, text))
+    assert settings.country == "MX"
+    assert (settings.handsets[0].ring, settings.handsets[0].ring_hz) == ("GB", 20)
+    hardware = RealHardware(settings, audio=None, data_dir=tmp_path)
+    cadence = hardware.station_driver("desk-1").cadence
+    assert (cadence.pairs, cadence.frequency_hz) == (((0.4, 0.2), (0.4, 2.0)), 20)
+
+
+def test_an_unknown_country_or_bell_frequency_is_named(tmp_path):
+    text = 'country = "XX"\n' + GOOD.replace('audio_capture = "hs1mic"',
+                                             'audio_capture = "hs1mic"\nring_hz = 100')
+    with pytest.raises(SettingsError) as err:
+        load_settings(write(tmp_path, text))
+    assert any(p.startswith("country must be one of AR, BR") for p in err.value.problems)
+    assert "handsets[0].ring_hz must be a number from 10 to 60" in err.value.problems
