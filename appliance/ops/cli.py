@@ -174,7 +174,10 @@ def close_server(server: Any) -> None:
     from waitress import wasyncore
 
     server.task_dispatcher.shutdown(timeout=2)
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    try:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    except OSError:     # the trigger is closed: the loop has ended and closed everything
+        log.info("the web server had already stopped")
 
 
 def systemd_socket(environ: dict[str, str] | None = None) -> socket.socket | None:

@@ -188,5 +188,7 @@ class PtyPort:
                 if os.readlink(self._link) == self.slave_path:
                     self._link.unlink()
         for fd in (self.master, self.slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.master = self.slave = -1      # closing a number twice could close another's

@@ -71,9 +71,12 @@ class PipePair:
         return fd
 
     def close(self) -> None:
+        """Safe to call twice: a descriptor closed twice could be someone else's by then."""
         for fd in (self.caller, self.box):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.caller = self.box = -1
         for path in (self.caller_path, self.box_path):
             path.unlink(missing_ok=True)
 
