@@ -15,9 +15,11 @@ from appliance.config.model import Config
 from hardware.events import (
     CallerHungUp,
     DialResult,
+    DigitDialled,
     DriverEvent,
     DtmfReceived,
     HookChanged,
+    HookFlash,
     IncomingCall,
     LineAnswered,
     LineInfo,
@@ -33,8 +35,9 @@ from hardware.events import (
     TrunkEnded,
 )
 
-__all__ = ["CallerHungUp", "ConfigChanged", "DialResult", "DriverEvent", "DtmfReceived", "Event",
-           "HookChanged", "IncomingCall", "LineAnswered", "LineInfo", "LineReleased",
+__all__ = ["CallerHungUp", "ConfigChanged", "DialResult", "DigitDialled", "DriverEvent",
+           "DtmfReceived", "Event", "HookChanged", "HookFlash", "IncomingCall", "LineAnswered",
+           "LineInfo", "LineReleased",
            "LineStatus", "NetworkTime", "PlaybackEnded", "RecordingFinished", "RunOnCore",
            "SmsReceived", "SmsSent", "StationStatus", "Stop", "Tick", "TrunkAnswered",
            "TrunkEnded"]

@@ -28,7 +28,7 @@ TRIPS = 100
 
 
 def ringing_cpu(factory: MockFactory) -> tuple[float, bool]:
-    handset = Handset("desk", PINS, pin_factory=factory, bounce_s=None)
+    handset = Handset("desk", PINS, pin_factory=factory)
     handset.start(lambda event: None)
     try:
         before, start = time.process_time(), time.monotonic()
@@ -41,7 +41,7 @@ def ringing_cpu(factory: MockFactory) -> tuple[float, bool]:
 
 
 def ring_trip(factory: MockFactory) -> list[float]:
-    handset = Handset("desk", PINS, pin_factory=factory, bounce_s=None)
+    handset = Handset("desk", PINS, pin_factory=factory)
     handset.start(lambda event: None)
     rm, hook, samples = factory.pin(PINS.ring_mode), factory.pin(PINS.hook), []
     try:

@@ -105,6 +105,21 @@ class HookChanged:
 
 
 @dataclass(frozen=True)
+class HookFlash:
+    """Staff flashed the hook of a lifted handset (a short on-hook break: hold / return)."""
+
+    station: str
+
+
+@dataclass(frozen=True)
+class DigitDialled:
+    """A digit dialled on a handset: rotary pulses, or DTMF heard from a lifted idle one."""
+
+    station: str
+    digit: str
+
+
+@dataclass(frozen=True)
 class TrunkAnswered:
     """The PBX a line's caller was handed to (gateway mode) answered."""
 
@@ -146,4 +161,5 @@ class RecordingFinished:
 
 DriverEvent = (IncomingCall | LineAnswered | CallerHungUp | DtmfReceived | LineStatus | LineInfo
                | NetworkTime | LineReleased | DialResult | SmsReceived | SmsSent | HookChanged
-               | StationStatus | PlaybackEnded | RecordingFinished | TrunkAnswered | TrunkEnded)
+               | StationStatus | PlaybackEnded | RecordingFinished | TrunkAnswered | TrunkEnded
+               | HookFlash | DigitDialled)

@@ -55,6 +55,11 @@ class HookReader:
         self._break_since: float | None = None  # an on-hook break while reported off hook
         self._pulses, self._digit_at = 0, None
 
+    @property
+    def raw_off_hook(self) -> bool:
+        """The pin's level now, before any debounce (the bell must not ring into a lift)."""
+        return self._raw
+
     def edge(self, level: bool, now: float, *, ringing: bool = False) -> list[Signal]:
         """The pin went to ``level`` (True = off hook) at ``now``."""
         signals = self.due(now)

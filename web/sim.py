@@ -73,6 +73,19 @@ def onhook(rid: str) -> ResponseReturnValue:
     return accepted()
 
 
+@bp.post("/stations/<rid>/flash")
+def flash(rid: str) -> ResponseReturnValue:
+    _sim().flash(rid)
+    return accepted()
+
+
+@bp.post("/stations/<rid>/dial")
+def dial(rid: str) -> ResponseReturnValue:
+    sim = _sim()
+    sim.dial(rid, _matching(json_body(), "digits", DIGITS_RE, DIGITS_HINT))
+    return accepted()
+
+
 def parse_now(value: Any) -> datetime:
     """An ISO-8601 time with its UTC offset: a naive time is ambiguous across DST changes."""
     try:

@@ -24,6 +24,7 @@ from appliance import events as ev
 from appliance.config.model import Config, Presence
 from appliance.core.calls import CallFlow
 from appliance.core.changes import Changes
+from appliance.core.desk import Desk
 from appliance.core.offers import Offers
 from appliance.core.office import Office
 from appliance.core.state import (
@@ -56,6 +57,7 @@ class Engine:
         if persist_presence is not None:
             self.office.persist_presence = persist_presence
         self.offers = Offers(self.office)
+        self.desk = Desk(self.office)
         self.flow = CallFlow(self.office, self.offers,
                              line_removed=lambda: self._drop_removed(self.office.config))
         self.handled = 0
@@ -75,6 +77,7 @@ class Engine:
             ev.SmsReceived: self.flow.sms_received, ev.SmsSent: self.flow.sms_sent,
             ev.HookChanged: self.flow.hook, ev.StationStatus: self.flow.station_status,
             ev.TrunkAnswered: self.flow.gateway.answered, ev.TrunkEnded: self.flow.gateway.ended,
+            ev.HookFlash: self.desk.flash, ev.DigitDialled: self.desk.digit,
             ev.ConfigChanged: lambda e: self._apply_config(e.config), ev.Tick: lambda e: None,
             ev.RunOnCore: self._run_on_core,
         }

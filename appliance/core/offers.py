@@ -113,7 +113,7 @@ class Offers:
         station = self.office.stations.get(e.station)
         if station is None:
             return None
-        station.off_hook = e.off_hook
+        station.off_hook, station.dialled = e.off_hook, ""
         if e.off_hook and station.ringing_for is not None:
             self._answer(station, e.station)
         elif not e.off_hook and station.call is not None:

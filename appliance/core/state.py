@@ -99,6 +99,7 @@ class StationRuntime:
     ringing_for: str | None = None   # call id ringing this handset
     ringing_agent: str | None = None # the agent it rings for
     call: str | None = None          # call id connected to this handset
+    dialled: str = ""                # digits dialled so far on the lifted idle handset
 
 
 @dataclass
@@ -136,6 +137,7 @@ class Call:
     playback: int | None = None
     hearing: str = ""                      # CallView.hearing
     forward_to: str | None = None          # the PBX's URI while it has or is dialled for it
+    held: bool = False                     # the agent flashed: the caller waits on hold
     timers: dict[CallTimer, Timer] = field(default_factory=dict)
     events: list[dict[str, str]] = field(default_factory=list)   # the timeline
 
@@ -167,6 +169,7 @@ class StationView:
     call_id: str | None
     online: bool
     cadence: dict[str, Any] | None = None   # {"pairs_s", "frequency_hz", "on_s"?, "off_s"?}
+    held: bool = False      # its call is on hold (the agent flashed the hook)
 
 
 @dataclass(frozen=True)

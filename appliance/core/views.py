@@ -27,7 +27,8 @@ def build_snapshot(core: Office, handled: int) -> Snapshot:
         for lid, line in cfg.lines.items() if (rt := core.lines.get(lid)) is not None)
     stations = tuple(
         StationView(sid, st.name, rt.kind, "off" if rt.off_hook else "on",
-                    rt.ringing_for is not None, rt.ringing_for or rt.call, rt.online, rt.cadence)
+                    rt.ringing_for is not None, rt.ringing_for or rt.call, rt.online, rt.cadence,
+                    _held(core, rt.call))
         for sid, st in cfg.stations.items() if (rt := core.stations.get(sid)) is not None)
     agents = tuple(
         AgentView(aid, agent.name, presence_of(core.presence.get(aid)), rt.state.value,
@@ -41,6 +42,11 @@ def build_snapshot(core: Office, handled: int) -> Snapshot:
                       for sid, o in sorted(core.overrides.items()))
     return Snapshot(core.clock.now().isoformat(), lines, stations, agents, calls,
                     core.clock.source, overrides, handled)
+
+
+def _held(core: Office, call_id: str | None) -> bool:
+    call = core.calls.get(call_id or "")
+    return call is not None and call.held
 
 
 def _waited(call: Any, mono: float) -> float:

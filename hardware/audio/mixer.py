@@ -45,7 +45,7 @@ from .pacing import MonotonicPacer, Pacer
 from .ports import AudioDeviceError, PcmPort
 from .recorder import ERROR, STOPPED, Recorder
 from .sources import File, Say, Source, Tone
-from .tones import beep, hold_tone
+from .tones import beep, hold_tone, refused
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ __all__ = ["AudioEngine", "RecordingFinished"]
 
 JITTER_PERIODS = 4       # at most 80 ms of the peer's audio waits in a bridge FIFO
 IDLE_LINGER_S = 0.2
-TONES = {Tone.HOLD: hold_tone, Tone.BEEP: beep}
+TONES = {Tone.HOLD: hold_tone, Tone.BEEP: beep, Tone.REFUSED: refused}
 JOIN_TIMEOUT_S = 5.0
 
 

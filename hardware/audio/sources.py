@@ -31,6 +31,7 @@ class File:
 class Tone(StrEnum):
     HOLD = "tone:hold"
     BEEP = "tone:beep"
+    REFUSED = "tone:refused"
 
 
 Source = Say | File | Tone

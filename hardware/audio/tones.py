@@ -2,7 +2,9 @@
 
 ``hold_tone`` is what callers hear while their team has no hold audio set (the owner's audio is
 theirs; we ship none): a soft beep every four seconds says "you are still connected" without
-pretending to be music. ``beep`` marks the start of a voicemail recording.
+pretending to be music. ``beep`` marks the start of a voicemail recording, and on a desk
+handset says a feature code was taken; ``refused`` (three short low beeps, like a busy tone)
+says it was not.
 
 Every tone fades in and out over a few milliseconds: a sine cut at full amplitude clicks, and a
 click every four seconds on hold is exactly what the callers would complain about.
@@ -65,6 +67,14 @@ def hold_tone(fmt: AudioFormat) -> bytes:
     """One 4 s cycle: a soft 425 Hz beep (0.2 s, -20 dBFS) then 3.8 s of silence. Loop it."""
     tone = sine(HOLD_FREQ_HZ, HOLD_ON_S, fmt, HOLD_LEVEL_DBFS, fade_s=FADE_S)
     return tone + bytes(round(HOLD_OFF_S * fmt.rate) * 2)
+
+
+@lru_cache(maxsize=4)
+def refused(fmt: AudioFormat) -> bytes:
+    """Three 425 Hz beeps of 0.15 s with 0.15 s between: "no" on a desk handset."""
+    tone = sine(HOLD_FREQ_HZ, 0.15, fmt, BEEP_LEVEL_DBFS, fade_s=0.01)
+    gap = bytes(round(0.15 * fmt.rate) * 2)
+    return (tone + gap) * 3
 
 
 @lru_cache(maxsize=4)

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hardware.audio.dtmf import DtmfDetector, dialled
 from hardware.fakes.audio import FakeAudio
 from hardware.fakes.line import DTMF_KEYS, FakeLine
 from hardware.fakes.modem import Dialect, FakeModem
@@ -28,6 +29,9 @@ from hardware.modem.setup import PinGuard
 # mock factory, so every simulated station can use the same numbers.
 SIM_PINS = HandsetPins(hook=27, ring_mode=17, forward_reverse=4)
 PIN_HISTORY = 1000          # pin changes a MockPin keeps (it records them all for tests)
+# How long a simulated person holds the hook: past the debounce to lift, past the flash
+# window to hang up, and a flash in between (hardware.hook's defaults).
+LIFT_S, HANG_UP_S, FLASH_S = 0.1, 1.0, 0.3
 CALLER_RE = re.compile(r"\+?[0-9]{1,20}")
 # The demo's lines take turns at these dialects; every one reports the caller's keys.
 DEMO_DIALECTS = (Dialect.SIM7600, Dialect.EC25, Dialect.SIM800, Dialect.HUAWEI)
@@ -53,6 +57,7 @@ class SimulatedHardware:
         self._modems = modems
         self._devices = dict(line_devices or {})
         self._pins = PinGuard(data_dir / "refused-pins" if data_dir else None)
+        self._hand_time = 0.0       # the handsets' clock: it moves only when a hand does
         self._links = Path(tempfile.mkdtemp(prefix="switchboard-ptys-")) if modems else None
         self._lock = threading.Lock()
 
@@ -87,7 +92,7 @@ class SimulatedHardware:
                 return self.sip.station_driver(station_id)
             factory = self._factories[station_id] = MockFactory()
             handset = self.handsets[station_id] = Handset(
-                station_id, SIM_PINS, pin_factory=factory, bounce_s=None)
+                station_id, SIM_PINS, pin_factory=factory, clock=lambda: self._hand_time)
             return handset
 
     def trunk_driver(self, line_id: str) -> Any:
@@ -126,13 +131,45 @@ class SimulatedHardware:
         if self._sip_desk(station_id):
             self.sip.offhook(station_id)
         else:
-            self._hook_pin(station_id).drive_high()
+            self._hand(station_id, (True, LIFT_S))
 
     def onhook(self, station_id: str) -> None:
         if self._sip_desk(station_id):
             self.sip.onhook(station_id)
         else:
-            self._hook_pin(station_id).drive_low()
+            self._hand(station_id, (False, HANG_UP_S))
+
+    def flash(self, station_id: str) -> None:
+        """A hook flash: down for FLASH_S, then up again (staff asking for hold / return)."""
+        if self._sip_desk(station_id):
+            raise OutOfService("A SIP phone's flash is its own (it puts the call on hold "
+                               "itself); only a handset on GPIO flashes here.")
+        self._hand(station_id, (False, FLASH_S), (True, LIFT_S))
+
+    def dial(self, station_id: str, digits: str) -> None:
+        """Keys pressed on a lifted idle handset: their DTMF audio, through the real detector
+        (on a Pi the audio engine feeds it the handset's microphone)."""
+        if self._sip_desk(station_id):
+            raise OutOfService("Feature codes are for handsets on GPIO; a SIP phone dials out "
+                               "on its own, which the box refuses.")
+        if not isinstance(digits, str) or not digits or set(digits) - DTMF_KEYS:
+            raise BadInput("digits", "Use the keys 0-9, * and #.")
+        handset = self._handset(station_id)
+        if not handset.off_hook:
+            raise OutOfService(f"Lift the handset '{station_id}' first: feature codes are "
+                               "dialled on a lifted handset.")
+        for key in DtmfDetector().feed(dialled(digits)):
+            handset.digit_heard(key)
+
+    def _hand(self, station_id: str, *moves: tuple[bool, float]) -> None:
+        """Move the hook: each level held for its time on the handsets' clock, which the
+        handset follows at once (``tick``), so the core hears it before this returns."""
+        pin, handset = self._hook_pin(station_id), self._handset(station_id)
+        for level, hold_s in moves:
+            pin.drive_high() if level else pin.drive_low()
+            with self._lock:
+                self._hand_time += hold_s
+            handset.tick()
 
     def set_clock(self, now: datetime) -> None:
         self.clock.set_now(now)
@@ -165,6 +202,12 @@ class SimulatedHardware:
             raise NoSuchDevice(f"No simulated line '{line_id}'" + (
                 " (it is a real device)." if line_id in self._devices else "."))
         return line
+
+    def _handset(self, station_id: str) -> Handset:
+        handset = self.handsets.get(station_id)
+        if handset is None:
+            raise NoSuchDevice(f"No simulated handset '{station_id}'.")
+        return handset
 
     def _hook_pin(self, station_id: str) -> Any:
         factory = self._factories.get(station_id)

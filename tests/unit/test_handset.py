@@ -1,100 +1,209 @@
-"""The SLIC handset driver on gpiozero MockFactory pins: hook events, ring cadence, ring trip."""
+"""The SLIC handset driver on gpiozero MockFactory pins, on a made-up clock: the ring waveform
+per country, ring trip, and what the hook says (lift, flash, hang-up, pulses)."""
 
 from __future__ import annotations
 
+import itertools
 import queue
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from appliance.events import HookChanged, StationStatus
-from hardware.handset import Handset, HandsetPins, RingCadence
+from appliance.events import DigitDialled, HookChanged, HookFlash, StationStatus
+from hardware.handset import Handset, HandsetPins
 from hardware.ringing import COUNTRY_CADENCES, cadence_for
-from tests.waiting import wait_for
 
 PINS = HandsetPins(hook=27, ring_mode=17, forward_reverse=4)
-FAST = RingCadence(((0.1, 0.05),), frequency_hz=50)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+class Rig:
+    """A handset on mock pins and a made-up clock; ``run`` moves time through every deadline
+    and notes each change of RM and F/R with its time."""
+
+    def __init__(self, factory: MockFactory, country: str = "ES") -> None:
+        self.factory, self.clock, self.events = factory, Clock(), queue.SimpleQueue()
+        self.handset = Handset("desk", PINS, pin_factory=factory, cadence=cadence_for(country),
+                               clock=self.clock)
+        self.handset.start(self.events.put)
+        self.rm, self.fr = factory.pin(PINS.ring_mode), factory.pin(PINS.forward_reverse)
+        self.changes: list[tuple[float, bool, float]] = []
+
+    def run(self, seconds: float) -> None:
+        until = self.clock.t + seconds
+        while (deadline := self.handset.next_deadline()) is not None and deadline <= until:
+            self.clock.t = max(self.clock.t, deadline)
+            self.handset.tick()
+            self._note()
+        self.clock.t = until
+        self.handset.tick()
+        self._note()
+
+    def hook(self, off_hook: bool) -> None:
+        pin = self.factory.pin(PINS.hook)
+        pin.drive_high() if off_hook else pin.drive_low()
+        self._note()
+
+    def _note(self) -> None:
+        now = (round(self.clock.t - 100.0, 4), bool(self.rm.state), float(self.fr.state))
+        if not self.changes or self.changes[-1][1:] != now[1:]:
+            self.changes.append(now)
+
+    def posted(self) -> list:
+        out = []
+        while not self.events.empty():
+            out.append(self.events.get())
+        return [e for e in out if not isinstance(e, StationStatus)]
 
 
 @pytest.fixture
-def factory():
-    f = MockFactory()
-    yield f
-    f.reset()
+def rig():
+    factory = MockFactory(pin_class=MockPWMPin)
+    made = Rig(factory)
+    yield made
+    made.handset.close()
+    factory.reset()
 
 
-@pytest.fixture
-def handset(factory):
-    events: queue.SimpleQueue = queue.SimpleQueue()
-    h = Handset("desk", PINS, pin_factory=factory, cadence=FAST, bounce_s=None)
-    h.start(events.put)
-    h.events = events
-    yield h
-    h.close()
+def test_start_reports_online_with_safe_pin_levels():
+    factory = MockFactory()
+    events: list = []
+    handset = Handset("desk", PINS, pin_factory=factory)
+    handset.start(events.append)
+    try:
+        assert events == [StationStatus("desk", online=True)]
+        assert factory.pin(PINS.ring_mode).state is False       # never in ring mode at rest
+        assert factory.pin(PINS.forward_reverse).state is True  # forward polarity
+    finally:
+        handset.close()
 
 
-def drain(q) -> list:
-    out = []
-    while not q.empty():
-        out.append(q.get())
-    return out
+def test_lifting_and_hanging_up_are_told_after_the_debounce_and_the_flash_window(rig):
+    rig.hook(True)
+    assert rig.posted() == []                                  # still settling
+    rig.run(0.03)
+    assert rig.posted() == [HookChanged("desk", off_hook=True)]
+    rig.hook(False)
+    rig.run(0.5)
+    assert rig.posted() == []                                  # could still be a flash
+    rig.run(0.5)
+    assert rig.posted() == [HookChanged("desk", off_hook=False)]
 
 
-def test_start_reports_online_with_safe_pin_levels(handset, factory):
-    assert drain(handset.events) == [StationStatus("desk", online=True)]
-    assert factory.pin(PINS.ring_mode).state is False       # never in ring mode at rest
-    assert factory.pin(PINS.forward_reverse).state is True  # forward polarity
+def test_a_flash_and_pulsed_digits_while_lifted(rig):
+    rig.hook(True)
+    rig.run(1)
+    rig.hook(False)
+    rig.run(0.3)
+    rig.hook(True)
+    rig.run(1)
+    for _ in range(2):                                          # "2" on a rotary dial
+        rig.hook(False)
+        rig.run(0.06)
+        rig.hook(True)
+        rig.run(0.04)
+    rig.run(1)
+    assert rig.posted() == [HookChanged("desk", off_hook=True), HookFlash("desk"),
+                            DigitDialled("desk", "2")]
 
 
-def test_hook_changes_become_events(handset, factory):
-    drain(handset.events)
-    factory.pin(PINS.hook).drive_high()
-    factory.pin(PINS.hook).drive_low()
-    assert drain(handset.events) == [HookChanged("desk", off_hook=True),
-                                     HookChanged("desk", off_hook=False)]
+@pytest.mark.parametrize(("country", "bursts"), [
+    ("ES", [(0.0, 1.5), (4.5, 6.0), (9.0, 10.5)]),
+    ("GB", [(0.0, 0.4), (0.6, 1.0), (3.0, 3.4), (3.6, 4.0)]),
+])
+def test_the_ring_waveform_follows_the_countrys_cadence_on_pwm_pins(country, bursts):
+    """RM high only during bursts; F/R at 50 % duty (the ring frequency is the pin's PWM)
+    during them and steady high between."""
+    factory = MockFactory(pin_class=MockPWMPin)
+    rig = Rig(factory, country)
+    try:
+        rig.handset.ring()
+        rig.run(bursts[-1][1] + 0.01)
+        expected = []
+        for start, end in bursts:
+            expected += [(start, True, 0.5), (end, False, 1.0)]
+        assert rig.changes == expected
+        assert rig.fr.frequency == cadence_for(country).frequency_hz
+    finally:
+        rig.handset.close()
+        factory.reset()
 
 
-def test_ringing_holds_ring_mode_and_toggles_polarity_then_rests(handset, factory):
-    rm, fr = factory.pin(PINS.ring_mode), factory.pin(PINS.forward_reverse)
+def test_without_pwm_the_driver_toggles_polarity_at_the_ring_frequency():
+    factory = MockFactory()
+    rig = Rig(factory, "US")                                    # 2 s bursts at 20 Hz
+    try:
+        assert not rig.handset.pwm
+        rig.handset.ring()
+        rig.run(2.0)
+        levels = [1.0] + [fr for t, _, fr in rig.changes if t < 2.0]    # from rest (high)
+        flips = sum(1 for a, b in itertools.pairwise(levels) if a != b)
+        assert flips == 80                                       # 2 s x 20 Hz x 2 edges
+        assert rig.rm.state is False
+        assert rig.fr.state is True
+    finally:
+        rig.handset.close()
+        factory.reset()
+
+
+def test_lifting_stops_the_bell_at_once_and_answers_after_the_ringing_debounce(rig):
+    rig.handset.ring()
+    rig.run(0.5)
+    assert rig.rm.state
+    rig.hook(True)
+    assert not rig.rm.state                                     # ring trip, no waiting
+    rig.run(0.05)
+    assert rig.posted() == []                                   # 80 ms while ringing
+    rig.run(0.05)
+    assert rig.posted() == [HookChanged("desk", off_hook=True)]
+    assert not rig.handset.ringing
+
+
+def test_a_ringing_transient_pauses_the_bell_and_the_next_burst_rings(rig):
+    rig.handset.ring()
+    rig.run(0.5)
+    rig.hook(True)
+    rig.clock.t += 0.01
+    rig.hook(False)
+    rig.run(4.2)                                                # into the next burst
+    assert rig.posted() == []
+    assert rig.handset.ringing
+    assert rig.rm.state
+
+
+def test_an_off_hook_handset_is_never_rung(rig):
+    rig.hook(True)
+    rig.run(0.1)
+    rig.handset.ring()
+    assert rig.handset.ringing is False
+
+
+def test_close_stops_the_handset_thread():
+    factory = MockFactory()
+    handset = Handset("desk", PINS, pin_factory=factory)
+    handset.start(lambda e: None)
     handset.ring()
-    wait_for(lambda: sum(1 for s in fr.states if not s.state) >= 3)
-    assert any(s.state for s in rm.states)
-    handset.stop_ring()
-    wait_for(lambda: rm.state is False and fr.state is True)
-    assert handset.ringing is False
+    handset.close()
+    assert handset._thread is None
 
 
-def test_lifting_the_handset_stops_the_bell_at_once(handset, factory):
-    handset.ring()
-    wait_for(lambda: factory.pin(PINS.ring_mode).state is True)
-    factory.pin(PINS.hook).drive_high()
-    assert handset.ringing is False
-    wait_for(lambda: factory.pin(PINS.ring_mode).state is False)
-
-
-def test_an_off_hook_handset_is_never_rung(handset, factory):
-    factory.pin(PINS.hook).drive_high()
-    handset.ring()
-    assert handset.ringing is False
-
-
-def test_close_stops_the_ring_thread(factory):
-    h = Handset("desk", PINS, pin_factory=factory, cadence=FAST, bounce_s=None)
-    h.start(lambda e: None)
-    h.ring()
-    h.close()
-    assert h._thread is None
-
-
-def test_pins_in_use_are_reported_with_what_to_do(factory):
-    factory.pin(PINS.hook)
+def test_pins_in_use_are_reported_with_what_to_do():
     from gpiozero import DigitalInputDevice
+
+    factory = MockFactory()
     holder = DigitalInputDevice(PINS.hook, pin_factory=factory)
     events: list = []
-    h = Handset("desk", PINS, pin_factory=factory, bounce_s=None)
-    h.start(events.append)
+    handset = Handset("desk", PINS, pin_factory=factory)
+    handset.start(events.append)
     holder.close()
-    h.close()
+    handset.close()
     assert len(events) == 1
     assert events[0].online is False
     assert "Check the wiring" in events[0].reason
@@ -108,51 +217,3 @@ def test_every_country_the_office_may_be_in_has_a_cadence():
     assert cadence_for("ES", frequency_hz=20).pairs == ((1.5, 3.0),)
     with pytest.raises(ValueError, match="known: AR"):
         cadence_for("XX")
-
-
-class Timeline:
-    """The ring thread's time: each wait is recorded; the ``stop_after``-th one stops it."""
-
-    def __init__(self, handset_ref: list, stop_after: int) -> None:
-        self.waits: list[float] = []
-        self._ref, self._stop_after = handset_ref, stop_after
-
-    def __call__(self, seconds: float) -> bool:
-        self.waits.append(seconds)
-        if len(self.waits) >= self._stop_after:
-            self._ref[0].stop_ring()
-            return True
-        return False
-
-
-@pytest.mark.parametrize(("country", "expected"), [
-    ("ES", [1.5, 3.0, 1.5, 3.0]),
-    ("GB", [0.4, 0.2, 0.4, 2.0, 0.4, 0.2]),
-])
-def test_the_ring_waveform_follows_the_countrys_cadence_on_a_pwm_pin(country, expected):
-    """F/R is a PWM output at the ring frequency (50 % duty while the bell is on, steady high
-    while off) and RM is high only during bursts, in the country's on/off pattern."""
-    factory = MockFactory(pin_class=MockPWMPin)
-    ref: list = []
-    timeline = Timeline(ref, len(expected))
-    handset = Handset("desk", PINS, pin_factory=factory, cadence=cadence_for(country),
-                      bounce_s=None, wait=timeline)
-    ref.append(handset)
-    handset.start(lambda event: None)
-    try:
-        assert handset.pwm
-        handset.ring()
-        wait_for(lambda: len(timeline.waits) == len(expected) and not handset.ringing,
-                 what="the cadence to play")
-        wait_for(lambda: not factory.pin(PINS.ring_mode).state, what="RM back low")
-        assert timeline.waits == expected
-        fr, rm = factory.pin(PINS.forward_reverse), factory.pin(PINS.ring_mode)
-        assert fr.frequency == cadence_for(country).frequency_hz
-        bursts = (len(expected) + 1) // 2
-        levels = [s.state for s in fr.states]
-        assert levels[levels.index(1.0) + 1:] == [0.5, 1.0] * bursts    # after resting high
-        ring_mode = [bool(s.state) for s in rm.states]
-        assert ring_mode[ring_mode.index(True):] == [True, False] * bursts
-    finally:
-        handset.close()
-        factory.reset()
