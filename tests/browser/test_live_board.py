@@ -49,3 +49,25 @@ def test_the_board_says_when_it_lost_the_box_and_finds_it_again(page, box, monke
     box["web"].start()
     expect(page.locator("#live")).to_have_attribute("data-connected", "true", timeout=8000)
     expect(page.locator("#connection")).to_have_text("en directo")
+
+
+def test_staff_flash_to_hold_and_dial_away_from_a_simulated_handset(page, box):
+    url, api = box["url"], box["appliance"].api
+    live(page, url)
+    page.locator("#hours tr").first.get_by_role("button", name="Abrir ahora").click()
+    api.sim.incoming("line-2", "600111222")                    # straight to the team
+    box["appliance"].engine.settle()
+    rung = next(s for s in api.status()["stations"] if s["ringing"])
+    api.sim.offhook(rung["id"])
+    desk = page.locator("#people tr", has_text=rung["name"])
+    desk.get_by_role("button", name="Flash (espera)").click()
+    expect(desk).to_contain_text("descolgado; quien llama está en espera")
+    desk.get_by_role("button", name="Flash (espera)").click()
+    expect(desk).not_to_contain_text("en espera")
+
+    idle = next(s for s in api.status()["stations"] if s["id"] != rung["id"])
+    other = page.locator("#people tr", has_text=idle["name"])
+    other.get_by_role("button", name="Descolgar").click()
+    other.get_by_role("button", name="Marcar *2 (ausente)").click()
+    expect(other).to_contain_text("ausente")
+    assert no_horizontal_scroll(page)

@@ -242,14 +242,23 @@
 
   function stationControls(station) {
     const node = cloneTemplate("station-sim");
+    const base = `/api/sim/stations/${encodeURIComponent(station.id)}`;
+    const said = {offhook: "picked_up", onhook: "put_down", flash: "flashed"};
     node.querySelectorAll("[data-hook]").forEach((button) => {
       const action = button.dataset.hook;
-      const said = action === "offhook" ? "picked_up" : "put_down";
       button.addEventListener("click", () => {
-        post(`/api/sim/stations/${encodeURIComponent(station.id)}/${action}`, {},
-          say(said, {handset: station.name}));
+        post(`${base}/${action}`, {}, say(said[action], {handset: station.name}));
       });
     });
+    node.querySelectorAll("[data-code]").forEach((button) => {
+      button.addEventListener("click", () => {
+        post(`${base}/dial`, {digits: button.dataset.code},
+          say("dialled", {handset: station.name, digits: button.dataset.code}));
+      });
+    });
+    if (station.kind === "sip") {
+      node.querySelectorAll("[data-code], [data-hook='flash']").forEach((b) => b.remove());
+    }
     return node;
   }
 
@@ -271,7 +280,10 @@
     if (station.online === false) {
       return words("offline");
     }
-    return station.hook === "off" ? say("off_hook") : say("on_hook");
+    if (station.hook === "off") {
+      return station.held ? say("on_hold") : say("off_hook");
+    }
+    return say("on_hook");
   }
 
   function renderPeople(status) {
