@@ -54,7 +54,9 @@ def test_the_board_says_when_it_lost_the_box_and_finds_it_again(page, box, monke
 def test_staff_flash_to_hold_and_dial_away_from_a_simulated_handset(page, box):
     url, api = box["url"], box["appliance"].api
     live(page, url)
-    page.locator("#hours tr").first.get_by_role("button", name="Abrir ahora").click()
+    hours = page.locator("#hours tr").first
+    hours.get_by_role("button", name="Abrir ahora").click()
+    expect(hours).to_contain_text("Abierto a mano")
     api.sim.incoming("line-2", "600111222")                    # straight to the team
     box["appliance"].engine.settle()
     rung = next(s for s in api.status()["stations"] if s["ringing"])
