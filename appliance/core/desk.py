@@ -2,6 +2,7 @@
 
 * A hook flash during a call puts the caller on hold (they hear the team's hold audio, the
   handset hears nothing) and a second flash brings them back.
+* A handset lifted with no call hears the country's dial tone until a key is pressed.
 * Feature codes dialled on a lifted idle handset: ``*1`` available, ``*2`` away, ``*0`` call
   back the last caller. Calling out needs the caller's consent (design rule 4), which does not
   exist yet, so ``*0`` is refused with three low beeps, as is any code the box does not know.
@@ -60,10 +61,24 @@ class Desk:
         else:
             self._hold(call, e.station)
 
+    def hook(self, e: ev.HookChanged) -> None:
+        """After the call flow: a handset lifted with no call hears dial tone; one put down
+        hears nothing (dial or busy tone stop)."""
+        station = self.office.stations.get(e.station)
+        if station is None or station.kind != "gpio":
+            return
+        port = station_port(e.station)
+        if not e.off_hook:
+            self.office.audio.stop(port)
+        elif station.call is None and station.ringing_for is None:
+            self.office.audio.play(port, Tone.DIAL, loop=True)
+
     def digit(self, e: ev.DigitDialled) -> None:
         station = self.office.stations.get(e.station)
         if station is None or station.call is not None or not station.off_hook:
             return
+        if not station.dialled:
+            self.office.audio.stop(station_port(e.station))      # dial tone ends at a key
         station.dialled += e.digit
         code = read_code(station.dialled)
         if code is True:

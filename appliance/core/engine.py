@@ -75,7 +75,7 @@ class Engine:
             ev.LineInfo: self.flow.line_info, ev.DialResult: self.flow.dial_result,
             ev.NetworkTime: self._network_time, ev.LineReleased: self.flow.line_released,
             ev.SmsReceived: self.flow.sms_received, ev.SmsSent: self.flow.sms_sent,
-            ev.HookChanged: self.flow.hook, ev.StationStatus: self.flow.station_status,
+            ev.HookChanged: self._hook, ev.StationStatus: self.flow.station_status,
             ev.TrunkAnswered: self.flow.gateway.answered, ev.TrunkEnded: self.flow.gateway.ended,
             ev.HookFlash: self.desk.flash, ev.DigitDialled: self.desk.digit,
             ev.ConfigChanged: lambda e: self._apply_config(e.config), ev.Tick: lambda e: None,
@@ -280,6 +280,10 @@ class Engine:
         if trunk is not None:
             self.office.trunk_drivers[line_id] = trunk
             trunk.start(self.post)
+
+    def _hook(self, e: ev.HookChanged) -> None:
+        self.flow.hook(e)
+        self.desk.hook(e)
 
     def _add_station(self, station_id: str) -> None:
         driver = self.hardware.station_driver(station_id)

@@ -172,7 +172,8 @@ def build_audio(settings: Any, data_dir: Path, sip: Any = None) -> tuple[Any, An
             ports |= {trunk_port(w.id): sip.port(trunk_user(w.id)) for w in settings.lines}
     library = AudioLibrary(data_dir / "audio", fmt)
     resolve = Speech(data_dir / "speech", fmt).resolver(library, language=settings.language)
-    return AudioEngine(ports, resolve, recordings=data_dir / "recordings"), library
+    return AudioEngine(ports, resolve, recordings=data_dir / "recordings",
+                       country=settings.country), library
 
 
 def build_demo_audio(data_dir: Path, clock: Any, lines: list[str], stations: list[str],

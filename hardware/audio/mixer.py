@@ -43,6 +43,7 @@ from hardware.interfaces import Post
 from .format import LINE_FORMAT, PERIOD_S
 from .pacing import MonotonicPacer, Pacer
 from .ports import AudioDeviceError, PcmPort
+from .progress import busy_tone, connected_beep, dial_tone
 from .recorder import ERROR, STOPPED, Recorder
 from .sources import File, Say, Source, Tone
 from .tones import beep, hold_tone, refused
@@ -54,6 +55,7 @@ __all__ = ["AudioEngine", "RecordingFinished"]
 JITTER_PERIODS = 4       # at most 80 ms of the peer's audio waits in a bridge FIFO
 IDLE_LINGER_S = 0.2
 TONES = {Tone.HOLD: hold_tone, Tone.BEEP: beep, Tone.REFUSED: refused}
+COUNTRY_TONES = {Tone.DIAL: dial_tone, Tone.BUSY: busy_tone}
 JOIN_TIMEOUT_S = 5.0
 
 
@@ -130,13 +132,15 @@ class AudioEngine:
     def __init__(self, ports: dict[str, PcmPort], resolve: Callable[[Say | File], bytes], *,
                  recordings: Path,
                  pacer_factory: Callable[[], Pacer] = lambda: MonotonicPacer(PERIOD_S),
-                 idle_linger_s: float = IDLE_LINGER_S) -> None:
+                 idle_linger_s: float = IDLE_LINGER_S, country: str = "ES") -> None:
+        """``country``: whose dial and busy tones the handsets hear."""
         formats = {port.fmt for port in ports.values()}
         if len(formats) > 1:
             raise ValueError(f"all audio ports must use one line format, got {formats}")
         self.fmt = formats.pop() if formats else LINE_FORMAT
         self._states = {key: _PortState(key, port) for key, port in ports.items()}
         self._resolve = resolve
+        self.country = country
         self._recordings = Path(recordings)
         self._pacer_factory = pacer_factory
         self._linger_ticks = round(idle_linger_s / PERIOD_S)
@@ -171,13 +175,18 @@ class AudioEngine:
     def _load(self, source: Source, loop: bool) -> bytes:
         """PCM for ``source``: tones are ours, the rest is ``resolve``'s."""
         try:
-            pcm = TONES[source](self.fmt) if isinstance(source, Tone) else self._resolve(source)
+            pcm = self._tone(source) if isinstance(source, Tone) else self._resolve(source)
         except Exception:
             log.exception("cannot load audio %r; playing %s instead", source,
                           "the hold tone" if loop else "nothing")
             pcm = hold_tone(self.fmt) if loop else b""
         pcm = bytes(pcm[: len(pcm) // 2 * 2])
         return pcm if pcm or not loop else self.fmt.silence()
+
+    def _tone(self, tone: Tone) -> bytes:
+        if tone in COUNTRY_TONES:
+            return COUNTRY_TONES[tone](self.country, self.fmt)
+        return connected_beep(self.fmt) if tone is Tone.CONNECTED else TONES[tone](self.fmt)
 
     def stop(self, port: str) -> None:
         """Stop the sound and the recording on ``port`` (the bridge, if any, stays)."""

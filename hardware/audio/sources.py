@@ -32,6 +32,9 @@ class Tone(StrEnum):
     HOLD = "tone:hold"
     BEEP = "tone:beep"
     REFUSED = "tone:refused"
+    DIAL = "tone:dial"              # the country's, on a lifted idle handset
+    BUSY = "tone:busy"              # the country's, once the caller has gone
+    CONNECTED = "tone:connected"    # a short beep as a call is put through
 
 
 Source = Say | File | Tone

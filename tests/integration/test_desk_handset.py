@@ -4,6 +4,7 @@ refused until callers can consent to a call back. Through the simulation API too
 
 from __future__ import annotations
 
+from hardware.audio.sources import Tone
 from web import create_app
 
 KEY = "desk-handset-key-123"
@@ -66,3 +67,19 @@ def test_the_simulation_api_flashes_and_dials(office):
     assert office.status.agent("a2").presence == "away"
     bad = client.post("/api/sim/stations/s2/dial", json={"digits": "x"}, headers=headers)
     assert bad.status_code == 400
+
+
+def test_the_earpiece_hears_dial_tone_a_through_beep_and_busy_when_the_caller_has_gone(office):
+    office.pick_up("s2")
+    assert office.hw.audio.playing["station:s2"] == (Tone.DIAL, True)
+    office.hw.dial("s2", "*")
+    office.settle()
+    assert "station:s2" not in office.hw.audio.playing        # a key ends the dial tone
+    office.put_down("s2")
+    office.call("l1", "600111222")
+    office.pick_up("s1")
+    assert office.hw.audio.played("station:s1")[-1] == "tone:connected"
+    office.caller_hangs_up("l1")
+    assert office.hw.audio.playing["station:s1"] == (Tone.BUSY, True)
+    office.put_down("s1")
+    assert "station:s1" not in office.hw.audio.playing

@@ -10,24 +10,12 @@ from array import array
 from hardware import events as ev
 from hardware.audio.pacing import MonotonicPacer
 from hardware.sip.hub import SipHub
+from tests.goertzel import power_at
 
 from .conftest import Inbox, sip_config
 
 RATE = 8000
 PERIODS = 125            # 2.5 s; the first second is silence (jitter buffers, pipes)
-
-
-def power_at(pcm: bytes, freq: float) -> float:
-    """Goertzel: the relative power of ``freq`` in 16-bit mono PCM at 8 kHz (0..1)."""
-    samples = array("h", pcm[: len(pcm) // 2 * 2])
-    if not samples:
-        return 0.0
-    k = 2 * math.cos(2 * math.pi * freq / RATE)
-    s1 = s2 = 0.0
-    for x in samples:
-        s1, s2 = x + k * s1 - s2, s1
-    energy = sum(x * x for x in samples) or 1
-    return (s1 * s1 + s2 * s2 - k * s1 * s2) / (energy * len(samples) / 2)
 
 
 def tone(freq: float, periods: int) -> list[bytes]:

@@ -14,10 +14,11 @@ from appliance.ops.assembly import build_simulated
 from hardware.audio.mixer import AudioEngine
 from hardware.audio.pacing import MonotonicPacer
 from hardware.fakes.sip import ATA, SimulatedSip
+from tests.goertzel import power_at
 from tests.office import Office
 from tests.waiting import wait_for
 
-from .test_sip_audio import power_at, tone
+from .test_sip_audio import tone
 
 pytestmark = pytest.mark.usefixtures("baresip_installed")
 
