@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, required=True, help="the box's TOML settings")
     doctor = commands.add_parser("doctor", help="check the modems and say what to fix")
     doctor.add_argument("--config", type=Path, help="the appliance's TOML configuration")
+    doctor.add_argument("--ring", metavar="STATION",
+                        help="also ring this handset (its station id) for one second")
     doctor.add_argument("--device", action="append", default=[], metavar="PATH",
                         help="check this serial port (repeatable); default: every USB modem")
     backup = commands.add_parser("backup", help="write config, call history and audio to FILE")
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":
         from appliance.ops.doctor import run_doctor
 
-        return run_doctor(args.config, args.device, sys.stdout)
+        return run_doctor(args.config, args.device, sys.stdout, ring=args.ring)
     if args.command == "run":
         return run_real(args.config)
     if args.command == "backup":

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from appliance.ops import system_checks
+from appliance.ops import handset_checks, system_checks
 from hardware.modem.probe import ProbeResult, candidate_ports, modem_manager_running, probe
 
 DEFAULT_DATA = Path("/var/lib/switchboard")
@@ -35,9 +35,13 @@ def _only_analog(config: Path | None) -> bool:
     return bool(lines) and all(line.get("kind") == "analog" for line in lines)
 
 
-def run_doctor(config: Path | None, devices: list[str], out: TextIO) -> int:
+def run_doctor(config: Path | None, devices: list[str], out: TextIO, *,
+               ring: str | None = None, pin_factory: Any = None) -> int:
+    """``ring``: also ring that handset (its station id) for a second."""
     devices = devices or (devices_from_config(config) if config else candidate_ports())
     healthy = _system(config, out)
+    if config is not None:
+        healthy &= _handsets(config, out, ring, pin_factory)
     if not devices and _only_analog(config):
         out.write("All looks fine.\n" if healthy else "Some things need attention (above).\n")
         return 0 if healthy else 1
@@ -55,6 +59,37 @@ def run_doctor(config: Path | None, devices: list[str], out: TextIO) -> int:
         _report(result, out)
     out.write("All modems look fine.\n" if healthy else "Some things need attention (above).\n")
     return 0 if healthy else 1
+
+
+def _handsets(config: Path, out: TextIO, ring: str | None, pin_factory: Any) -> bool:
+    """Each handset of the settings: its pins, its sound card, and the one to ring."""
+    from appliance.ops.settings import SettingsError, load_settings
+    from hardware.handset import HandsetPins
+
+    with config.open("rb") as f:
+        if not tomllib.load(f).get("handsets") and ring is None:
+            return True
+    try:
+        settings = load_settings(config)
+    except SettingsError as exc:
+        out.write("! The settings file has mistakes: " + "; ".join(exc.problems) + "\n\n")
+        return False
+    findings = []
+    for wiring in settings.handsets:
+        pins = HandsetPins(wiring.hook, wiring.ring_mode, wiring.forward_reverse)
+        findings.append(handset_checks.pins_free(wiring.station, pins, pin_factory))
+        findings.append(handset_checks.sound_card(
+            wiring.station, [wiring.audio_playback, wiring.audio_capture]))
+        if ring == wiring.station:
+            findings.append(handset_checks.ring_once(
+                wiring.station, pins, wiring.ring or settings.country, pin_factory))
+    if ring is not None and ring not in {w.station for w in settings.handsets}:
+        findings.append(handset_checks.Finding(False, f"No handset '{ring}' in the settings."))
+    for finding in findings:
+        out.write(("  " if finding.ok else "! ") + finding.message + "\n")
+    if findings:
+        out.write("\n")
+    return all(f.ok for f in findings)
 
 
 def _system(config: Path | None, out: TextIO) -> bool:
