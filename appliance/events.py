@@ -26,6 +26,7 @@ from hardware.events import (
     LineReleased,
     LineStatus,
     NetworkTime,
+    PanelSwitch,
     PlaybackEnded,
     RecordingFinished,
     SmsReceived,
@@ -37,8 +38,8 @@ from hardware.events import (
 
 __all__ = ["CallerHungUp", "ConfigChanged", "DialResult", "DigitDialled", "DriverEvent",
            "DtmfReceived", "Event", "HookChanged", "HookFlash", "IncomingCall", "LineAnswered",
-           "LineInfo", "LineReleased",
-           "LineStatus", "NetworkTime", "PlaybackEnded", "RecordingFinished", "RunOnCore",
+           "LineInfo", "LineReleased", "LineStatus", "NetworkTime", "PanelSwitch",
+           "PlaybackEnded", "RecordingFinished", "RunOnCore",
            "SmsReceived", "SmsSent", "StationStatus", "Stop", "Tick", "TrunkAnswered",
            "TrunkEnded"]
 

@@ -120,6 +120,13 @@ class DigitDialled:
 
 
 @dataclass(frozen=True)
+class PanelSwitch:
+    """The front panel's "closed now" switch is on (``closed``) or off."""
+
+    closed: bool
+
+
+@dataclass(frozen=True)
 class TrunkAnswered:
     """The PBX a line's caller was handed to (gateway mode) answered."""
 
@@ -162,4 +169,4 @@ class RecordingFinished:
 DriverEvent = (IncomingCall | LineAnswered | CallerHungUp | DtmfReceived | LineStatus | LineInfo
                | NetworkTime | LineReleased | DialResult | SmsReceived | SmsSent | HookChanged
                | StationStatus | PlaybackEnded | RecordingFinished | TrunkAnswered | TrunkEnded
-               | HookFlash | DigitDialled)
+               | HookFlash | DigitDialled | PanelSwitch)

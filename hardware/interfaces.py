@@ -94,6 +94,7 @@ class Hardware(Protocol):
     """
 
     audio: AudioDriver
+    panel: Any            # hardware.panel.Panel: the front panel's lamps and switch, or None
 
     def line_driver(self, line_id: str) -> LineDriver | None: ...
     def station_driver(self, station_id: str) -> StationDriver | None: ...

@@ -17,6 +17,7 @@ from hardware.handset import Handset, HandsetPins
 from hardware.interfaces import LineDriver, StationDriver, TrunkDriver
 from hardware.modem.gsm import GsmModem, ModemSettings
 from hardware.modem.setup import PinGuard
+from hardware.panel import Panel
 from hardware.ringing import cadence_for
 
 
@@ -29,6 +30,9 @@ class RealHardware:
         self._phones = {w.station: w for w in settings.phones}
         self._gateway = settings.sip is not None and settings.sip.gateway
         self._country = settings.country
+        wiring = settings.panel
+        self.panel = (Panel(wiring.lamps, wiring.closed_switch)
+                      if wiring is not None else None)
         self._pins = PinGuard(data_dir / "refused-pins")
         self._drivers: dict[str, Callable[[Any], LineDriver]] = {"gsm": self._gsm,
                                                                  "analog": self._analog}
@@ -73,5 +77,7 @@ class RealHardware:
 
     def close(self) -> None:
         self.audio.close()
+        if self.panel is not None:
+            self.panel.close()
         if self.sip is not None:
             self.sip.close()

@@ -372,17 +372,24 @@ class CallFlow:
     # -- helpers ------------------------------------------------------------------------------
 
     def _closed(self, call: Call, line: Line) -> bool:
+        """Out of hours, or the front panel's "closed now" switch is on: the schedule's
+        closed action runs (with no schedule, the box says it is closed)."""
         schedule = self.office.config.schedules.get(line.schedule or "")
-        if schedule is None:
+        if self.office.closed_switch:
+            why = "switch"
+        elif schedule is None:
             return False
-        status = status_at(schedule, self.office.clock.now(),
-                           self.office.overrides.get(schedule.id))
-        if status.open:
-            return False
-        call.reason = f"closed:{status.reason.value}"
-        self.office.note(call, "closed", status.reason.value)
-        action = schedule.closed_action
-        text = fill_hours(action.text, schedule, self.office.language) if action.text else None
+        else:
+            status = status_at(schedule, self.office.clock.now(),
+                               self.office.overrides.get(schedule.id))
+            if status.open:
+                return False
+            why = status.reason.value
+        call.reason = f"closed:{why}"
+        self.office.note(call, "closed", why)
+        action = schedule.closed_action if schedule is not None else Target()
+        text = (fill_hours(action.text, schedule, self.office.language)
+                if action.text and schedule is not None else None)
         if action.action is Action.VOICEMAIL:
             self.voicemail(call, Outcome.CLOSED, text)
         else:

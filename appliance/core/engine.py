@@ -39,6 +39,7 @@ from appliance.core.views import build_snapshot
 from appliance.errors import NotFound, Unavailable
 from appliance.policy.schedule import Override
 from hardware.interfaces import Capability, Hardware
+from hardware.panel import Lamp
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class Engine:
             ev.HookChanged: self._hook, ev.StationStatus: self.flow.station_status,
             ev.TrunkAnswered: self.flow.gateway.answered, ev.TrunkEnded: self.flow.gateway.ended,
             ev.HookFlash: self.desk.flash, ev.DigitDialled: self.desk.digit,
+            ev.PanelSwitch: self._panel_switch,
             ev.ConfigChanged: lambda e: self._apply_config(e.config), ev.Tick: lambda e: None,
             ev.RunOnCore: self._run_on_core,
         }
@@ -98,6 +100,8 @@ class Engine:
         self.every(HOUSEKEEPING_S, self.flow.housekeeping, first_after=HOUSEKEEPING_DELAY_S)
         self.clock.subscribe(lambda: self.post(ev.Tick()))
         self.hardware.audio.start(self.post)
+        if self.hardware.panel is not None:
+            self.hardware.panel.start(self.post)
         self._thread = threading.Thread(target=self._run, name="core", daemon=True)
         self._thread.start()
 
@@ -199,6 +203,7 @@ class Engine:
         before, self._snapshot = self._snapshot, build_snapshot(self.office, self.handled)
         if news or not self._snapshot.same_board(before):
             self.changes.bump()
+            self._light_lamps()
 
     def _guarded(self, handler: Callable[[Any], Any], event: Any) -> None:
         """One bad event must not stop the switchboard: log it, end the call it was about (so
@@ -280,6 +285,20 @@ class Engine:
         if trunk is not None:
             self.office.trunk_drivers[line_id] = trunk
             trunk.start(self.post)
+
+    def _panel_switch(self, e: ev.PanelSwitch) -> None:
+        log.info("front panel: closed switch %s", "on" if e.closed else "off")
+        self.office.closed_switch = e.closed
+
+    def _light_lamps(self) -> None:
+        """Each line's panel lamp: off when not working, on when idle, blinking in a call."""
+        panel = self.hardware.panel
+        if panel is None:
+            return
+        for line in self._snapshot.lines:
+            lamp = (Lamp.ON if line.state == "idle" else
+                    Lamp.BLINK if line.state in ("ringing", "in_call") else Lamp.OFF)
+            panel.show(line.id, lamp)
 
     def _hook(self, e: ev.HookChanged) -> None:
         self.flow.hook(e)

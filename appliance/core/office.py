@@ -43,6 +43,7 @@ class Office:
     presence: dict[str, Presence] = field(default_factory=dict)
     round_robin: dict[str, str] = field(default_factory=dict)   # team id -> agent last offered
     overrides: dict[str, Override] = field(default_factory=dict)  # schedule id -> by hand
+    closed_switch: bool = False     # the front panel's "closed now" switch is on
     timers: Timers = field(default_factory=Timers)
 
     def after(self, seconds: float, action: Callable[[], None], *,

@@ -212,6 +212,7 @@ class Snapshot:
     calls: tuple[CallView, ...] = ()
     clock_source: str = ""
     overrides: tuple[OverrideView, ...] = ()   # hours set open/closed by hand, maybe expired
+    closed_switch: bool = False    # the front panel's "closed now" switch is on
     events: int = 0    # how many events the core has handled (lets tests wait for progress)
 
     def to_dict(self) -> dict[str, Any]:

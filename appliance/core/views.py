@@ -41,7 +41,7 @@ def build_snapshot(core: Office, handled: int) -> Snapshot:
     overrides = tuple(OverrideView(sid, o.open, o.until.isoformat())
                       for sid, o in sorted(core.overrides.items()))
     return Snapshot(core.clock.now().isoformat(), lines, stations, agents, calls,
-                    core.clock.source, overrides, handled)
+                    core.clock.source, overrides, core.closed_switch, handled)
 
 
 def _held(core: Office, call_id: str | None) -> bool:

@@ -30,6 +30,9 @@ each handset's GPIO pins and sound devices. Mistakes are reported all at once, b
     audio_capture = "hs1mic"
     ring = "GB"               # optional: this handset rings another country's way
     ring_hz = 20              # optional: its bell's frequency (10-60 Hz)
+    [panel]                   # optional: a lamp per line, and a "closed now" switch
+    lamps = { "line-1" = 13, "line-2" = 19 }
+    closed_switch = 18
 
 Analog lines and SIP desk phones go through baresip, listening only on the LAN interface (or
 the address) named in ``[sip]``:
@@ -85,6 +88,12 @@ class LineWiring:
 
 
 @dataclass(frozen=True)
+class PanelWiring:
+    lamps: dict[str, int]               # line id -> the BCM pin of its lamp
+    closed_switch: int | None = None    # the BCM pin of the "closed now" switch
+
+
+@dataclass(frozen=True)
 class PhoneWiring:
     station: str
     uri: str                       # sip:user@host[:port]
@@ -122,6 +131,7 @@ class Settings:
     handsets: tuple[HandsetWiring, ...] = ()
     phones: tuple[PhoneWiring, ...] = ()
     sip: SipWiring | None = None
+    panel: PanelWiring | None = None
 
 
 def load_settings(path: Path) -> Settings:
@@ -145,7 +155,7 @@ def load_settings(path: Path) -> Settings:
         handsets=tuple(_handset(item, i, problems)
                        for i, item in enumerate(doc.get("handsets", []))),
         phones=tuple(_phone(item, i, problems) for i, item in enumerate(doc.get("phones", []))),
-        sip=_sip(doc.get("sip"), problems))
+        sip=_sip(doc.get("sip"), problems), panel=_panel(doc.get("panel"), problems))
     if settings.language not in LANGUAGES:
         problems.append("language must be one of: " + ", ".join(LANGUAGES))
     if settings.audio_rate not in (8000, 16000):
@@ -158,8 +168,11 @@ def load_settings(path: Path) -> Settings:
         problems.append("[sip] with listen = the LAN interface (for example \"eth0\") is "
                         "required for analog lines and [[phones]]")
     pins = [p for h in settings.handsets for p in (h.hook, h.ring_mode, h.forward_reverse)]
+    if settings.panel is not None:
+        pins += [*settings.panel.lamps.values(),
+                 *([settings.panel.closed_switch] if settings.panel.closed_switch else [])]
     if len(set(pins)) != len(pins):
-        problems.append("a GPIO pin is used twice in [[handsets]]")
+        problems.append("a GPIO pin is used twice in [[handsets]] and [panel]")
     if problems:
         raise SettingsError(path, problems)
     return settings
@@ -262,6 +275,25 @@ def _sip(doc: Any, problems: list[str]) -> SipWiring | None:
     return SipWiring(listen, _number(doc, "port", problems, "sip.port", 5060, 1024, 65535),
                      _number(doc, "rtp_first", problems, "sip.rtp_first", 10000, 1024, 65000),
                      gateway is True)
+
+
+def _panel(doc: Any, problems: list[str]) -> PanelWiring | None:
+    if doc is None:
+        return None
+    lamps = doc.get("lamps", {}) if isinstance(doc, dict) else None
+    if not isinstance(lamps, dict):
+        problems.append('[panel] lamps must be a table: { "line-1" = 13 }')
+        return None
+    good = {}
+    for line, pin in lamps.items():
+        if isinstance(pin, bool) or not isinstance(pin, int) or not 2 <= pin <= 27:
+            problems.append(f"panel.lamps.{line} must be a GPIO pin from 2 to 27")
+        else:
+            good[line] = pin
+    switch = None
+    if "closed_switch" in doc:
+        switch = _number(doc, "closed_switch", problems, "panel.closed_switch", 0, 2, 27)
+    return PanelWiring(good, switch or None)
 
 
 def _is_address(text: str) -> bool:

@@ -44,11 +44,11 @@ class SimulatedHardware:
 
     def __init__(self, clock: Any, *, modems: bool = False,
                  line_devices: dict[str, str] | None = None, data_dir: Path | None = None,
-                 audio: Any = None, sip: Any = None) -> None:
+                 audio: Any = None, sip: Any = None, panel: Any = None) -> None:
         """``sip``: a started ``hardware.fakes.sip.SimulatedSip`` for the analog lines and SIP
         desks it names (real baresip on both sides)."""
         self.clock = clock
-        self.sip = sip
+        self.sip, self.panel = sip, panel
         self.audio = audio if audio is not None else FakeAudio()
         self._heard = data_dir / "heard" if data_dir else None
         self.lines: dict[str, Any] = {}        # line id -> what the simulation presses
@@ -104,6 +104,8 @@ class SimulatedHardware:
         self.audio.close()
         if self.sip is not None:
             self.sip.close()
+        if self.panel is not None:
+            self.panel.close()
         for fake in self.lines.values():
             fake.close()
         if self._links is not None:

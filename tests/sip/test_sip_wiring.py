@@ -21,7 +21,8 @@ def settings(listen: str) -> SimpleNamespace:
         lines=(LineWiring("line-1", "/dev/ttyUSB2"),
                LineWiring("line-3", "", kind="analog", ata="127.0.0.1")),
         handsets=(), phones=(PhoneWiring("desk-4", "sip:desk4@127.0.0.1:5999"),),
-        sip=SipWiring(listen, port=free_port(), rtp_first=14000), audio_rate=8000, country="ES")
+        sip=SipWiring(listen, port=free_port(), rtp_first=14000), audio_rate=8000, country="ES",
+        panel=None)
 
 
 def test_the_interface_named_is_where_the_lines_and_phones_listen(tmp_path, baresip_installed):

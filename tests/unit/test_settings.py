@@ -167,3 +167,15 @@ def test_an_unknown_country_or_bell_frequency_is_named(tmp_path):
         load_settings(write(tmp_path, text))
     assert any(p.startswith("country must be one of AR, BR") for p in err.value.problems)
     assert "handsets[0].ring_hz must be a number from 10 to 60" in err.value.problems
+
+
+def test_the_front_panel_pins_are_read_and_may_not_clash_with_a_handset(tmp_path):
+    panel = '[panel]\nlamps = { "line-1" = 13, "line-2" = 19 }\nclosed_switch = 18\n'
+    settings = load_settings(write(tmp_path, GOOD + panel))
+    assert settings.panel.lamps == {"line-1": 13, "line-2": 19}
+    assert settings.panel.closed_switch == 18
+    assert RealHardware(settings, audio=None, data_dir=tmp_path).panel.lamp_pins == \
+        {"line-1": 13, "line-2": 19}
+    with pytest.raises(SettingsError) as err:
+        load_settings(write(tmp_path, GOOD + panel.replace("= 13", "= 27")))  # desk-1's hook
+    assert "a GPIO pin is used twice in [[handsets]] and [panel]" in err.value.problems
