@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hardware.handset import Handset, HandsetPins
+from hardware.hook import HookTiming
 from hardware.interfaces import LineDriver, StationDriver, TrunkDriver
 from hardware.modem.gsm import GsmModem, ModemSettings
 from hardware.modem.setup import PinGuard
@@ -63,7 +64,9 @@ class RealHardware:
             return None
         pins = HandsetPins(wiring.hook, wiring.ring_mode, wiring.forward_reverse)
         cadence = cadence_for(wiring.ring or self._country, wiring.ring_hz)
-        return Handset(station_id, pins, pin_factory=None, cadence=cadence)
+        timing = HookTiming(flash_min_s=wiring.flash_ms[0] / 1000,
+                            flash_max_s=wiring.flash_ms[1] / 1000)
+        return Handset(station_id, pins, pin_factory=None, cadence=cadence, timing=timing)
 
     def trunk_driver(self, line_id: str) -> TrunkDriver | None:
         """The line's leg to the office's PBX, when ``[sip] gateway`` is on."""

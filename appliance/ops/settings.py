@@ -30,6 +30,7 @@ each handset's GPIO pins and sound devices. Mistakes are reported all at once, b
     audio_capture = "hs1mic"
     ring = "GB"               # optional: this handset rings another country's way
     ring_hz = 20              # optional: its bell's frequency (10-60 Hz)
+    flash_ms = [80, 900]      # optional: an on-hook break this long is a hook flash
     [panel]                   # optional: a lamp per line, and a "closed now" switch
     lamps = { "line-1" = 13, "line-2" = 19 }
     closed_switch = 18
@@ -117,6 +118,7 @@ class HandsetWiring:
     audio_capture: str | None = None
     ring: str | None = None        # a country whose cadence this handset uses
     ring_hz: float | None = None   # its bell's frequency
+    flash_ms: tuple[int, int] = (80, 900)   # an on-hook break this long is a flash
 
 
 @dataclass(frozen=True)
@@ -238,11 +240,17 @@ def _handset(item: dict[str, Any], i: int, problems: list[str]) -> HandsetWiring
                                 or not 10 <= ring_hz <= 60):
         problems.append(f"{where}.ring_hz must be a number from 10 to 60")
         ring_hz = None
+    flash = item.get("flash_ms", [80, 900])
+    if not (isinstance(flash, list) and len(flash) == 2
+            and all(isinstance(x, int) and not isinstance(x, bool) for x in flash)
+            and 30 <= flash[0] < flash[1] <= 2000):
+        problems.append(f"{where}.flash_ms must be [shortest, longest] in ms, 30 to 2000")
+        flash = [80, 900]
     return HandsetWiring(_text(item, "station", problems, f"{where}.station"),
                          *(_number(item, key, problems, f"{where}.{key}", 0, 2, 27)
                            for key in ("hook", "ring_mode", "forward_reverse")),
                          _optional(item, "audio_playback"), _optional(item, "audio_capture"),
-                         ring, ring_hz)
+                         ring, ring_hz, (flash[0], flash[1]))
 
 
 def _country(value: Any, problems: list[str], where: str) -> str | None:

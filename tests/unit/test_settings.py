@@ -158,6 +158,11 @@ def test_handsets_ring_the_box_countrys_way_unless_told_otherwise(tmp_path):
     hardware = RealHardware(settings, audio=None, data_dir=tmp_path)
     cadence = hardware.station_driver("desk-1").cadence
     assert (cadence.pairs, cadence.frequency_hz) == (((0.4, 0.2), (0.4, 2.0)), 20)
+    backwards = 'audio_capture = "hs1mic"\nflash_ms = [900, 80]'
+    with pytest.raises(SettingsError) as err:
+        load_settings(write(tmp_path, GOOD.replace('audio_capture = "hs1mic"', backwards)))
+    assert "handsets[0].flash_ms must be [shortest, longest] in ms, 30 to 2000" in \
+        err.value.problems
 
 
 def test_an_unknown_country_or_bell_frequency_is_named(tmp_path):
