@@ -21,6 +21,7 @@ from hardware.events import (
     HookChanged,
     HookFlash,
     IncomingCall,
+    KeyHeard,
     LineAnswered,
     LineInfo,
     LineReleased,
@@ -37,7 +38,8 @@ from hardware.events import (
 )
 
 __all__ = ["CallerHungUp", "ConfigChanged", "DialResult", "DigitDialled", "DriverEvent",
-           "DtmfReceived", "Event", "HookChanged", "HookFlash", "IncomingCall", "LineAnswered",
+           "DtmfReceived", "Event", "HookChanged", "HookFlash", "IncomingCall", "KeyHeard",
+           "LineAnswered",
            "LineInfo", "LineReleased", "LineStatus", "NetworkTime", "PanelSwitch",
            "PlaybackEnded", "RecordingFinished", "RunOnCore",
            "SmsReceived", "SmsSent", "StationStatus", "Stop", "Tick", "TrunkAnswered",

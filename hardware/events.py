@@ -120,6 +120,14 @@ class DigitDialled:
 
 
 @dataclass(frozen=True)
+class KeyHeard:
+    """The audio engine heard a DTMF key in what a port captures (a lifted idle handset)."""
+
+    port: str
+    key: str
+
+
+@dataclass(frozen=True)
 class PanelSwitch:
     """The front panel's "closed now" switch is on (``closed``) or off."""
 
@@ -169,4 +177,4 @@ class RecordingFinished:
 DriverEvent = (IncomingCall | LineAnswered | CallerHungUp | DtmfReceived | LineStatus | LineInfo
                | NetworkTime | LineReleased | DialResult | SmsReceived | SmsSent | HookChanged
                | StationStatus | PlaybackEnded | RecordingFinished | TrunkAnswered | TrunkEnded
-               | HookFlash | DigitDialled | PanelSwitch)
+               | HookFlash | DigitDialled | PanelSwitch | KeyHeard)

@@ -70,8 +70,15 @@ class Desk:
         port = station_port(e.station)
         if not e.off_hook:
             self.office.audio.stop(port)
+            self.office.audio.listen_keys(port, False)
         elif station.call is None and station.ringing_for is None:
             self.office.audio.play(port, Tone.DIAL, loop=True)
+            self.office.audio.listen_keys(port, True)
+
+    def key_heard(self, e: ev.KeyHeard) -> None:
+        """A key the audio engine heard on a handset's microphone: dialled on that handset."""
+        if e.port.startswith("station:"):
+            self.digit(ev.DigitDialled(e.port.removeprefix("station:"), e.key))
 
     def digit(self, e: ev.DigitDialled) -> None:
         station = self.office.stations.get(e.station)

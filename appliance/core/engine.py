@@ -79,7 +79,7 @@ class Engine:
             ev.HookChanged: self._hook, ev.StationStatus: self.flow.station_status,
             ev.TrunkAnswered: self.flow.gateway.answered, ev.TrunkEnded: self.flow.gateway.ended,
             ev.HookFlash: self.desk.flash, ev.DigitDialled: self.desk.digit,
-            ev.PanelSwitch: self._panel_switch,
+            ev.PanelSwitch: self._panel_switch, ev.KeyHeard: self.desk.key_heard,
             ev.ConfigChanged: lambda e: self._apply_config(e.config), ev.Tick: lambda e: None,
             ev.RunOnCore: self._run_on_core,
         }

@@ -166,6 +166,7 @@ class Offers:
         office.note(call, "connected", runtime.id)
         office.audio.stop(line_port(call.line))
         office.audio.stop(station_port(station_id))
+        office.audio.listen_keys(station_port(station_id), False)
         office.audio.bridge(line_port(call.line), station_port(station_id))
         if self._is_handset(station_id):
             office.audio.play(station_port(station_id), Tone.CONNECTED)   # "you are through"

@@ -37,9 +37,10 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from hardware.events import PlaybackEnded, RecordingFinished
+from hardware.events import KeyHeard, PlaybackEnded, RecordingFinished
 from hardware.interfaces import Post
 
+from .dtmf import DtmfDetector
 from .format import LINE_FORMAT, PERIOD_S
 from .pacing import MonotonicPacer, Pacer
 from .ports import AudioDeviceError, PcmPort
@@ -105,9 +106,10 @@ class _PortState:
         self.last_thread: threading.Thread | None = None  # the latest one, maybe still ending
         self.pacer: Pacer | None = None
         self.idle_ticks = 0
+        self.keys: DtmfDetector | None = None    # listening for keys in the capture
 
     def busy(self) -> bool:
-        return bool(self.playback or self.peer or self.recorder or self.finishing)
+        return bool(self.playback or self.peer or self.recorder or self.finishing or self.keys)
 
     def listening_recorder(self) -> Recorder | None:
         """The recorder once its beep is over (or was replaced by another sound)."""
@@ -243,6 +245,17 @@ class AudioEngine:
                                    max_s=max_s, silence_s=silence_s, silence_dbfs=silence_dbfs)
             self._wake(st)
 
+    def listen_keys(self, port: str, on: bool) -> None:
+        """Report each DTMF key heard on ``port`` as ``KeyHeard`` (a lifted idle handset
+        dialling a feature code), until turned off."""
+        with self._lock:
+            st = self._usable(port)
+            if st is None:
+                return
+            st.keys = DtmfDetector() if on else None
+            if on:
+                self._wake(st)
+
     def close(self) -> None:
         """Stop everything, finish recordings (reason "stopped"), close devices, join threads."""
         with self._lock:
@@ -354,10 +367,13 @@ class AudioEngine:
                 return False
             finishing, st.finishing = st.finishing, []
             rec = st.listening_recorder()
-            listen = st.peer is not None or rec is not None
+            listen = st.peer is not None or rec is not None or st.keys is not None
         for done, reason in finishing:
             self._finish(st.key, done, reason)
         heard = self._capture(st) if listen else None
+        if heard is not None and st.keys is not None:
+            for key in st.keys.feed(heard):
+                self._emit(KeyHeard(st.key, key))
         over = self._feed(st, rec, heard) if rec is not None and heard is not None else None
         with self._lock:
             if heard is not None and st.peer is not None:

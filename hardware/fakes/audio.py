@@ -30,6 +30,7 @@ class FakeAudio:
         self.playing: dict[str, tuple[Source, bool]] = {}   # port -> (source, looping)
         self.bridges: set[frozenset[str]] = set()
         self.recording: dict[str, str] = {}
+        self.listening: set[str] = set()        # ports whose keys the engine would report
         self._post: Post | None = None
         self._tokens = itertools.count(1)
         self._lock = threading.Lock()
@@ -76,6 +77,16 @@ class FakeAudio:
         with self._lock:
             self.recording[port] = name
             remember(self.log, AudioOp("record", port, name))
+
+    def listen_keys(self, port: str, on: bool) -> None:
+        """Remembered in ``listening``; a test posts ``KeyHeard`` itself (or the simulation
+        feeds the real detector)."""
+        with self._lock:
+            remember(self.log, AudioOp("listen_keys", port, "on" if on else "off"))
+            if on:
+                self.listening.add(port)
+            else:
+                self.listening.discard(port)
 
     def played(self, port: str) -> list[str]:
         """Every source started on ``port``, in order."""

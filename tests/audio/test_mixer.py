@@ -316,3 +316,19 @@ def test_a_thousand_free_running_cycles_leave_no_thread_and_no_open_port(tmp_pat
         assert not port.is_open
         assert port.opens == port.closes >= 1
     assert len(events.of(RecordingFinished)) == len(range(0, 1000, 7))
+
+
+def test_keys_dialled_into_a_listening_port_are_reported_once_each(make_engine, pacers,
+                                                                    events):
+    from appliance.events import KeyHeard
+    from hardware.audio.dtmf import dialled
+
+    capture = dialled("*2")
+    port = MemoryPort("station:s1", capture=capture)
+    engine = make_engine({"station:s1": port}, {})
+    engine.listen_keys("station:s1", True)
+    pacers.step("station:s1", len(capture) // PERIOD + 5)
+    assert events.of(KeyHeard) == [KeyHeard("station:s1", "*"), KeyHeard("station:s1", "2")]
+    engine.listen_keys("station:s1", False)
+    pacers.step("station:s1", LINGER + 1)
+    assert not port.is_open                                  # nothing left to do: closed

@@ -83,3 +83,17 @@ def test_the_earpiece_hears_dial_tone_a_through_beep_and_busy_when_the_caller_ha
     assert office.hw.audio.playing["station:s1"] == (Tone.BUSY, True)
     office.put_down("s1")
     assert "station:s1" not in office.hw.audio.playing
+
+
+def test_a_lifted_idle_handsets_microphone_is_listened_to_for_keys(office):
+    """On a Pi the audio engine hears the keys (KeyHeard); the core takes them as dialled."""
+    from appliance.events import KeyHeard
+
+    office.pick_up("s2")
+    assert "station:s2" in office.hw.audio.listening
+    for key in "*2":
+        office.engine.post(KeyHeard("station:s2", key))
+    office.settle()
+    assert office.status.agent("a2").presence == "away"
+    office.put_down("s2")
+    assert "station:s2" not in office.hw.audio.listening
