@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ class SimulatedHardware:
         self._modems = modems
         self._devices = dict(line_devices or {})
         self._pins = PinGuard(data_dir / "refused-pins" if data_dir else None)
-        self._hand_time = 0.0       # the handsets' clock: it moves only when a hand does
+        self._hand_time = 0.0       # how far the simulated hands have moved the handsets' time
         self._links = Path(tempfile.mkdtemp(prefix="switchboard-ptys-")) if modems else None
         self._lock = threading.Lock()
 
@@ -92,7 +93,8 @@ class SimulatedHardware:
                 return self.sip.station_driver(station_id)
             factory = self._factories[station_id] = MockFactory()
             handset = self.handsets[station_id] = Handset(
-                station_id, SIM_PINS, pin_factory=factory, clock=lambda: self._hand_time)
+                station_id, SIM_PINS, pin_factory=factory,
+                clock=lambda: time.monotonic() + self._hand_time)
             return handset
 
     def trunk_driver(self, line_id: str) -> Any:
@@ -164,8 +166,9 @@ class SimulatedHardware:
             handset.digit_heard(key)
 
     def _hand(self, station_id: str, *moves: tuple[bool, float]) -> None:
-        """Move the hook: each level held for its time on the handsets' clock, which the
-        handset follows at once (``tick``), so the core hears it before this returns."""
+        """Move the hook: each level held for its time, by moving the handsets' clock on
+        (their bells keep real time otherwise), which the handset follows at once (``tick``),
+        so the core hears it before this returns."""
         pin, handset = self._hook_pin(station_id), self._handset(station_id)
         for level, hold_s in moves:
             pin.drive_high() if level else pin.drive_low()
