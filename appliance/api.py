@@ -191,6 +191,11 @@ class ApplianceApi:
     def sms(self, limit: int = 50) -> list[dict[str, Any]]:
         return self._history.recent_sms(_limit(limit))
 
+    def consents(self, limit: int = 100, number: str | None = None) -> list[dict[str, Any]]:
+        """Who agreed to be called back (or took it back), newest first: the proof rule 4
+        asks for."""
+        return self._history.consents(_limit(limit), number)
+
     # -- voicemail ----------------------------------------------------------------------------
 
     def voicemails(self, limit: int = 100) -> list[dict[str, Any]]:

@@ -55,6 +55,12 @@ def sms() -> ResponseReturnValue:
     return jsonify(appliance().sms(limit_arg()))
 
 
+@bp.get("/consents")
+def consents() -> ResponseReturnValue:
+    """Consent records (``?number=`` for one caller), newest first."""
+    return jsonify(appliance().consents(limit_arg(), request.args.get("number") or None))
+
+
 @bp.get(f"/{KIND}")
 def list_items(kind: str) -> ResponseReturnValue:
     return jsonify(appliance().list(kind))

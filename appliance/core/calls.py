@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from appliance import events as ev
@@ -17,6 +18,7 @@ from appliance.core.gateway import Gateway
 from appliance.core.state import Call, CallState, CallTimer, LineState, Outcome, Phase
 from appliance.media.speech import fill_hours
 from appliance.policy import menus
+from appliance.policy.consent import VALID_HOURS, Reply, read_reply
 from appliance.policy.phrases import Phrase, phrase
 from appliance.policy.schedule import status_at
 from appliance.records.history import HistoryError
@@ -119,9 +121,19 @@ class CallFlow:
         log.info("outgoing call from %s to %s: %s", e.line, e.number, e.outcome)
 
     def sms_received(self, e: ev.SmsReceived) -> None:
+        """Kept in the history; a "sí" gives consent to be called back, a "no"/"stop"/"baja"
+        takes it back (``policy.consent``)."""
         log.info("SMS on %s from %s (%d characters)", e.line, e.sender, len(e.text))
         self._keep(self.office.history.append_sms, "in", e.line, e.sender, e.text, e.sent_at,
                    "received")
+        reply = read_reply(e.text)
+        if reply is not Reply.OTHER and e.sender:
+            now = self.office.clock.now()
+            expires = (now + timedelta(hours=VALID_HOURS)).isoformat()
+            log.info("consent %s by SMS from %s", "given" if reply is Reply.YES else "taken back",
+                     e.sender)
+            self._keep(self.office.history.add_consent, e.sender, e.line, "sms", e.text,
+                       now.isoformat(), None, granted=reply is Reply.YES, expires=expires)
 
     def sms_sent(self, e: ev.SmsSent) -> None:
         status = "sent" if e.ok else f"failed: {e.error}"
@@ -362,10 +374,10 @@ class CallFlow:
             if line_id not in self.office.config.lines and not runtime.releasing:
                 self._line_removed()
 
-    def _keep(self, write: Any, *args: Any) -> None:
+    def _keep(self, write: Any, *args: Any, **kwargs: Any) -> None:
         """Write to history; a full or broken disk is logged, never stops the calls."""
         try:
-            write(*args)
+            write(*args, **kwargs)
         except HistoryError:
             log.exception("could not write call history")
 

@@ -36,7 +36,8 @@ from appliance.core.state import (
 )
 from appliance.core.timers import Timer
 from appliance.core.views import build_snapshot
-from appliance.errors import NotFound, Unavailable
+from appliance.errors import Conflict, NotFound, Text, Unavailable
+from appliance.policy.consent import valid_consent
 from appliance.policy.schedule import Override
 from hardware.interfaces import Capability, Hardware
 from hardware.panel import Lamp
@@ -164,6 +165,25 @@ class Engine:
             driver.send_sms(number, text)
 
         self.on_core(send)
+
+    def call_out(self, line_id: str, number: str) -> None:
+        """Dial ``number`` on a line (thread-safe), only with its consent in force (rule 4):
+        refused otherwise, and the refusal logged. Raises Conflict when refused."""
+        def dial(core: Engine) -> None:
+            office = core.office
+            consent = valid_consent(office.history.consents(number=number), number,
+                                    office.clock.now())
+            if consent is None:
+                log.warning("refused to call %s on %s: no consent in force", number, line_id)
+                raise Conflict(Text("%(number)s has not agreed to be called (or took it back, "
+                                    "or it expired): the box does not call it.", number=number))
+            driver = office.line_drivers.get(line_id)
+            if driver is None or Capability.DIAL not in driver.capabilities:
+                raise NotFound(Text("Line '%(line)s' cannot place calls.", line=line_id))
+            log.info("calling %s on %s (consent %d)", number, line_id, consent.record_id)
+            driver.dial(number)
+
+        self.on_core(dial)
 
     def every(self, every_s: float, action: Callable[[], None], *,
               first_after: float = 0.0) -> None:

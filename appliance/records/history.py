@@ -50,7 +50,8 @@ COLUMNS = ("id", "line", "caller", "started", "ended", "outcome", "reason", "tea
            "wait_s", "talk_s")
 SMS_COLUMNS = ("direction", "line", "number", "text", "at", "status")
 VOICEMAIL_COLUMNS = ("id", "line", "caller", "at", "seconds", "heard")
-CONSENT_COLUMNS = ("id", "number", "line", "channel", "at", "text", "call_id")
+CONSENT_COLUMNS = ("id", "number", "line", "channel", "at", "text", "call_id", "granted",
+                   "expires")
 CONSENT_CHANNELS = ("dtmf", "sms")
 EVENT_KEYS = ("at", "kind", "detail")
 DEFAULT_RETENTION_DAYS = 730
@@ -138,7 +139,14 @@ V2 = (
 )
 CHANGES_KEPT = 1000
 
-MIGRATIONS: tuple[Sequence[str], ...] = (V0 + V1, V2)  # MIGRATIONS[n]: version n to n + 1
+# Version 3: a consent record may take consent back ("no", "stop", "baja": granted = 0), and
+# says until when it holds (``expires``; older records: 24 h from ``at``).
+V3 = (
+    "ALTER TABLE consent ADD COLUMN granted INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE consent ADD COLUMN expires TEXT",
+)
+
+MIGRATIONS: tuple[Sequence[str], ...] = (V0 + V1, V2, V3)  # MIGRATIONS[n]: version n to n + 1
 SCHEMA_VERSION = len(MIGRATIONS)
 TABLES = ("calls", "sms", "voicemail", "consent", "changes")
 CHANGE_COLUMNS = ("at", "who", "action", "kind", "rid", "name")
@@ -386,15 +394,17 @@ class History:
     # -- consent --------------------------------------------------------------------------------
 
     def add_consent(self, number: str, line: str, channel: str, text: str, at: str,
-                    call_id: str | None = None) -> int:
-        """Record that ``number`` agreed to ``text`` by key press (``dtmf``) or reply (``sms``);
-        returns the record's id once it is durable."""
+                    call_id: str | None = None, *, granted: bool = True,
+                    expires: str | None = None) -> int:
+        """Record that ``number`` agreed to ``text`` (or, ``granted=False``, took consent back)
+        by key press (``dtmf``) or reply (``sms``); returns the record's id once durable."""
         if channel not in CONSENT_CHANNELS:
             raise ValueError(f"consent channel must be one of {CONSENT_CHANNELS}")
         with self._writing() as db:
             cursor = db.execute(
-                "INSERT INTO consent (number, line, channel, at, text, call_id) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (number, line, channel, at, text, call_id))
+                "INSERT INTO consent (number, line, channel, at, text, call_id, granted, "
+                "expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (number, line, channel, at, text, call_id, int(granted), expires))
         return int(cursor.lastrowid or 0)
 
     def consents(self, limit: int = 100, number: str | None = None) -> list[dict[str, Any]]:
@@ -402,7 +412,8 @@ class History:
         where, params = ("WHERE number = ? ", [number]) if number is not None else ("", [])
         rows = self.query(f"SELECT {', '.join(CONSENT_COLUMNS)} FROM consent "  # noqa: S608
                           f"{where}ORDER BY id DESC LIMIT ?", [*params, limit])
-        return [dict(zip(CONSENT_COLUMNS, row, strict=True)) for row in rows]
+        return [dict(zip(CONSENT_COLUMNS, row, strict=True), granted=bool(row[7]))
+                for row in rows]
 
     # -- retention and integrity ----------------------------------------------------------------
 

@@ -175,7 +175,10 @@ def test_consent_records_newest_first_and_per_number(history):
     assert [c["number"] for c in history.consents()] == ["700", "600"]
     assert history.consents(number="600") == [
         {"id": 1, "number": "600", "line": "l1", "channel": "dtmf",
-         "at": "2026-11-25T09:00Z", "text": "Recorded?", "call_id": "c1"}]
+         "at": "2026-11-25T09:00Z", "text": "Recorded?", "call_id": "c1", "granted": True,
+         "expires": None}]
+    history.add_consent("600", "l1", "sms", "BAJA", "2026-11-25T11:00Z", granted=False)
+    assert history.consents(number="600")[0]["granted"] is False    # taken back, newest first
     with pytest.raises(ValueError, match="channel"):
         history.add_consent("600", "l1", "email", "x", "2026-11-25T09:00Z")
 
