@@ -55,6 +55,14 @@ def dtmf(rid: str) -> ResponseReturnValue:
     return accepted()
 
 
+@bp.post("/lines/<rid>/sms")
+def sms(rid: str) -> ResponseReturnValue:
+    """A text to the line from ``sender`` (a real +CMTI and PDU on a simulated modem)."""
+    sim, body = _sim(), json_body()
+    sim.sms(rid, _matching(body, "sender", CALLER_RE, CALLER_HINT), body.get("text"))
+    return accepted()
+
+
 @bp.post("/lines/<rid>/hangup")
 def hangup(rid: str) -> ResponseReturnValue:
     _sim().hangup(rid)

@@ -8,6 +8,7 @@ calls. ``commands`` records the driver calls in order so tests can assert what t
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from hardware.events import (
@@ -17,6 +18,7 @@ from hardware.events import (
     LineAnswered,
     LineReleased,
     LineStatus,
+    SmsReceived,
 )
 from hardware.fakes import remember
 from hardware.interfaces import Capability, Post
@@ -93,6 +95,10 @@ class FakeLine:
             raise ValueError(f"not DTMF keys: {''.join(sorted(bad)) or 'nothing'}")
         for digit in digits:
             self._emit(DtmfReceived(self.line_id, digit))
+
+    def receive_sms(self, sender: str, text: str) -> None:
+        """A text reaches the line (the fake modem does it as +CMTI and a PDU)."""
+        self._emit(SmsReceived(self.line_id, sender, text, datetime.now(UTC).isoformat()))
 
     def caller_hangs_up(self) -> None:
         with self._lock:

@@ -34,6 +34,7 @@ PIN_HISTORY = 1000          # pin changes a MockPin keeps (it records them all f
 # window to hang up, and a flash in between (hardware.hook's defaults).
 LIFT_S, HANG_UP_S, FLASH_S = 0.1, 1.0, 0.3
 CALLER_RE = re.compile(r"\+?[0-9]{1,20}")
+MAX_SMS = 1600             # ten concatenated parts
 # The demo's lines take turns at these dialects; every one reports the caller's keys.
 DEMO_DIALECTS = (Dialect.SIM7600, Dialect.EC25, Dialect.SIM800, Dialect.HUAWEI)
 
@@ -130,6 +131,20 @@ class SimulatedHardware:
 
     def hangup(self, line_id: str) -> None:
         self._line(line_id).caller_hangs_up()
+
+    def sms(self, line_id: str, sender: str, text: str) -> None:
+        """A text to the line: on a simulated modem a real +CMTI and PDU through the driver."""
+        if not isinstance(sender, str) or not CALLER_RE.fullmatch(sender):
+            raise BadInput("sender", "Give the sender's number: digits, optional +.")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_SMS:
+            raise BadInput("text", f"Give the text: 1 to {MAX_SMS} characters.")
+        line = self._line(line_id)
+        if isinstance(line, FakeModem):
+            line.deliver_sms(sender, text)
+        elif isinstance(line, FakeLine):
+            line.receive_sms(sender, text)
+        else:
+            raise OutOfService(f"Line '{line_id}' cannot receive texts (it is not a SIM).")
 
     def offhook(self, station_id: str) -> None:
         if self._sip_desk(station_id):

@@ -46,3 +46,33 @@ def test_the_consent_log_is_in_the_api(office):
     assert [(c["number"], c["granted"], c["channel"]) for c in answer] == [
         ("+34600111222", True, "sms")]
     assert answer[0]["expires"] > answer[0]["at"]
+
+
+def test_a_text_through_a_simulated_modem_is_a_real_pdu_and_gives_consent(tmp_path):
+    """The contract's /api/sim/lines/<id>/sms: +CMTI, AT+CMGR and the PDU through the driver."""
+    from appliance.core.clock import SystemClock
+    from appliance.ops.assembly import build_simulated
+    from tests.waiting import wait_for
+    from web import create_app
+
+    appliance = build_simulated(tmp_path / "data", SystemClock(), modems=True)
+    appliance.start()
+    try:
+        appliance.store.create("teams", {"id": "t", "name": "T"})
+        appliance.store.create("lines", {"id": "l1", "name": "SIM", "entry": {"team": "t"}})
+        wait_for(lambda: [ln["state"] for ln in appliance.api.status()["lines"]] == ["idle"],
+                 what="the modem to come up")
+        client = create_app(appliance.api, api_key="consent-key-123").test_client()
+        headers = {"X-Api-Key": "consent-key-123"}
+        sent = client.post("/api/sim/lines/l1/sms", headers=headers,
+                           json={"sender": "+34600111222", "text": "¡Sí!"})
+        assert sent.status_code == 202
+        consent = wait_for(lambda: appliance.history.consents(number="+34600111222"),
+                           what="the consent recorded")
+        assert consent[0]["text"] == "¡Sí!"
+        assert client.get("/api/sms", headers=headers).get_json()[0]["text"] == "¡Sí!"
+        bad = client.post("/api/sim/lines/l1/sms", headers=headers,
+                          json={"sender": "nobody", "text": "hi"})
+        assert bad.status_code == 400
+    finally:
+        appliance.close()
