@@ -193,7 +193,8 @@ class Baresip:
         try:
             process = subprocess.Popen(  # noqa: S603  (our own arguments, no shell)
                 [self._executable, "-f", str(self.directory)], stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self._env())
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self._env(),
+                start_new_session=True)   # Ctrl+C is ours to handle: we stop it in order
         except OSError as exc:
             raise BaresipFailed(f"Could not start baresip ({exc}); install it with "
                                 "'apt install baresip-core'.") from exc
