@@ -21,28 +21,36 @@ FIELDS = (("Model", "model"), ("Maker", "manufacturer"), ("Firmware", "firmware"
 
 def devices_from_config(path: Path) -> list[str]:
     """The ``device`` of each ``[[lines]]`` entry of the appliance's TOML config."""
-    with path.open("rb") as f:
-        config = tomllib.load(f)
-    return [line["device"] for line in config.get("lines", []) if line.get("device")]
+    return _devices(_read(path))
 
 
-def _only_analog(config: Path | None) -> bool:
-    """The settings name lines, and none is a modem: there is no modem to look for."""
+def _read(config: Path | None) -> dict[str, Any]:
     if config is None:
-        return False
+        return {}
     with config.open("rb") as f:
-        lines = tomllib.load(f).get("lines", [])
+        return tomllib.load(f)
+
+
+def _devices(doc: dict[str, Any]) -> list[str]:
+    return [line["device"] for line in doc.get("lines", []) if line.get("device")]
+
+
+def _only_analog(doc: dict[str, Any]) -> bool:
+    """The settings name lines, and none is a modem: there is no modem to look for."""
+    lines = doc.get("lines", [])
     return bool(lines) and all(line.get("kind") == "analog" for line in lines)
 
 
 def run_doctor(config: Path | None, devices: list[str], out: TextIO, *,
                ring: str | None = None, pin_factory: Any = None) -> int:
     """``ring``: also ring that handset (its station id) for a second."""
-    devices = devices or (devices_from_config(config) if config else candidate_ports())
-    healthy = _system(config, out)
-    if config is not None:
+    doc = _read(config)
+    devices = devices or (_devices(doc) if config else candidate_ports())
+    data_dir = Path(doc.get("data_dir", DEFAULT_DATA))
+    healthy = _write(system_checks.all_checks(data_dir, doc.get("sip")), out)
+    if config is not None and (doc.get("handsets") or ring is not None):
         healthy &= _handsets(config, out, ring, pin_factory)
-    if not devices and _only_analog(config):
+    if not devices and _only_analog(doc):
         out.write("All looks fine.\n" if healthy else "Some things need attention (above).\n")
         return 0 if healthy else 1
     if modem_manager_running():
@@ -66,9 +74,6 @@ def _handsets(config: Path, out: TextIO, ring: str | None, pin_factory: Any) -> 
     from appliance.ops.settings import SettingsError, load_settings
     from hardware.handset import HandsetPins
 
-    with config.open("rb") as f:
-        if not tomllib.load(f).get("handsets") and ring is None:
-            return True
     try:
         settings = load_settings(config)
     except SettingsError as exc:
@@ -85,23 +90,15 @@ def _handsets(config: Path, out: TextIO, ring: str | None, pin_factory: Any) -> 
                 wiring.station, pins, wiring.ring or settings.country, pin_factory))
     if ring is not None and ring not in {w.station for w in settings.handsets}:
         findings.append(handset_checks.Finding(False, f"No handset '{ring}' in the settings."))
+    return _write(findings, out)
+
+
+def _write(findings: list[system_checks.Finding], out: TextIO) -> bool:
+    """Each finding on a line ("!" when it needs doing), then a blank line; all fine?"""
     for finding in findings:
         out.write(("  " if finding.ok else "! ") + finding.message + "\n")
     if findings:
         out.write("\n")
-    return all(f.ok for f in findings)
-
-
-def _system(config: Path | None, out: TextIO) -> bool:
-    data_dir, sip_table = DEFAULT_DATA, None
-    if config is not None:
-        with config.open("rb") as f:
-            doc = tomllib.load(f)
-        data_dir, sip_table = Path(doc.get("data_dir", DEFAULT_DATA)), doc.get("sip")
-    findings = system_checks.all_checks(data_dir, sip_table)
-    for finding in findings:
-        out.write(("  " if finding.ok else "! ") + finding.message + "\n")
-    out.write("\n")
     return all(f.ok for f in findings)
 
 
