@@ -330,9 +330,8 @@ class CallFlow:
         self.stop_audio(call)
         agent_id = call.agent
         self.offers.end_call(call)
-        if call.forward_to is not None and call.state is CallState.CONNECTED:
+        if self.gateway.end(call):
             reason = "forwarded"       # the PBX took it; who hung up is the PBX's to record
-        self.gateway.end(call)
         driver = office.line_drivers.get(call.line)
         if hang_up and driver is not None and call.line in office.lines:
             office.lines[call.line].releasing = True

@@ -65,7 +65,7 @@ class Desk:
         """After the call flow: a handset lifted with no call hears dial tone; one put down
         hears nothing (dial or busy tone stop)."""
         station = self.office.stations.get(e.station)
-        if station is None or station.kind != "gpio":
+        if station is None or not station.handset:
             return
         port = station_port(e.station)
         if not e.off_hook:

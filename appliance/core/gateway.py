@@ -77,21 +77,23 @@ class Gateway:
         if call is None or call.forward_to is None:
             return
         if call.state is CallState.CONNECTED:
-            call.forward_to = None             # the PBX's side is over already
-            self.flow.finish(call, Outcome.ANSWERED, "forwarded")
+            self.flow.finish(call, Outcome.ANSWERED, "forwarded")   # end() unbridges
         else:
             log.info("call %s: the PBX did not take it (%s)", call.id, e.reason or "no reason")
             self.office.note(call, "pbx_refused", e.reason)
             self._give_up(call, "pbx_refused")
 
-    def end(self, call: Call) -> None:
-        """The call is ending on our side: let go of the PBX's leg too."""
+    def end(self, call: Call) -> bool:
+        """The call is ending on our side: let go of the PBX's leg too. True if the PBX had
+        the caller (the call is then recorded as forwarded, whoever hung up)."""
         if call.forward_to is None:
-            return
+            return False
         call.forward_to = None
-        if call.state is CallState.CONNECTED:
+        took_it = call.state is CallState.CONNECTED
+        if took_it:
             self.office.audio.unbridge(line_port(call.line), trunk_port(call.line))
         self._let_go(call.line)
+        return took_it
 
     def _no_answer(self, call: Call) -> None:
         call.timers.pop(CallTimer.FORWARD, None)

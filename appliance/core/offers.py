@@ -168,7 +168,7 @@ class Offers:
         office.audio.stop(station_port(station_id))
         office.audio.listen_keys(station_port(station_id), False)
         office.audio.bridge(line_port(call.line), station_port(station_id))
-        if self._is_handset(station_id):
+        if station.handset:
             office.audio.play(station_port(station_id), Tone.CONNECTED)   # "you are through"
 
     # -- ending -------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ class Offers:
             driver = self.office.station_drivers.get(call.station)
             if driver is not None:
                 driver.hang_up()           # a SIP phone is released; a handset stays lifted
-            if station is not None and station.off_hook and self._is_handset(call.station):
+            if station is not None and station.off_hook and station.handset:
                 self.office.audio.play(station_port(call.station), Tone.BUSY, loop=True)
         runtime = self.office.agents.get(call.agent or "")
         if runtime is None:
@@ -217,12 +217,6 @@ class Offers:
             return
         runtime.state = AgentState.WRAP_UP
         runtime.wrap_timer = self.office.after(wrap, lambda: self._idle(runtime, dispatch=True))
-
-    def _is_handset(self, station_id: str) -> bool:
-        """A desk handset on GPIO: its earpiece hears the box's tones (a SIP phone makes its
-        own)."""
-        station = self.office.stations.get(station_id)
-        return station is not None and station.kind == "gpio"
 
     def _idle(self, runtime: AgentRuntime, *, dispatch: bool = False) -> None:
         runtime.state, runtime.call, runtime.wrap_timer = AgentState.IDLE, None, None

@@ -101,6 +101,12 @@ class StationRuntime:
     call: str | None = None          # call id connected to this handset
     dialled: str = ""                # digits dialled so far on the lifted idle handset
 
+    @property
+    def handset(self) -> bool:
+        """A desk handset on GPIO: its earpiece hears the box's tones (a SIP phone makes its
+        own)."""
+        return self.kind == "gpio"
+
 
 @dataclass
 class AgentRuntime:

@@ -55,7 +55,8 @@ __all__ = ["AudioEngine", "RecordingFinished"]
 
 JITTER_PERIODS = 4       # at most 80 ms of the peer's audio waits in a bridge FIFO
 IDLE_LINGER_S = 0.2
-TONES = {Tone.HOLD: hold_tone, Tone.BEEP: beep, Tone.REFUSED: refused}
+TONES = {Tone.HOLD: hold_tone, Tone.BEEP: beep, Tone.REFUSED: refused,
+         Tone.CONNECTED: connected_beep}
 COUNTRY_TONES = {Tone.DIAL: dial_tone, Tone.BUSY: busy_tone}
 JOIN_TIMEOUT_S = 5.0
 
@@ -188,7 +189,7 @@ class AudioEngine:
     def _tone(self, tone: Tone) -> bytes:
         if tone in COUNTRY_TONES:
             return COUNTRY_TONES[tone](self.country, self.fmt)
-        return connected_beep(self.fmt) if tone is Tone.CONNECTED else TONES[tone](self.fmt)
+        return TONES[tone](self.fmt)
 
     def stop(self, port: str) -> None:
         """Stop the sound and the recording on ``port`` (the bridge, if any, stays)."""

@@ -125,9 +125,7 @@ class SimulatedHardware:
             raise OutOfService(f"{exc}: the simulated line is out of service.") from exc
 
     def dtmf(self, line_id: str, digits: str) -> None:
-        if not isinstance(digits, str) or not digits or set(digits) - DTMF_KEYS:
-            raise BadInput("digits", "Use the keys 0-9, * and #.")
-        self._line(line_id).press(digits)
+        self._line(line_id).press(_keys(digits))
 
     def hangup(self, line_id: str) -> None:
         self._line(line_id).caller_hangs_up()
@@ -171,8 +169,7 @@ class SimulatedHardware:
         if self._sip_desk(station_id):
             raise OutOfService("Feature codes are for handsets on GPIO; a SIP phone dials out "
                                "on its own, which the box refuses.")
-        if not isinstance(digits, str) or not digits or set(digits) - DTMF_KEYS:
-            raise BadInput("digits", "Use the keys 0-9, * and #.")
+        digits = _keys(digits)
         handset = self._handset(station_id)
         if not handset.off_hook:
             raise OutOfService(f"Lift the handset '{station_id}' first: feature codes are "
@@ -237,3 +234,10 @@ class SimulatedHardware:
             if len(pin.states) > PIN_HISTORY:
                 pin.clear_states()
         return factory.pin(SIM_PINS.hook)
+
+
+def _keys(digits: str) -> str:
+    """``digits`` if they are keys of a phone's keypad (a BadInput for the API otherwise)."""
+    if not isinstance(digits, str) or not digits or set(digits) - DTMF_KEYS:
+        raise BadInput("digits", "Use the keys 0-9, * and #.")
+    return digits
