@@ -117,25 +117,23 @@ def build_sip(settings: Any, data_dir: Path) -> Any:
     """The box's baresip for its analog lines and SIP phones, started (None when it has none).
     If it cannot start, the hub keeps why, and those lines and phones show it on the page."""
     from hardware.sip.baresip import BaresipConfig
-    from hardware.sip.hub import SipHub
+    from hardware.sip.hub import SipHub, SipRoles
     from hardware.sip.network import NoAddress, address_of
-    from hardware.sip.trunk import trunk_user
 
     wiring, failure = settings.sip, None
-    users = [w.id for w in settings.lines if w.kind == "analog"]
-    users += [w.station for w in settings.phones]
-    if wiring is not None and wiring.gateway:
-        users += [trunk_user(w.id) for w in settings.lines]
-    if not users:
+    roles = SipRoles(tuple(w.id for w in settings.lines if w.kind == "analog"),
+                     tuple(w.station for w in settings.phones),
+                     tuple(w.id for w in settings.lines) if wiring and wiring.gateway else ())
+    if not roles.users():
         return None
     try:
         host = address_of(wiring.listen)
     except NoAddress as exc:
         host, failure = "127.0.0.1", str(exc)
-    config = BaresipConfig(host, sip_port=wiring.port, accounts=tuple(users), pipes=True,
+    config = BaresipConfig(host, sip_port=wiring.port, accounts=roles.users(), pipes=True,
                            rate=settings.audio_rate,
                            rtp_ports=(wiring.rtp_first, wiring.rtp_first + 199))
-    hub = SipHub(config, data_dir / "sip")
+    hub = SipHub(config, data_dir / "sip", roles=roles)
     if failure is None:
         hub.start_or_note()
     hub.failure = hub.failure or failure
@@ -150,8 +148,7 @@ def build_audio(settings: Any, data_dir: Path, sip: Any = None) -> tuple[Any, An
     from hardware.audio.format import AudioFormat
     from hardware.audio.mixer import AudioEngine
     from hardware.audio.ports import AlsaPort, SerialPcmPort
-    from hardware.interfaces import line_port, station_port, trunk_port
-    from hardware.sip.trunk import trunk_user
+    from hardware.interfaces import line_port, station_port
 
     fmt = AudioFormat(settings.audio_rate)
     ports: dict[str, Any] = {}
@@ -166,10 +163,7 @@ def build_audio(settings: Any, data_dir: Path, sip: Any = None) -> tuple[Any, An
             name = station_port(handset.station)
             ports[name] = AlsaPort(name, handset.audio_playback, handset.audio_capture, fmt)
     if sip is not None:
-        ports |= {line_port(w.id): sip.port(w.id) for w in settings.lines if w.kind == "analog"}
-        ports |= {station_port(w.station): sip.port(w.station) for w in settings.phones}
-        if settings.sip.gateway:
-            ports |= {trunk_port(w.id): sip.port(trunk_user(w.id)) for w in settings.lines}
+        ports |= sip.ports()
     library = AudioLibrary(data_dir / "audio", fmt)
     resolve = Speech(data_dir / "speech", fmt).resolver(library, language=settings.language)
     return AudioEngine(ports, resolve, recordings=data_dir / "recordings",

@@ -15,7 +15,7 @@ import logging
 import threading
 from pathlib import Path
 
-from hardware.interfaces import BadInput, OutOfService, line_port, station_port, trunk_port
+from hardware.interfaces import BadInput, OutOfService
 from hardware.sip.baresip import (
     Baresip,
     BaresipConfig,
@@ -24,11 +24,11 @@ from hardware.sip.baresip import (
     user_of,
 )
 from hardware.sip.control import Event
-from hardware.sip.hub import SipHub
+from hardware.sip.hub import SipHub, SipRoles
 from hardware.sip.lines import SipLine
 from hardware.sip.pcm import Pump, SipPort
 from hardware.sip.stations import SipStation
-from hardware.sip.trunk import SipTrunk, trunk_user
+from hardware.sip.trunk import SipTrunk
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +136,9 @@ class SimulatedSip:
         """``trunks``: the lines (of any kind) that may hand callers to a PBX."""
         self.lines, self.stations, self.trunks = list(lines), list(stations), list(trunks)
         self.far = FarSide(directory / "far", self.stations)
-        box: BaresipConfig = loopback_config(*self.lines, *self.stations,
-                                             *map(trunk_user, self.trunks), rtp=BOX_RTP,
-                                             pipes=True)
-        self.hub = SipHub(box, directory / "box", name="box-sip")
+        roles = SipRoles(tuple(lines), tuple(stations), tuple(trunks))
+        box: BaresipConfig = loopback_config(*roles.users(), rtp=BOX_RTP, pipes=True)
+        self.hub = SipHub(box, directory / "box", name="box-sip", roles=roles)
         self.calling: dict[str, str] = {}          # line -> the caller the ATA put through
 
     def start(self, caller_says: bytes = b"", desk_says: bytes = b"") -> str | None:
@@ -154,9 +153,7 @@ class SimulatedSip:
 
     def ports(self) -> dict[str, SipPort]:
         """The audio engine's ports for these lines, desks and legs to a PBX."""
-        return {**{line_port(x): self.hub.port(x) for x in self.lines},
-                **{station_port(x): self.hub.port(x) for x in self.stations},
-                **{trunk_port(x): self.hub.port(trunk_user(x)) for x in self.trunks}}
+        return self.hub.ports()
 
     def line_driver(self, line_id: str) -> SipLine:
         return self.hub.line(line_id, ata_host="127.0.0.1")

@@ -8,23 +8,39 @@ after dying (their calls died with it).
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from hardware.audio.format import AudioFormat
+from hardware.interfaces import line_port, station_port, trunk_port
 from hardware.sip.baresip import Baresip, BaresipConfig, BaresipFailed, user_of
 from hardware.sip.control import Event
 from hardware.sip.lines import SipLine
 from hardware.sip.pcm import Pump, SipPort
 from hardware.sip.stations import SipStation
-from hardware.sip.trunk import SipTrunk
+from hardware.sip.trunk import SipTrunk, trunk_user
+
+
+@dataclass(frozen=True)
+class SipRoles:
+    """Which lines (analog), stations (SIP phones) and lines' PBX legs have an account."""
+
+    lines: tuple[str, ...] = ()
+    stations: tuple[str, ...] = ()
+    trunks: tuple[str, ...] = ()       # line ids (any kind) that may hand callers to a PBX
+
+    def users(self) -> tuple[str, ...]:
+        """baresip's account user parts, one per role."""
+        return (*self.lines, *self.stations, *map(trunk_user, self.trunks))
 
 
 class SipHub:
     """The one baresip the box runs, and the SIP drivers on it."""
 
     def __init__(self, config: BaresipConfig, directory: Path, *, name: str = "baresip",
-                 executable: str = "baresip") -> None:
-        self.config = config
+                 executable: str = "baresip", roles: SipRoles | None = None) -> None:
+        """``roles``: what each account is, for ``ports`` (the tests' hubs need none)."""
+        self.config, self.roles = config, roles or SipRoles()
         self._drivers: dict[str, SipLine | SipStation | SipTrunk] = {}   # by account
         self._commanding = threading.Lock()
         self.pump: Pump | None = None
@@ -47,6 +63,12 @@ class SipHub:
             self.start()
         except (BaresipFailed, OSError) as exc:
             self.failure = str(exc)
+
+    def ports(self) -> dict[str, SipPort]:
+        """The audio engine's ports for the hub's lines, phones and PBX legs."""
+        return {**{line_port(x): self.port(x) for x in self.roles.lines},
+                **{station_port(x): self.port(x) for x in self.roles.stations},
+                **{trunk_port(x): self.port(trunk_user(x)) for x in self.roles.trunks}}
 
     def port(self, user: str) -> SipPort:
         """The audio engine's port for a line's or station's calls."""
