@@ -22,6 +22,7 @@ from appliance.policy.schedule import HoursNow, Override, holidays_in, hours_now
 from appliance.records import listing
 from appliance.records.history import HistoryError
 from appliance.records.listing import CallQuery
+from appliance.texting import TextingApi
 from hardware.interfaces import BadInput, NoSuchDevice, OutOfService
 
 
@@ -57,6 +58,7 @@ class ApplianceApi:
         self.recordings = recordings
         self._simulation = simulation
         self.admin = Admin(store, history, restored=restored)
+        self.texting = TextingApi(store, engine, history)
 
     # -- for the web's plumbing ------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from . import (
     sounds,
     stats,
     teams,
+    texting,
     voicemail,
     welcome,
 )
@@ -103,7 +104,7 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     pages_for_owners = (pages.bp, lines.bp, hours.bp, menus.bp, teams.bp, people.bp,
                         sounds.bp, changes.bp, figures.bp, history.bp, settings.bp, welcome.bp)
     for blueprint in (auth.bp, *pages_for_owners, api_views.bp, sim.bp, voicemail.bp, health.bp,
-                      audio.bp, backup.bp, stats.bp, simulate.bp):
+                      audio.bp, backup.bp, stats.bp, simulate.bp, texting.bp):
         app.register_blueprint(blueprint)
     audio.install(app, audio_library)
     board.install(app)

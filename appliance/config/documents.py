@@ -7,6 +7,7 @@ from typing import Any
 from appliance.config.model import (
     MINUTES_PER_DAY,
     Agent,
+    Channel,
     Config,
     Interval,
     Line,
@@ -60,7 +61,10 @@ def dump(obj: Any) -> dict[str, Any]:
                     "max_wait_s": obj.max_wait_s, "wrap_up_s": obj.wrap_up_s,
                     "max_queue": obj.max_queue, "autopause_after": obj.autopause_after,
                     "overflow": _target(obj.overflow), "hold_audio": obj.hold_audio,
-                    "announce": obj.announce, "announce_every_s": obj.announce_every_s}
+                    "announce": obj.announce, "announce_every_s": obj.announce_every_s,
+                    "channels": [c.value for c in Channel if c in obj.channels],
+                    "callback_key": obj.callback_key, "callback_tries": obj.callback_tries,
+                    "callback_every_min": obj.callback_every_min}
         case Agent():
             return {"id": obj.id, "name": obj.name, "station": obj.station,
                     "presence": obj.presence.value}

@@ -38,6 +38,13 @@ class LineKind(StrEnum):
     ANALOG = "analog"
 
 
+class Channel(StrEnum):
+    """What a team serves: calls, texts (SMS conversations), or both."""
+
+    VOICE = "voice"
+    SMS = "sms"
+
+
 class Action(StrEnum):
     """Terminal things a call can be sent to besides a team or a menu."""
 
@@ -136,6 +143,10 @@ class Team:
     hold_audio: str | None = None
     announce: str | None = None    # said to waiting callers every ``announce_every_s``
     announce_every_s: int = 0      # 0: never
+    channels: frozenset[Channel] = frozenset({Channel.VOICE})
+    callback_key: str | None = "1"   # pressed while waiting: "call me back"; None: not offered
+    callback_tries: int = 3          # calls placed for one callback before it is given up
+    callback_every_min: int = 10     # between a busy or unanswered try and the next
 
 
 @dataclass(frozen=True)
@@ -201,3 +212,4 @@ class Config:
 
     def teams_of(self, agent_id: str) -> list[Team]:
         return [t for t in self.teams.values() if agent_id in t.members]
+

@@ -19,6 +19,7 @@ from appliance.config.model import (
     WEEKDAYS,
     Action,
     Agent,
+    Channel,
     HolidayRegion,
     Interval,
     Line,
@@ -39,6 +40,7 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 SIP_URI = re.compile(r"sips?:[^@\s;<>]+@[A-Za-z0-9.\-\[\]:]+")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 MENU_KEYS = frozenset("123456789#")
+CALLBACK_KEYS = frozenset("123456789*#")
 MAX_TEXT = 1000
 
 
@@ -279,7 +281,31 @@ def parse_team(doc: Any, tid: str) -> Team:
         autopause_after=r.integer("autopause_after", 3, 0, 50),
         overflow=overflow, hold_audio=r.ref("hold_audio"),
         announce=r.text("announce", limit=MAX_TEXT),
-        announce_every_s=r.integer("announce_every_s", 0, 0, 600)))
+        announce_every_s=r.integer("announce_every_s", 0, 0, 600),
+        channels=_channels(r), callback_key=_callback_key(r),
+        callback_tries=r.integer("callback_tries", 3, 1, 10),
+        callback_every_min=r.integer("callback_every_min", 10, 1, 240)))
+
+
+def _channels(r: Reader) -> frozenset[Channel]:
+    value = r.doc.get("channels", [Channel.VOICE.value])
+    names = [c.value for c in Channel]
+    if not isinstance(value, list) or not value or not all(v in names for v in value):
+        r.fail("channels", Text("Must be a list of one or both of: %(values)s.",
+                                values=", ".join(names)))
+        return frozenset({Channel.VOICE})
+    return frozenset(Channel(v) for v in value)
+
+
+def _callback_key(r: Reader) -> str | None:
+    """The key a waiting caller presses to be called back; null or "" turns the offer off."""
+    value = r.doc.get("callback_key", "1")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in CALLBACK_KEYS:
+        r.fail("callback_key", Text("Must be one key: 1-9, * or #, or empty for no callbacks."))
+        return "1"
+    return value
 
 
 def parse_agent(doc: Any, aid: str) -> Agent:

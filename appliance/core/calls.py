@@ -18,20 +18,24 @@ from appliance.core.gateway import Gateway
 from appliance.core.state import Call, CallState, CallTimer, LineState, Outcome, Phase
 from appliance.media.speech import fill_hours
 from appliance.policy import menus
-from appliance.policy.consent import VALID_HOURS, Reply, read_reply
 from appliance.policy.phrases import Phrase, phrase
+from appliance.policy.routing import home_team
 from appliance.policy.schedule import status_at
 from appliance.records.history import HistoryError
 from hardware.audio.sources import File, Say, Source, Tone
 from hardware.interfaces import line_port
 
 if TYPE_CHECKING:
+    from appliance.core.callbacks import Callbacks
+    from appliance.core.notices import Notices
     from appliance.core.offers import Offers
     from appliance.core.office import Office
 
 log = logging.getLogger(__name__)
 
 VOICEMAIL_MAX_S = 120
+CALLBACK_GRACE_S = 5      # after a closing message that offers a callback, for the key
+MISSED = (Outcome.ABANDONED, Outcome.CLOSED)    # with a busy line: the missed-call text
 SORRY = {menus.PlayReason.INVALID: Phrase.INVALID, menus.PlayReason.TIMEOUT: Phrase.NO_INPUT}
 
 
@@ -44,10 +48,12 @@ def source_of(prompt: Prompt) -> Source:
 
 
 class CallFlow:
-    def __init__(self, office: Office, offers: Offers, *,
-                 line_removed: Callable[[], None]) -> None:
+    def __init__(self, office: Office, offers: Offers, callbacks: Callbacks, notices: Notices,
+                 *, line_removed: Callable[[], None]) -> None:
         self.office = office
         self.offers = offers
+        self.callbacks = callbacks
+        self.notices = notices
         self.gateway = Gateway(office, self)
         self._line_removed = line_removed   # the engine closes a deleted line's device
 
@@ -119,26 +125,9 @@ class CallFlow:
 
     def dial_result(self, e: ev.DialResult) -> None:
         log.info("outgoing call from %s to %s: %s", e.line, e.number, e.outcome)
-
-    def sms_received(self, e: ev.SmsReceived) -> None:
-        """Kept in the history; a "sí" gives consent to be called back, a "no"/"stop"/"baja"
-        takes it back (``policy.consent``)."""
-        log.info("SMS on %s from %s (%d characters)", e.line, e.sender, len(e.text))
-        self._keep(self.office.history.append_sms, "in", e.line, e.sender, e.text, e.sent_at,
-                   "received")
-        reply = read_reply(e.text)
-        if reply is not Reply.OTHER and e.sender:
-            now = self.office.clock.now()
-            expires = (now + timedelta(hours=VALID_HOURS)).isoformat()
-            log.info("consent %s by SMS from %s", "given" if reply is Reply.YES else "taken back",
-                     e.sender)
-            self._keep(self.office.history.add_consent, e.sender, e.line, "sms", e.text,
-                       now.isoformat(), None, granted=reply is Reply.YES, expires=expires)
-
-    def sms_sent(self, e: ev.SmsSent) -> None:
-        status = "sent" if e.ok else f"failed: {e.error}"
-        self._keep(self.office.history.append_sms, "out", e.line, e.number, e.text,
-                   self.office.clock.now().isoformat(), status)
+        call = self.callbacks.dial_result(e)
+        if call is not None:
+            self.finish(call, Outcome.FAILED, e.outcome)
 
     # -- handsets ------------------------------------------------------------------------------
 
@@ -184,6 +173,8 @@ class CallFlow:
 
     def dtmf(self, e: ev.DtmfReceived) -> None:
         call = self.office.call_on(e.line)
+        if call is not None and self._callback_key(call, e.digit):
+            return
         if call is None or call.phase not in (Phase.MENU_PROMPT, Phase.MENU_INPUT, Phase.GREETING):
             return
         self.stop_audio(call)
@@ -209,6 +200,9 @@ class CallFlow:
             menu = self.office.config.menus.get(call.menu.current)
             timeout = menu.timeout_s if menu else 1
             self.office.call_timer(call, CallTimer.MENU, timeout, lambda: self._menu_timeout(call))
+        elif call.phase is Phase.FINAL_MESSAGE and call.callback_offer:
+            self.office.call_timer(call, CallTimer.MENU, CALLBACK_GRACE_S,
+                                   lambda: self.finish(call, call.end_outcome, call.reason))
         elif call.phase is Phase.FINAL_MESSAGE:
             self.finish(call, call.end_outcome, call.reason)
         elif call.phase is Phase.VOICEMAIL_PROMPT:
@@ -224,6 +218,9 @@ class CallFlow:
         if call is not None and call.phase is Phase.RECORDING:
             self.finish(call, Outcome.VOICEMAIL, e.reason)
         self._keep(self.office.history.set_voicemail_seconds, e.name, e.seconds)
+        message = self.office.history.voicemail(e.name)
+        if message is not None:
+            self.notices.voicemail(message["line"], message["caller"], e.seconds)
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -267,7 +264,11 @@ class CallFlow:
             self.office.call_timer(
                 call, CallTimer.MAX_WAIT, team.max_wait_s,
                 lambda: self.overflow(call, office.config.teams.get(team.id, team), "max_wait"))
-        self._hold(call, team)
+        offer = self._callback_offer(call, team.id)
+        if offer:
+            self._play(call, Phase.WAITING, Say(offer.strip()))    # then the hold audio
+        else:
+            self._hold(call, team)
         self.offers.dispatch()
 
     def _hold(self, call: Call, team: Team) -> None:
@@ -304,7 +305,8 @@ class CallFlow:
             self.voicemail(call, Outcome.FAILED)
         else:
             text = team.overflow.text or self._say(Phrase.ALL_BUSY)
-            self.final_message(call, text, Outcome.FAILED, reason)
+            self.final_message(call, text + self._callback_offer(call, team.id),
+                               Outcome.FAILED, reason)
 
     def final_message(self, call: Call, text: str, outcome: Outcome, reason: str) -> None:
         call.state, call.end_outcome, call.reason = CallState.MESSAGE, outcome, reason
@@ -338,6 +340,11 @@ class CallFlow:
             driver.hangup()
         self.line_idle(call.line)
         office.note(call, "ended", f"{outcome.value}: {reason}")
+        if call.callback is not None:
+            reason = f"callback_{reason}"
+            self.callbacks.ended(call, reason)
+        elif outcome in MISSED or reason in ("max_wait", "queue_full"):
+            self.notices.missed(call.line, call.caller)
         self._keep(self._record_end, call, outcome, reason, agent_id)
         if outcome is Outcome.VOICEMAIL and call.phase is Phase.RECORDING:
             self._keep(office.history.add_voicemail, call.id, call.line, call.caller,
@@ -404,8 +411,49 @@ class CallFlow:
         if action.action is Action.VOICEMAIL:
             self.voicemail(call, Outcome.CLOSED, text)
         else:
-            self.final_message(call, text or self._say(Phrase.CLOSED), Outcome.CLOSED,
-                               call.reason)
+            offer = self._callback_offer(call, home_team(self.office.config, line.id))
+            self.final_message(call, (text or self._say(Phrase.CLOSED)) + offer,
+                               Outcome.CLOSED, call.reason)
+        return True
+
+    # -- callbacks ------------------------------------------------------------------------------
+
+    def _callback_offer(self, call: Call, team_id: str | None) -> str:
+        """The words offering a callback from ``team_id`` (empty when it cannot be offered);
+        the key then counts for that team."""
+        team = self.office.config.teams.get(team_id or "")
+        if team is None or not team.callback_key or \
+                not self.callbacks.possible(call.line, team.id, call.caller):
+            return ""
+        call.callback_offer = team.id
+        return self._say(Phrase.CALLBACK_OFFER).replace("{key}", team.callback_key)
+
+    def _callback_key(self, call: Call, digit: str) -> bool:
+        """The caller pressed the callback key where it was offered: keep their place (or
+        place them now, out of hours and after an overflow), confirm and hang up."""
+        team = self.office.config.teams.get(call.callback_offer or "")
+        waiting = call.phase is Phase.WAITING or call.phase is Phase.FINAL_MESSAGE
+        if team is None or digit != team.callback_key or not waiting or not call.caller:
+            return False
+        office, mono = self.office, self.office.clock.monotonic()
+        queued = call.state in (CallState.QUEUED, CallState.OFFERED) and call.team == team.id
+        since = call.waiting_since if queued and call.waiting_since is not None else mono
+        place = office.clock.now() - timedelta(seconds=mono - since)
+        self.offers.withdraw_call(call)
+        call.cancel_timer(CallTimer.MAX_WAIT)
+        call.cancel_timer(CallTimer.MENU)
+        office.note(call, "callback_requested", team.id)
+        try:
+            cb = self.callbacks.request(call.caller, call.line, team.id, place=place,
+                                        channel="dtmf", text=f"key {digit}", call_id=call.id)
+        except HistoryError:
+            log.exception("could not keep the callback request of call %s", call.id)
+            self.cannot_take(call, "history_failed")
+            return True
+        call.state, call.callback_offer = CallState.MESSAGE, None
+        self.final_message(call, self.notices.spoken_confirmation(cb),
+                           Outcome.CALLBACK_REQUESTED, "callback")
+        self.notices.callback_requested(cb)
         return True
 
     def _menu_step(self, call: Call, step: menus.MenuStep) -> None:
@@ -457,6 +505,7 @@ class CallFlow:
         return line.entry if line is not None else Target()
 
     def _record_busy(self, e: ev.IncomingCall) -> None:
+        self.notices.missed(e.line, e.caller)
         now = self.office.clock.now()
         self.office.history.append({
             "id": uuid.uuid4().hex[:12], "line": e.line, "caller": e.caller,

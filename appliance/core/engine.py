@@ -21,12 +21,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from appliance import events as ev
+from appliance.config.messaging import Messaging
 from appliance.config.model import Config, Presence
+from appliance.core.callbacks import Callbacks
 from appliance.core.calls import CallFlow
 from appliance.core.changes import Changes
+from appliance.core.conversations import Conversations
 from appliance.core.desk import Desk
+from appliance.core.notices import Notices
 from appliance.core.offers import Offers
 from appliance.core.office import Office
+from appliance.core.outbox import Outbox, Outgoing
 from appliance.core.state import (
     AgentRuntime,
     AgentState,
@@ -52,15 +57,21 @@ CLOSE_LIMIT_S = 2.5             # all drivers together; systemd stop should take
 class Engine:
     def __init__(self, hardware: Hardware, clock: Any, history: Any, *,
                  persist_presence: Callable[[str, Presence], None] | None = None,
-                 recordings: Path | None = None, language: str = "es") -> None:
+                 recordings: Path | None = None, language: str = "es",
+                 country: str = "ES") -> None:
         self.hardware = hardware
         self.clock = clock
-        self.office = Office(clock, history, hardware.audio, language, recordings)
+        office = self.office = Office(clock, history, hardware.audio, language, recordings,
+                                      country=country)
         if persist_presence is not None:
-            self.office.persist_presence = persist_presence
-        self.offers = Offers(self.office)
-        self.desk = Desk(self.office)
-        self.flow = CallFlow(self.office, self.offers,
+            office.persist_presence = persist_presence
+        self.offers = Offers(office)
+        self.desk = Desk(office)
+        self.outbox = Outbox(office)
+        self.callbacks = self.offers.callbacks = Callbacks(office, self.offers, self.outbox)
+        self.conversations = Conversations(office, self.outbox)
+        self.notices = Notices(office, self.outbox, self.callbacks, self.conversations)
+        self.flow = CallFlow(office, self.offers, self.callbacks, self.notices,
                              line_removed=lambda: self._drop_removed(self.office.config))
         self.handled = 0
         self.failures = 0
@@ -76,12 +87,13 @@ class Engine:
             ev.RecordingFinished: self.flow.recording_finished,
             ev.LineInfo: self.flow.line_info, ev.DialResult: self.flow.dial_result,
             ev.NetworkTime: self._network_time, ev.LineReleased: self.flow.line_released,
-            ev.SmsReceived: self.flow.sms_received, ev.SmsSent: self.flow.sms_sent,
+            ev.SmsReceived: self.notices.received, ev.SmsSent: self.outbox.sent,
             ev.HookChanged: self._hook, ev.StationStatus: self.flow.station_status,
             ev.TrunkAnswered: self.flow.gateway.answered, ev.TrunkEnded: self.flow.gateway.ended,
             ev.HookFlash: self.desk.flash, ev.DigitDialled: self.desk.digit,
             ev.PanelSwitch: self._panel_switch, ev.KeyHeard: self.desk.key_heard,
-            ev.ConfigChanged: lambda e: self._apply_config(e.config), ev.Tick: lambda e: None,
+            ev.ConfigChanged: lambda e: self._apply_config(e.config),
+            ev.Tick: lambda e: self.offers.dispatch(),
             ev.RunOnCore: self._run_on_core,
         }
 
@@ -89,13 +101,17 @@ class Engine:
 
     def start(self, config: Config, *, heartbeat: Callable[[], None] | None = None,
               heartbeat_s: float | None = None,
-              overrides: Mapping[str, Override] | None = None) -> None:
+              overrides: Mapping[str, Override] | None = None,
+              messaging: Messaging | None = None) -> None:
         """Start the core thread. ``heartbeat`` runs on it every ``heartbeat_s`` (the systemd
         watchdog ping), so it stops when the core is stuck. Daily housekeeping (history
         retention) runs on it too, so it never races a call. ``overrides``: the hours the
-        owner set open/closed by hand before the box restarted."""
+        owner set open/closed by hand before the box restarted. Open callbacks and SMS
+        conversations are read back from the history."""
         self.office.overrides.update(overrides or {})
+        self.office.messaging = messaging or Messaging()
         self.post(ev.ConfigChanged(config))
+        self.post(ev.RunOnCore(lambda core: core._resume()))
         if heartbeat is not None and heartbeat_s:
             self.every(heartbeat_s, heartbeat)
         self.every(HOUSEKEEPING_S, self.flow.housekeeping, first_after=HOUSEKEEPING_DELAY_S)
@@ -153,18 +169,36 @@ class Engine:
 
         self.on_core(apply)
 
-    def send_sms(self, line_id: str, number: str, text: str) -> None:
-        """Ask a line to send a text (thread-safe); the outcome comes back as ``SmsSent``.
+    def send_sms(self, line_id: str, number: str, text: str, purpose: str = "") -> None:
+        """Queue a text on a line (thread-safe); it goes out when the line has no call.
 
         Only for messages the rules allow (rule 4: telling a caller who asked for a callback).
         """
         def send(core: Engine) -> None:
-            driver = core.office.line_drivers.get(line_id)
-            if driver is None or Capability.SMS not in driver.capabilities:
+            if not core.outbox.can_text(line_id):
                 raise NotFound(f"Line '{line_id}' cannot send text messages.")
-            driver.send_sms(number, text)
+            core.outbox.send(Outgoing(line_id, number, text, purpose))
 
         self.on_core(send)
+
+    def set_messaging(self, messaging: Messaging) -> None:
+        """The owner changed the text settings (thread-safe)."""
+        def apply(core: Engine) -> None:
+            core.office.messaging = messaging
+            core.notices.arm_summary()
+
+        self.on_core(apply)
+
+    def cancel_callback(self, cid: str) -> bool:
+        """Cancel an open callback (thread-safe); False if it is not open or being dialled."""
+        return self.on_core(lambda core: core.callbacks.cancel(cid, "cancelled"))
+
+    def reply(self, conversation: str, text: str) -> None:
+        """Queue staff's reply in an open conversation (thread-safe)."""
+        self.on_core(lambda core: core.conversations.reply(conversation, text))
+
+    def close_conversation(self, conversation: str, by: str) -> None:
+        self.on_core(lambda core: core.conversations.close(conversation, by))
 
     def call_out(self, line_id: str, number: str) -> None:
         """Dial ``number`` on a line (thread-safe), only with its consent in force (rule 4):
@@ -214,6 +248,7 @@ class Engine:
             if event is not None:
                 self._guarded(self._handlers[type(event)], event)
             self.office.timers.run_due(self.clock.monotonic(), self._timer_failed)
+            self._guarded(lambda _: self.outbox.flush(), None)
             self._publish(isinstance(event, ev.Tick | ev.ConfigChanged))
 
     def _publish(self, news: bool) -> None:
@@ -258,6 +293,14 @@ class Engine:
             return
         self.clock.adjust_from_network(when, e.line)
 
+    def _resume(self) -> None:
+        """At start: the promises kept in the history (open callbacks and conversations) come
+        back, and the daily summary is set for today's closing time."""
+        self.callbacks.load()
+        self.conversations.load()
+        self.notices.arm_summary()
+        self.offers.dispatch()
+
     def _run_on_core(self, request: ev.RunOnCore) -> None:
         try:
             request.reply.set_result(request.fn(self))
@@ -283,6 +326,8 @@ class Engine:
                 if agent.presence is not Presence.AVAILABLE:
                     self.offers.withdraw_agent(agent.id)
         self._withdraw_unlinked(config)
+        self.callbacks.config_changed()
+        self.conversations.assign_waiting()
         self.flow.reroute_orphans()
         self._drop_removed(config)
         self.offers.dispatch()

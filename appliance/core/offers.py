@@ -7,7 +7,7 @@ talking or wrapping up; for each team the longest-waiting caller is offered firs
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from appliance import events as ev
 from appliance.config.model import Presence, Strategy, Team
@@ -30,9 +30,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class CallbackGate(Protocol):
+    """What offering needs from the callbacks (``core.callbacks``): whether a waiting callback
+    may ring an agent now, and what happens when its agent is rung and lifts the handset."""
+
+    def ready(self, call: Call) -> bool: ...
+    def offered(self, call: Call) -> None: ...
+    def unoffered(self, call: Call) -> None: ...
+    def taken(self, call: Call, station_id: str) -> None: ...
+
+
 class Offers:
     def __init__(self, office: Office) -> None:
         self.office = office
+        self.callbacks: CallbackGate | None = None    # set by the engine
 
     # -- choosing -----------------------------------------------------------------------------
 
@@ -53,7 +64,8 @@ class Offers:
                          key=lambda c: c.waiting_since or 0.0)
         for call in waiting:
             team = self.office.config.teams.get(call.team or "")
-            if team is None:
+            if team is None or (call.callback and not (self.callbacks
+                                                       and self.callbacks.ready(call))):
                 continue
             candidates = [Candidate(a, self.office.agents[a].idle_since,
                                     self.office.agents[a].calls_taken)
@@ -80,6 +92,8 @@ class Offers:
         office.round_robin[team.id] = agent_ids[-1]
         office.note(call, "offered", ", ".join(agent_ids))
         call.state = CallState.OFFERED
+        if call.callback and self.callbacks:
+            self.callbacks.offered(call)
         office.call_timer(call, CallTimer.RING, team.ring_timeout_s,
                               lambda: self._ring_timeout(call))
 
@@ -94,9 +108,14 @@ class Offers:
                 runtime.missed_in_row += 1
                 self._maybe_autopause(agent_id, runtime, team)
             call.tried.add(agent_id)
+        self._requeue(call)
+        self.dispatch()
+
+    def _requeue(self, call: Call) -> None:
         if call.state is CallState.OFFERED:
             call.state = CallState.QUEUED
-        self.dispatch()
+            if call.callback and self.callbacks:
+                self.callbacks.unoffered(call)
 
     def _maybe_autopause(self, agent_id: str, runtime: AgentRuntime, team: Team | None) -> None:
         limit = team.autopause_after if team else 0
@@ -159,14 +178,17 @@ class Offers:
         runtime.state, runtime.call = AgentState.TALKING, call.id
         runtime.missed_in_row = 0
         runtime.calls_taken += 1
-        call.state, call.phase, call.hearing = CallState.CONNECTED, Phase.TALKING, "agent"
         call.agent, call.station = runtime.id, station_id
+        office.audio.stop(station_port(station_id))
+        office.audio.listen_keys(station_port(station_id), False)
+        if call.callback and self.callbacks:
+            self.callbacks.taken(call, station_id)      # the box dials the customer now
+            return
+        call.state, call.phase, call.hearing = CallState.CONNECTED, Phase.TALKING, "agent"
         call.answered_mono = office.clock.monotonic()
         call.hangup_outcome = Outcome.ANSWERED
         office.note(call, "connected", runtime.id)
         office.audio.stop(line_port(call.line))
-        office.audio.stop(station_port(station_id))
-        office.audio.listen_keys(station_port(station_id), False)
         office.audio.bridge(line_port(call.line), station_port(station_id))
         if station.handset:
             office.audio.play(station_port(station_id), Tone.CONNECTED)   # "you are through"
@@ -191,7 +213,7 @@ class Offers:
         self._stop_ringing(call, agent_id)
         if not call.offered_to:
             call.cancel_timer(CallTimer.RING)
-            call.state = CallState.QUEUED
+            self._requeue(call)
 
     def end_call(self, call: Call) -> None:
         """The call is over: release ringing agents, start wrap-up for the one who talked."""

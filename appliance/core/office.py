@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appliance.config.messaging import Messaging
 from appliance.config.model import Config, Presence
 from appliance.core.state import AgentRuntime, Call, CallTimer, LineRuntime, StationRuntime
 from appliance.core.timers import Timer, Timers
@@ -31,6 +32,7 @@ class Office:
     audio: AudioDriver
     language: str = "es"              # of the box's own phrases and of the hours it says
     recordings: Path | None = None
+    country: str = "ES"               # national numbers are read in this country's plan
     persist_presence: Callable[[str, Presence], None] = _not_kept
     config: Config = field(default_factory=Config)
     lines: dict[str, LineRuntime] = field(default_factory=dict)
@@ -44,6 +46,7 @@ class Office:
     round_robin: dict[str, str] = field(default_factory=dict)   # team id -> agent last offered
     overrides: dict[str, Override] = field(default_factory=dict)  # schedule id -> by hand
     closed_switch: bool = False     # the front panel's "closed now" switch is on
+    messaging: Messaging = field(default_factory=Messaging)   # the owner's text settings
     timers: Timers = field(default_factory=Timers)
 
     def after(self, seconds: float, action: Callable[[], None], *,

@@ -38,6 +38,7 @@ class CallState(StrEnum):
     OFFERED = "offered"
     CONNECTED = "connected"
     FORWARDING = "forwarding"        # gateway mode: the box is dialling the office's PBX
+    CALLING_BACK = "calling_back"    # an agent took a callback: the box dials the customer
     MESSAGE = "message"
     VOICEMAIL = "voicemail"
 
@@ -76,6 +77,7 @@ class Phase(StrEnum):
     FINAL_MESSAGE = "final_message"   # a message, then the box hangs up
     VOICEMAIL_PROMPT = "voicemail_prompt"
     RECORDING = "recording"
+    DIALLING = "dialling"             # a callback: the customer's phone is ringing
 
 
 @dataclass
@@ -144,6 +146,8 @@ class Call:
     hearing: str = ""                      # CallView.hearing
     forward_to: str | None = None          # the PBX's URI while it has or is dialled for it
     held: bool = False                     # the agent flashed: the caller waits on hold
+    callback: str | None = None            # the callback this call is (waiting, or dialled)
+    callback_offer: str | None = None      # the team a key press would ask a callback of
     timers: dict[CallTimer, Timer] = field(default_factory=dict)
     events: list[dict[str, str]] = field(default_factory=list)   # the timeline
 
@@ -200,6 +204,7 @@ class CallView:
     started: str
     wait_s: float
     hearing: str = ""   # what the caller hears now: a source label, "agent" or "recording"
+    callback: str | None = None   # a callback (its id): the box calls the number back
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def build_snapshot(core: Office, handled: int) -> Snapshot:
         for aid, agent in cfg.agents.items() if (rt := core.agents.get(aid)) is not None)
     calls = tuple(
         CallView(c.id, c.line, c.caller, c.state.value, c.team, c.agent, c.started.isoformat(),
-                 _waited(c, mono), c.hearing)
+                 _waited(c, mono), c.hearing, c.callback)
         for c in sorted(core.calls.values(), key=lambda c: c.started_mono))
     overrides = tuple(OverrideView(sid, o.open, o.until.isoformat())
                       for sid, o in sorted(core.overrides.items()))

@@ -37,7 +37,8 @@ class Appliance:
     def start(self, **heartbeat: Any) -> None:
         """Start the core; ``heartbeat``/``heartbeat_s`` as in ``Engine.start`` (watchdog)."""
         self.store.subscribe(self._config_changed)
-        self.engine.start(self.store.config(), overrides=self.api.overrides(), **heartbeat)
+        self.engine.start(self.store.config(), overrides=self.api.overrides(),
+                          messaging=self.api.texting.settings(), **heartbeat)
 
     def close(self) -> None:
         """Stop in reverse order of start; safe to call twice."""
@@ -53,8 +54,9 @@ class Appliance:
 
 
 def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
-          library: Any = None, language: str = "es") -> Appliance:
-    """``language``: what the box's own phrases are said in (the owner's texts are theirs)."""
+          library: Any = None, language: str = "es", country: str = "ES") -> Appliance:
+    """``language``: what the box's own phrases are said in (the owner's texts are theirs);
+    ``country``: whose numbering plan national caller numbers follow."""
     data_dir.mkdir(parents=True, exist_ok=True)
     apply_pending_restore(data_dir)        # if build_real or the demo's audio has not already
     restored = take_restored_note(data_dir)
@@ -72,7 +74,7 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
     recordings = data_dir / "recordings"
     recordings.mkdir(exist_ok=True)
     engine = Engine(hardware, clock, history, persist_presence=persist_presence,
-                    recordings=recordings, language=language)
+                    recordings=recordings, language=language, country=country)
     api = ApplianceApi(store, engine, history, simulation, recordings=recordings,
                        restored=restored)
     return Appliance(store, history, engine, hardware, api, clock, library)
@@ -108,7 +110,7 @@ def build_real(settings: Any) -> Appliance:
     audio, library = build_audio(settings, data_dir, sip)
     hardware = RealHardware(settings, audio, data_dir, sip)
     appliance = build(data_dir, hardware, SystemClock(), library=library,
-                      language=settings.language)
+                      language=settings.language, country=settings.country)
     hardware.page_pins = appliance.api.admin.sim_pin   # before start: drivers are made then
     return appliance
 

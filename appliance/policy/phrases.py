@@ -18,6 +18,7 @@ class Phrase(StrEnum):
     NOT_IN_SERVICE = "not_in_service"
     CLOSED = "closed"
     ALL_BUSY = "all_busy"
+    CALLBACK_OFFER = "callback_offer"      # "{key}": the team's callback key
 
 
 PHRASES: dict[str, dict[Phrase, str]] = {
@@ -30,6 +31,7 @@ PHRASES: dict[str, dict[Phrase, str]] = {
         Phrase.NOT_IN_SERVICE: "This line is not in service.",
         Phrase.CLOSED: "We are closed.",
         Phrase.ALL_BUSY: "All our staff are busy. Please call again later.",
+        Phrase.CALLBACK_OFFER: " To be called back instead, press {key}.",
     },
     "es": {
         Phrase.INVALID: "Lo sentimos, esa opción no existe. ",
@@ -40,6 +42,7 @@ PHRASES: dict[str, dict[Phrase, str]] = {
         Phrase.NOT_IN_SERVICE: "Esta línea no está en servicio.",
         Phrase.CLOSED: "Ahora estamos cerrados.",
         Phrase.ALL_BUSY: "Todos nuestros agentes están ocupados. Por favor, llame más tarde.",
+        Phrase.CALLBACK_OFFER: " Si prefiere que le llamemos, pulse {key}.",
     },
 }
 LANGUAGES = tuple(PHRASES)

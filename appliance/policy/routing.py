@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from appliance.config.model import Strategy
+from appliance.config.model import Channel, Config, Strategy
+from appliance.policy.menus import operator_team
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,23 @@ def _after(fresh: list[Candidate], members: Sequence[str], last: str | None,
         return fresh[0]
     start = order[last]
     return min(fresh, key=lambda c: (order[c.agent] - start - 1) % len(members))
+
+
+def home_team(config: Config, line_id: str) -> str | None:
+    """The team a line's calls reach first: its entry's team, or the first team of its menu
+    tree (where ``0`` goes). A callback for one of the line's callers waits there."""
+    line = config.lines.get(line_id)
+    if line is None:
+        return None
+    if line.entry.team in config.teams:
+        return line.entry.team
+    return operator_team(config, line.entry.menu) if line.entry.menu else None
+
+
+def sms_team(config: Config, line_id: str) -> str | None:
+    """Who answers the texts a line receives: its home team if that team serves texts, else
+    the first team that does (None: texts are only kept in the history)."""
+    home = config.teams.get(home_team(config, line_id) or "")
+    if home is not None and Channel.SMS in home.channels:
+        return home.id
+    return next((t.id for t in config.teams.values() if Channel.SMS in t.channels), None)

@@ -45,13 +45,14 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import ApplianceError
+from appliance.records.followups import V4, FollowUpRecords
 
 COLUMNS = ("id", "line", "caller", "started", "ended", "outcome", "reason", "team", "agent",
            "wait_s", "talk_s")
-SMS_COLUMNS = ("direction", "line", "number", "text", "at", "status")
+SMS_COLUMNS = ("direction", "line", "number", "text", "at", "status", "purpose", "conversation")
 VOICEMAIL_COLUMNS = ("id", "line", "caller", "at", "seconds", "heard")
 CONSENT_COLUMNS = ("id", "number", "line", "channel", "at", "text", "call_id", "granted",
-                   "expires")
+                   "expires", "message")
 CONSENT_CHANNELS = ("dtmf", "sms")
 EVENT_KEYS = ("at", "kind", "detail")
 DEFAULT_RETENTION_DAYS = 730
@@ -146,9 +147,9 @@ V3 = (
     "ALTER TABLE consent ADD COLUMN expires TEXT",
 )
 
-MIGRATIONS: tuple[Sequence[str], ...] = (V0 + V1, V2, V3)  # MIGRATIONS[n]: version n to n + 1
+MIGRATIONS: tuple[Sequence[str], ...] = (V0 + V1, V2, V3, V4)  # [n]: version n to n + 1
 SCHEMA_VERSION = len(MIGRATIONS)
-TABLES = ("calls", "sms", "voicemail", "consent", "changes")
+TABLES = ("calls", "sms", "voicemail", "consent", "changes", "callbacks", "conversations")
 CHANGE_COLUMNS = ("at", "who", "action", "kind", "rid", "name")
 
 INSERT_CALL = (f"INSERT INTO calls ({', '.join(COLUMNS)}, started_epoch, events) "  # noqa: S608
@@ -263,7 +264,7 @@ def _is_full(exc: sqlite3.Error) -> bool:
             or "database or disk is full" in str(exc))
 
 
-class History:
+class History(FollowUpRecords):
     """The history store. ``retention_days=None`` keeps everything; ``max_bytes`` caps the file
     (SQLite's ``max_page_count``) so the log can never fill the SD card the config lives on."""
 
@@ -335,12 +336,10 @@ class History:
 
     def append_sms(self, direction: str, line: str, number: str, text: str, at: str,
                    status: str) -> None:
-        with self._writing() as db:
-            db.execute("INSERT INTO sms (direction, line, number, text, at, status) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", (direction, line, number, text, at, status))
+        self.add_sms(direction, line, number, text, at, status)
 
     def recent_sms(self, limit: int = 50) -> list[dict[str, Any]]:
-        rows = self.query("SELECT direction, line, number, text, at, status FROM sms "
+        rows = self.query(f"SELECT {', '.join(SMS_COLUMNS)} FROM sms "  # noqa: S608
                           "ORDER BY seq DESC LIMIT ?", (limit,))
         return [dict(zip(SMS_COLUMNS, row, strict=True)) for row in rows]
 
@@ -395,7 +394,7 @@ class History:
 
     def add_consent(self, number: str, line: str, channel: str, text: str, at: str,
                     call_id: str | None = None, *, granted: bool = True,
-                    expires: str | None = None) -> int:
+                    expires: str | None = None, message: int | None = None) -> int:
         """Record that ``number`` agreed to ``text`` (or, ``granted=False``, took consent back)
         by key press (``dtmf``) or reply (``sms``); returns the record's id once durable."""
         if channel not in CONSENT_CHANNELS:
@@ -403,8 +402,8 @@ class History:
         with self._writing() as db:
             cursor = db.execute(
                 "INSERT INTO consent (number, line, channel, at, text, call_id, granted, "
-                "expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (number, line, channel, at, text, call_id, int(granted), expires))
+                "expires, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (number, line, channel, at, text, call_id, int(granted), expires, message))
         return int(cursor.lastrowid or 0)
 
     def consents(self, limit: int = 100, number: str | None = None) -> list[dict[str, Any]]:
@@ -414,6 +413,12 @@ class History:
                           f"{where}ORDER BY id DESC LIMIT ?", [*params, limit])
         return [dict(zip(CONSENT_COLUMNS, row, strict=True), granted=bool(row[7]))
                 for row in rows]
+
+    def consent(self, record_id: int) -> dict[str, Any] | None:
+        rows = self.query(f"SELECT {', '.join(CONSENT_COLUMNS)} FROM consent "  # noqa: S608
+                          "WHERE id = ?", (record_id,))
+        return dict(zip(CONSENT_COLUMNS, rows[0], strict=True), granted=bool(rows[0][7])) \
+            if rows else None
 
     # -- retention and integrity ----------------------------------------------------------------
 

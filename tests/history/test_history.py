@@ -64,7 +64,8 @@ def test_calls_sms_and_voicemail_keep_their_behaviour(history):
     history.append_sms("in", "l1", "600", "hi", "2026-11-25T09:00:00+00:00", "received")
     assert history.recent_sms() == [{"direction": "in", "line": "l1", "number": "600",
                                      "text": "hi", "at": "2026-11-25T09:00:00+00:00",
-                                     "status": "received"}]
+                                     "status": "received",
+                                     "purpose": "", "conversation": None}]
     history.add_voicemail("v1", "l1", "600", "2026-11-25T09:00:00+00:00")
     history.add_voicemail("v1", "l1", "600", "2026-11-25T09:00:00+00:00")  # ignored
     history.set_voicemail_seconds("v1", 12.34)
@@ -176,7 +177,7 @@ def test_consent_records_newest_first_and_per_number(history):
     assert history.consents(number="600") == [
         {"id": 1, "number": "600", "line": "l1", "channel": "dtmf",
          "at": "2026-11-25T09:00Z", "text": "Recorded?", "call_id": "c1", "granted": True,
-         "expires": None}]
+         "expires": None, "message": None}]
     history.add_consent("600", "l1", "sms", "BAJA", "2026-11-25T11:00Z", granted=False)
     assert history.consents(number="600")[0]["granted"] is False    # taken back, newest first
     with pytest.raises(ValueError, match="channel"):

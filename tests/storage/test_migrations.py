@@ -41,7 +41,11 @@ def test_a_version_1_file_from_the_old_store_migrates_and_keeps_everything(data_
     assert store.setting("password_hash") == "pbkdf2:sha256:600000$example$0123"
     assert store.setting("secret_key") == "0" * 64
     after = json.loads((data_dir / "config.json").read_text())
-    assert resources_of(after) == resources_of(before)          # already normalised: no change
+    callbacks_and_texts = {"channels": ["voice"], "callback_key": "1", "callback_tries": 3,
+                           "callback_every_min": 10}     # team fields added since, defaulted
+    expected = resources_of(before)
+    expected["teams"] = {tid: t | callbacks_and_texts for tid, t in expected["teams"].items()}
+    assert resources_of(after) == expected
     assert after["meta"]["1"]["schema"] == 2
     assert after["meta"]["1"]["migrated"][0]["from"] == 1
     assert (data_dir / "config.json.schema-1").read_bytes() == V1.read_bytes()
