@@ -188,11 +188,13 @@ class Callbacks:
         cb = self.open.get(call.callback or "")
         if cb is not None:
             cb.state = CallbackState.RINGING
+            self._save(cb)
 
     def unoffered(self, call: Call) -> None:
         cb = self.open.get(call.callback or "")
         if cb is not None and cb.state is CallbackState.RINGING:
             cb.state = CallbackState.WAITING
+            self._save(cb)
 
     def config_changed(self) -> None:
         """A callback whose team was deleted waits in its line's team now, or fails."""

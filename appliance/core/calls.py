@@ -117,6 +117,7 @@ class CallFlow:
         if line is not None and line.releasing:
             line.releasing = False
             self.line_idle(e.line)
+            self.offers.dispatch()      # a callback waiting for a free line may go now
 
     def line_info(self, e: ev.LineInfo) -> None:
         line = self.office.lines.get(e.line)

@@ -87,13 +87,13 @@ class Engine:
             ev.RecordingFinished: self.flow.recording_finished,
             ev.LineInfo: self.flow.line_info, ev.DialResult: self.flow.dial_result,
             ev.NetworkTime: self._network_time, ev.LineReleased: self.flow.line_released,
-            ev.SmsReceived: self.notices.received, ev.SmsSent: self.outbox.sent,
+            ev.SmsReceived: self.notices.received, ev.SmsSent: self._sms_sent,
             ev.HookChanged: self._hook, ev.StationStatus: self.flow.station_status,
             ev.TrunkAnswered: self.flow.gateway.answered, ev.TrunkEnded: self.flow.gateway.ended,
             ev.HookFlash: self.desk.flash, ev.DigitDialled: self.desk.digit,
             ev.PanelSwitch: self._panel_switch, ev.KeyHeard: self.desk.key_heard,
             ev.ConfigChanged: lambda e: self._apply_config(e.config),
-            ev.Tick: lambda e: self.offers.dispatch(),
+            ev.Tick: self._clock_moved,
             ev.RunOnCore: self._run_on_core,
         }
 
@@ -350,6 +350,17 @@ class Engine:
         if trunk is not None:
             self.office.trunk_drivers[line_id] = trunk
             trunk.start(self.post)
+
+    def _clock_moved(self, _: ev.Tick) -> None:
+        """The wall clock jumped (network time, a test): deadlines set in wall time (opening
+        hours of callbacks, the summary at closing time) are looked at again."""
+        self.notices.arm_summary()
+        self.offers.dispatch()
+
+    def _sms_sent(self, e: ev.SmsSent) -> None:
+        """The line is free of its text: a callback waiting for a line may go now."""
+        self.outbox.sent(e)
+        self.offers.dispatch()
 
     def _panel_switch(self, e: ev.PanelSwitch) -> None:
         log.info("front panel: closed switch %s", "on" if e.closed else "off")

@@ -61,6 +61,7 @@ class Notices:
         self.callbacks = callbacks
         self.conversations = conversations
         self._summary_timer: Any = None
+        self._summary_at: datetime | None = None
 
     # -- what a customer's text means ---------------------------------------------------------
 
@@ -75,12 +76,12 @@ class Notices:
                 self._keep(office.history.add_sms, "in", e.line, e.sender, e.text, e.sent_at,
                            "received")
             return
-        seq = self._keep(office.history.add_sms, "in", e.line, e.sender, e.text, e.sent_at,
-                         "received", purpose="consent")
+        self._keep(office.history.add_sms, "in", e.line, e.sender, e.text, e.sent_at,
+                   "received", purpose="consent")
         if reply is Reply.NO:
             log.info("consent taken back by SMS from %s", e.sender)
             self._keep(office.history.add_consent, e.sender, e.line, "sms", e.text,
-                       now.isoformat(), granted=False, message=seq)
+                       now.isoformat(), granted=False, message=asked["seq"] if asked else None)
             self.callbacks.revoked(e.sender)
             return
         line = asked["line"] if asked else e.line
@@ -160,13 +161,18 @@ class Notices:
 
     def arm_summary(self) -> None:
         """Send the daily summary at closing time (the owner's time, or when the last line's
-        hours end today), then again each day."""
+        hours end today), then again each day. Also called when the clock jumps: a summary
+        whose time has come is sent now."""
+        now = self.office.clock.now()
+        if self._summary_at is not None and self._summary_at <= now:
+            self._summary_due()
+            return
         if self._summary_timer is not None:
             self._summary_timer.cancel()
-        now = self.office.clock.now()
         at = self.summary_time(now)
         if at <= now:
             at = self.summary_time(now + timedelta(days=1))
+        self._summary_at = at
         self._summary_timer = self.office.after((at - now).total_seconds(), self._summary_due)
 
     def summary_time(self, day: datetime) -> datetime:
@@ -179,10 +185,20 @@ class Notices:
         return max(closes) if closes else datetime.combine(local.date(), SUMMARY_DEFAULT, tz)
 
     def _summary_due(self) -> None:
-        self._summary_timer = None
-        if self.office.messaging.daily_summary and self.office.messaging.owner_mobile:
+        if self._summary_timer is not None:
+            self._summary_timer.cancel()
+        self._summary_timer = self._summary_at = None
+        mobile = self.office.messaging.owner_mobile
+        if self.office.messaging.daily_summary and mobile and not self._sent_today(mobile):
             self.owner("summary", **self.summary_figures())
-        self.office.after(60, self.arm_summary)     # past this minute: tomorrow's
+        self.arm_summary()
+
+    def _sent_today(self, mobile: str) -> bool:
+        last = self._history(self.office.history.last_sms_to, mobile, ("summary",))
+        day = datetime.combine(self.office.clock.now().astimezone(self._zone()).date(),
+                               time(0), self._zone())
+        return (self.outbox.pending(mobile, "summary")
+                or bool(last and datetime.fromisoformat(last["at"]) >= day))
 
     def summary_figures(self) -> dict[str, str]:
         office = self.office

@@ -82,7 +82,8 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
 
 def build_simulated(data_dir: Path, clock: Any, *, modems: bool = False,
                     line_devices: dict[str, str] | None = None, audio: Any = None,
-                    library: Any = None, language: str = "en", sip: Any = None) -> Appliance:
+                    library: Any = None, language: str = "en", sip: Any = None,
+                    diallers: bool = False) -> Appliance:
     """The whole appliance on simulated hardware (tests and ``switchboard demo``).
 
     ``modems``: lines are pty fake modems behind the real modem driver (the demo) instead of
@@ -93,7 +94,7 @@ def build_simulated(data_dir: Path, clock: Any, *, modems: bool = False,
 
     data_dir.mkdir(parents=True, exist_ok=True)
     hardware = SimulatedHardware(clock, modems=modems, line_devices=line_devices,
-                                 data_dir=data_dir, audio=audio, sip=sip)
+                                 data_dir=data_dir, audio=audio, sip=sip, diallers=diallers)
     return build(data_dir, hardware, clock, simulation=hardware, library=library,
                  language=language)
 

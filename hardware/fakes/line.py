@@ -13,12 +13,14 @@ from enum import StrEnum
 
 from hardware.events import (
     CallerHungUp,
+    DialResult,
     DtmfReceived,
     IncomingCall,
     LineAnswered,
     LineReleased,
     LineStatus,
     SmsReceived,
+    SmsSent,
 )
 from hardware.fakes import remember
 from hardware.interfaces import Capability, Post
@@ -34,12 +36,17 @@ class FakeLineState(StrEnum):
 
 
 class FakeLine:
-    capabilities: frozenset[Capability] = frozenset()
+    """``dials``: it also places calls and sends texts like a SIM line (``dial`` then
+    ``far_end``; ``send_sms`` then ``sms_sent``); without, it only takes calls."""
 
-    def __init__(self, line_id: str) -> None:
+    def __init__(self, line_id: str, *, dials: bool = False) -> None:
         self.line_id = line_id
+        self.capabilities = frozenset({Capability.DIAL, Capability.SMS}) if dials \
+            else frozenset()
         self.state = FakeLineState.DOWN
         self.commands: list[str] = []
+        self.dialled: str | None = None        # the number being called out to
+        self.outbox: list[tuple[str, str]] = []   # texts handed to the line, not yet reported
         self.release_at_once = True     # False: a test ends the hang-up with :meth:`released`
         self._post: Post | None = None
         self._lock = threading.Lock()
@@ -75,6 +82,17 @@ class FakeLine:
         with self._lock:
             remember(self.commands, "reject_waiting")
 
+    def dial(self, number: str) -> None:
+        with self._lock:
+            remember(self.commands, f"dial {number}")
+            self.dialled = number
+            self.state = FakeLineState.IN_CALL
+
+    def send_sms(self, number: str, text: str) -> None:
+        with self._lock:
+            remember(self.commands, f"sms {number}")
+            self.outbox.append((number, text))
+
     def close(self) -> None:
         self._post = None
 
@@ -95,6 +113,21 @@ class FakeLine:
             raise ValueError(f"not DTMF keys: {''.join(sorted(bad)) or 'nothing'}")
         for digit in digits:
             self._emit(DtmfReceived(self.line_id, digit))
+
+    def far_end(self, outcome: str) -> None:
+        """The number dialled answered, was busy, did not answer (``DialResult``)."""
+        with self._lock:
+            number, self.dialled = self.dialled or "", None
+            if outcome != "answered":
+                self.state = FakeLineState.IDLE
+        self._emit(DialResult(self.line_id, number, outcome))
+
+    def sms_sent(self, ok: bool = True) -> tuple[str, str]:
+        """The network took (or refused) the oldest text handed over; returns it."""
+        with self._lock:
+            number, text = self.outbox.pop(0)
+        self._emit(SmsSent(self.line_id, number, text, ok, "" if ok else "refused"))
+        return number, text
 
     def receive_sms(self, sender: str, text: str) -> None:
         """A text reaches the line (the fake modem does it as +CMTI and a PDU)."""

@@ -46,9 +46,11 @@ class SimulatedHardware:
 
     def __init__(self, clock: Any, *, modems: bool = False,
                  line_devices: dict[str, str] | None = None, data_dir: Path | None = None,
-                 audio: Any = None, sip: Any = None, panel: Any = None) -> None:
+                 audio: Any = None, sip: Any = None, panel: Any = None,
+                 diallers: bool = False) -> None:
         """``sip``: a started ``hardware.fakes.sip.SimulatedSip`` for the analog lines and SIP
-        desks it names (real baresip on both sides)."""
+        desks it names (real baresip on both sides). ``diallers``: fake lines also dial and
+        send texts, like SIM lines."""
         self.clock = clock
         self.sip, self.panel = sip, panel
         self.audio = audio if audio is not None else FakeAudio()
@@ -57,6 +59,7 @@ class SimulatedHardware:
         self.handsets: dict[str, Handset] = {}
         self._factories: dict[str, Any] = {}
         self._modems = modems
+        self._diallers = diallers
         self._devices = dict(line_devices or {})
         self._pins = PinGuard(data_dir / "refused-pins" if data_dir else None)
         self._hand_time = 0.0       # how far the simulated hands have moved the handsets' time
@@ -77,7 +80,7 @@ class SimulatedHardware:
                 return GsmModem(line_id, ModemSettings(self._devices[line_id]),
                                 pin_guard=self._pins)
             if not self._modems:
-                line = self.lines[line_id] = FakeLine(line_id)
+                line = self.lines[line_id] = FakeLine(line_id, dials=self._diallers)
                 return line
             dialect = DEMO_DIALECTS[len(self.lines) % len(DEMO_DIALECTS)]
             modem = FakeModem(dialect, name=line_id, link=self._links / f"{line_id}-at",
