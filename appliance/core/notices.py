@@ -156,8 +156,9 @@ class Notices:
         mobile = self.office.messaging.owner_mobile
         line = self._texting_line()
         if mobile and line:
+            purpose = "summary" if kind == "summary" else "notice"
             self.outbox.send(Outgoing(line, mobile, fill(self._words()[kind], **values),
-                                      kind))
+                                      purpose))
 
     def arm_summary(self) -> None:
         """Send the daily summary at closing time (the owner's time, or when the last line's
