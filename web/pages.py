@@ -52,6 +52,7 @@ WORDS = {   # the states and outcomes the API reports
     "away": _l("away"), "talking": _l("talking"), "wrap_up": _l("wrapping up"),
     "menu": _l("in the menu"), "queued": _l("waiting"), "offered": _l("ringing an agent"),
     "connected": _l("connected"), "forwarding": _l("being put through to the PBX"),
+    "calling_back": _l("calling the customer back"),
     "message": _l("hearing a message"),
     "voicemail": _l("voicemail"), "answered": _l("answered"), "abandoned": _l("abandoned"),
     "closed": _l("closed"), "busy": _l("busy"), "failed": _l("failed"),
