@@ -132,6 +132,17 @@ class Callbacks:
         log.info("callback %s for %s in team %s (consent %d)", cb.id, number, team_id, consent)
         return cb
 
+    def by_key(self, call: Call, team_id: str, digit: str) -> Callback:
+        """The caller pressed the callback key: a caller waiting in that team keeps their
+        place (when they joined its queue); otherwise (out of hours, at an overflow) their
+        place is now."""
+        office, mono = self.office, self.office.clock.monotonic()
+        queued = call.state in (CallState.QUEUED, CallState.OFFERED) and call.team == team_id
+        since = call.waiting_since if queued and call.waiting_since is not None else mono
+        place = office.clock.now() - timedelta(seconds=mono - since)
+        return self.request(call.caller or "", call.line, team_id, place=place,
+                            channel="dtmf", text=f"key {digit}", call_id=call.id)
+
     def opening(self, line_id: str) -> datetime | None:
         """When the line's hours next open, if they are closed now (None: open now)."""
         if self._line_open(line_id):

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from appliance import events as ev
 from appliance.config.model import Action, Line, Prompt, Target, Team
 from appliance.core.gateway import Gateway
+from appliance.core.records import busy_record, call_record
 from appliance.core.state import Call, CallState, CallTimer, LineState, Outcome, Phase
 from appliance.media.speech import fill_hours
 from appliance.policy import menus
@@ -67,7 +67,8 @@ class CallFlow:
             return
         if line.call is not None or line.releasing:
             driver.reject_waiting()
-            self._keep(self._record_busy, e)
+            self._keep(office.history.append, busy_record(e.line, e.caller, office.clock.now()))
+            self.notices.missed(e.line, e.caller)
             return
         call = Call(uuid.uuid4().hex[:12], e.line, e.caller, office.clock.now(),
                     office.clock.monotonic())
@@ -346,7 +347,9 @@ class CallFlow:
             self.callbacks.ended(call, reason)
         elif outcome in MISSED or reason in ("max_wait", "queue_full"):
             self.notices.missed(call.line, call.caller)
-        self._keep(self._record_end, call, outcome, reason, agent_id)
+        self._keep(office.history.append, call_record(
+            call, outcome, reason, agent_id, mono=office.clock.monotonic(),
+            now=office.clock.now()))
         if outcome is Outcome.VOICEMAIL and call.phase is Phase.RECORDING:
             self._keep(office.history.add_voicemail, call.id, call.line, call.caller,
                        call.started.isoformat())
@@ -436,17 +439,12 @@ class CallFlow:
         waiting = call.phase is Phase.WAITING or call.phase is Phase.FINAL_MESSAGE
         if team is None or digit != team.callback_key or not waiting or not call.caller:
             return False
-        office, mono = self.office, self.office.clock.monotonic()
-        queued = call.state in (CallState.QUEUED, CallState.OFFERED) and call.team == team.id
-        since = call.waiting_since if queued and call.waiting_since is not None else mono
-        place = office.clock.now() - timedelta(seconds=mono - since)
         self.offers.withdraw_call(call)
         call.cancel_timer(CallTimer.MAX_WAIT)
         call.cancel_timer(CallTimer.MENU)
-        office.note(call, "callback_requested", team.id)
+        self.office.note(call, "callback_requested", team.id)
         try:
-            cb = self.callbacks.request(call.caller, call.line, team.id, place=place,
-                                        channel="dtmf", text=f"key {digit}", call_id=call.id)
+            cb = self.callbacks.by_key(call, team.id, digit)
         except HistoryError:
             log.exception("could not keep the callback request of call %s", call.id)
             self.cannot_take(call, "history_failed")
@@ -504,24 +502,3 @@ class CallFlow:
         """The line's entry now (the line may have been removed while its call goes on)."""
         line = self.office.config.lines.get(call.line)
         return line.entry if line is not None else Target()
-
-    def _record_busy(self, e: ev.IncomingCall) -> None:
-        self.notices.missed(e.line, e.caller)
-        now = self.office.clock.now()
-        self.office.history.append({
-            "id": uuid.uuid4().hex[:12], "line": e.line, "caller": e.caller,
-            "started": now.isoformat(), "ended": now.isoformat(), "outcome": Outcome.BUSY.value,
-            "reason": "line_busy", "team": None, "agent": None, "wait_s": 0.0, "talk_s": 0.0})
-
-    def _record_end(self, call: Call, outcome: Outcome, reason: str, agent: str | None) -> None:
-        mono = self.office.clock.monotonic()
-        answered = call.answered_mono
-        until = mono if answered is None else answered
-        wait = 0.0 if call.waiting_since is None else until - call.waiting_since
-        self.office.history.append({
-            "id": call.id, "line": call.line, "caller": call.caller,
-            "started": call.started.isoformat(), "ended": self.office.clock.now().isoformat(),
-            "outcome": outcome.value, "reason": reason, "team": call.team, "agent": agent,
-            "wait_s": round(wait, 1),
-            "talk_s": 0.0 if answered is None else round(mono - answered, 1),
-            "events": call.events})
