@@ -15,6 +15,7 @@ SAMPLE_OFFICE: dict[str, list[dict[str, Any]]] = {
     "teams": [{"id": "reception", "name": "Reception", "strategy": "longest_idle",
                "members": ["ana", "bruno", "carla"], "ring_timeout_s": 15, "max_wait_s": 180,
                "wrap_up_s": 5, "max_queue": 5, "autopause_after": 3,
+               "channels": ["voice", "sms"],
                "overflow": {"action": "message",
                             "text": "Sorry, everyone is busy. Please call again later."}}],
     "schedules": [{"id": "office-hours", "name": "Office hours", "timezone": "Europe/Madrid",

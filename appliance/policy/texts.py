@@ -122,11 +122,11 @@ def is_mobile(number: str | None, country: str = "ES") -> bool:
 WHEN = {
     "es": {"soon": "en unos {n} minutos", "later": "el {day} a partir de las {time}",
            "days": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-           "today": "hoy a partir de las {time}"},
+           "today": "hoy a partir de las {time}", "tomorrow": "mañana a partir de las {time}"},
     "en": {"soon": "in about {n} minutes", "later": "on {day} from {time}",
            "days": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                     "Sunday"),
-           "today": "today from {time}"},
+           "today": "today from {time}", "tomorrow": "tomorrow from {time}"},
 }
 
 
@@ -140,6 +140,8 @@ def when_text(language: str, now: datetime, *, minutes: int | None = None,
     clock = f"{opening.hour}:{opening.minute:02d}"
     if opening.date() == local_now.date():
         return fill(words["today"], time=clock)
+    if opening.date() == local_now.date() + timedelta(days=1):
+        return fill(words["tomorrow"], time=clock)
     if opening.date() - local_now.date() < timedelta(days=7):
         return fill(words["later"], day=words["days"][opening.weekday()], time=clock)
     return fill(words["later"], day=opening.date().isoformat(), time=clock)

@@ -423,7 +423,8 @@ class History(FollowUpRecords):
     # -- retention and integrity ----------------------------------------------------------------
 
     def purge(self, older_than: datetime) -> Purged:
-        """Delete calls, SMS, voicemail entries and superseded consent from before the cutoff.
+        """Delete calls, SMS, voicemail entries, finished callbacks, closed conversations and
+        superseded consent from before the cutoff.
 
         The newest consent of each number stays whatever its age: it is the proof behind
         whatever is still done with that number. Deletes run in batches of ``PURGE_BATCH`` rows,
@@ -442,6 +443,10 @@ class History(FollowUpRecords):
         with self._writing() as db:
             gone = [r[0] for r in db.execute(
                 "DELETE FROM voicemail WHERE iso_epoch(at) < ? RETURNING id", (cutoff,))]
+            db.execute("DELETE FROM callbacks WHERE state NOT IN ('waiting', 'ringing', "
+                       "'calling') AND iso_epoch(updated) < ?", (cutoff,))
+            db.execute("DELETE FROM conversations WHERE state = 'closed' "
+                       "AND iso_epoch(closed) < ?", (cutoff,))
         return Purged(calls=calls, sms=sms, consent=consent, voicemails=sorted(gone))
 
     def _purge_batches(self, sql: str, cutoff: float | None) -> int:

@@ -212,6 +212,26 @@ def test_purge_deletes_what_is_older_than_the_cutoff(history, monkeypatch):
     assert history.check() == []
 
 
+def test_purge_keeps_open_callbacks_and_conversations_whatever_their_age(history):
+    def callback(cid: str, state: str) -> dict:
+        return {"id": cid, "number": "600", "line": "l1", "team": "t", "state": state,
+                "attempts": 1, "requested": "2023-01-01T00:00Z", "place": "2023-01-01T00:00Z",
+                "updated": "2023-01-01T00:00Z"}
+
+    def conversation(cid: str, state: str) -> dict:
+        return {"id": cid, "line": "l1", "number": "600", "state": state,
+                "opened": "2023-01-01T00:00Z", "last_at": "2023-01-01T00:00Z",
+                "closed": "2023-01-01T00:00Z" if state == "closed" else None}
+
+    history.save_callback(callback("done", "done"))
+    history.save_callback(callback("waiting", "waiting"))
+    history.save_conversation(conversation("closed", "closed"))
+    history.save_conversation(conversation("open", "open"))
+    history.purge(datetime(2024, 1, 1, tzinfo=UTC))
+    assert [c["id"] for c in history.callbacks()] == ["waiting"]
+    assert [c["id"] for c in history.conversations()] == ["open"]
+
+
 def test_retention_defaults_to_two_years(tmp_path):
     h = History(tmp_path / "h.sqlite3")
     assert h.retention_days == 730

@@ -80,6 +80,8 @@ def test_when_text_says_minutes_or_the_opening():
     assert when_text("en", now, minutes=1) == "in about 5 minutes"
     assert when_text("es", now, opening=datetime(2026, 11, 25, 11, 0, tzinfo=MADRID)) == \
         "hoy a partir de las 11:00"
+    assert when_text("es", now, opening=datetime(2026, 11, 26, 9, 0, tzinfo=MADRID)) == \
+        "mañana a partir de las 9:00"
     assert when_text("es", now, opening=datetime(2026, 11, 30, 9, 30, tzinfo=MADRID)) == \
         "el lunes a partir de las 9:30"
     assert when_text("en", now, opening=datetime(2026, 12, 24, 9, 0, tzinfo=MADRID)) == \
