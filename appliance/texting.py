@@ -7,11 +7,21 @@ restart); changes go through the core (``Engine``), which owns the callbacks and
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from appliance.config.messaging import SETTING, Messaging, dump_messaging, parse_messaging
+from appliance.config.store import merge_patch
 from appliance.errors import Conflict, NotFound, Text, ValidationError
-from appliance.policy.texts import MAX_SMS_TEXT, sms_length
+from appliance.media.speech import describe_hours
+from appliance.policy.texts import (
+    LANGUAGES,
+    MAX_SMS_TEXT,
+    PLACEHOLDERS,
+    fill,
+    sms_length,
+    when_text,
+)
 
 
 class TextingApi:
@@ -31,26 +41,37 @@ class TextingApi:
             return Messaging()
 
     def messaging(self) -> dict[str, Any]:
-        """The settings, with each template's length in SMS parts."""
+        """The settings, with each template's length in SMS parts as it goes out (filled in
+        with the office's hours and a typical "when")."""
         settings = self.settings()
         doc = dump_messaging(settings)
-        doc["lengths"] = {lang: {kind: sms_length(text).to_dict() for kind, text in t.items()}
+        doc["lengths"] = {lang: {kind: self.length(text, kind, lang) for kind, text in t.items()}
                           for lang, t in doc["templates"].items()}
         return doc
 
     def set_messaging(self, doc: Any) -> dict[str, Any]:
         if not isinstance(doc, dict):
             raise ValidationError({"_": Text("Expected a JSON object.")})
-        settings = parse_messaging(dump_messaging(self.settings()) | doc)
+        settings = parse_messaging(merge_patch(dump_messaging(self.settings()), doc))
         self._store.set_setting(SETTING, dump_messaging(settings))
         self._engine.set_messaging(settings)
         return self.messaging()
 
-    @staticmethod
-    def length(text: Any) -> dict[str, Any]:
+    def length(self, text: Any, template: Any = None, language: Any = None) -> dict[str, Any]:
+        """What ``text`` costs in SMS parts; a ``template`` ("missed_call" | "callback") is
+        counted as sent: its placeholders filled in with the office's hours and a "when"."""
         if not isinstance(text, str) or len(text) > MAX_SMS_TEXT:
             raise ValidationError({"text": Text("Write up to %(n)d characters.", n=MAX_SMS_TEXT)})
+        if template in PLACEHOLDERS:
+            text = fill(text, **self._examples(language if language in LANGUAGES else "es"))
         return sms_length(text).to_dict()
+
+    def _examples(self, language: str) -> dict[str, str]:
+        config = self._store.config()
+        schedule = next((config.schedules[line.schedule] for line in config.lines.values()
+                         if line.schedule in config.schedules), None)
+        hours = describe_hours(schedule, language) if schedule else ""
+        return {"hours": hours, "when": when_text(language, datetime.now(UTC), minutes=10)}
 
     # -- callbacks ------------------------------------------------------------------------------
 
@@ -66,8 +87,10 @@ class TextingApi:
         if found is None:
             raise NotFound(Text("No callback '%(id)s'.", id=cid))
         if not self._engine.cancel_callback(cid):
-            raise Conflict(Text("This callback cannot be cancelled now: it is %(state)s.",
-                                state=self._history.callback(cid)["state"]))
+            if found["state"] == "calling":
+                raise Conflict(Text("The box is calling this customer right now: the call "
+                                    "cannot be cancelled, hang up the desk phone instead."))
+            raise Conflict(Text("This callback is already over (done, failed or cancelled)."))
 
     # -- conversations --------------------------------------------------------------------------
 

@@ -21,7 +21,9 @@ from . import (
     auth,
     backup,
     board,
+    callbacks_pages,
     changes,
+    conversations_pages,
     figures,
     health,
     history,
@@ -102,7 +104,8 @@ def create_app(api: ApplianceApi, *, api_key: str | None = None,
     app.before_request(guard)
     app.after_request(security_headers)
     pages_for_owners = (pages.bp, lines.bp, hours.bp, menus.bp, teams.bp, people.bp,
-                        sounds.bp, changes.bp, figures.bp, history.bp, settings.bp, welcome.bp)
+                        sounds.bp, changes.bp, figures.bp, history.bp, callbacks_pages.bp,
+                        conversations_pages.bp, settings.bp, welcome.bp)
     for blueprint in (auth.bp, *pages_for_owners, api_views.bp, sim.bp, voicemail.bp, health.bp,
                       audio.bp, backup.bp, stats.bp, simulate.bp, texting.bp):
         app.register_blueprint(blueprint)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.numbers import format_decimal
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from .helpers import OFFICE_NAME
+from .helpers import OFFICE_NAME, office_tz
 from .security import web_state
 
 
@@ -26,6 +27,7 @@ from .security import web_state
 class Section:
     endpoint: str
     label: LazyString
+    also: tuple[str, ...] = ()     # other blueprints whose pages are in this section
 
 
 SECTIONS = (
@@ -39,6 +41,7 @@ SECTIONS = (
     Section("changes.index", _l("Try and publish")),
     Section("figures.index", _l("Figures")),
     Section("history.index", _l("History")),
+    Section("texts.index", _l("Callbacks and texts"), also=("sms_pages",)),
     Section("settings.index", _l("Settings")),
     Section("welcome.guide", _l("Setup guide")),
 )
@@ -52,18 +55,35 @@ OUTCOMES = {"answered": _l("answered"), "abandoned": _l("abandoned"), "closed": 
             "message": _l("heard a message"), "voicemail": _l("voicemail"), "busy": _l("busy"),
             "failed": _l("failed"), "callback_requested": _l("callback requested")}
 PRESENCE = {"available": _l("Available"), "away": _l("Away"), "offline": _l("Offline")}
+CALLBACK_STATES = {"waiting": _l("waiting"), "ringing": _l("an agent's phone rings"),
+                   "calling": _l("calling"), "done": _l("done"), "failed": _l("failed"),
+                   "cancelled": _l("cancelled")}
 
 
 def current_section() -> str | None:
     """The section the request is in: its blueprint's first page."""
     blueprint = request.blueprints[0] if request.blueprints else None
-    return next((s.endpoint for s in SECTIONS if s.endpoint.split(".")[0] == blueprint), None)
+    return next((s.endpoint for s in SECTIONS
+                 if blueprint in (s.endpoint.split(".")[0], *s.also)), None)
 
 
 def local_datetime(moment: datetime, style: str = "full") -> str:
     """A moment in the page's language, on its own clock (the office's zone, not the
     browser's nor UTC): the box and the schedules speak in local time."""
     return format_datetime(moment, style, tzinfo=moment.tzinfo, locale=get_locale())
+
+
+def office_time(moment: str | datetime | None) -> str:
+    """A moment the history keeps (ISO text, often in UTC) on the office's clock, in the
+    page's language and short ("sáb, 5 dic 11:00"); empty for none."""
+    if not moment:
+        return ""
+    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    if "office_zone" not in g:
+        g.office_zone = ZoneInfo(office_tz())
+    when = when.astimezone(g.office_zone)
+    return (f"{format_skeleton('MMMEd', when, locale=get_locale())} "
+            f"{format_time(when, 'short', tzinfo=when.tzinfo, locale=get_locale())}")
 
 
 def number(value: float, digits: int = 1) -> str:
@@ -95,6 +115,10 @@ def line_state_name(value: str) -> str:
     return str(LINE_STATES.get(value, value))
 
 
+def callback_state_name(value: str) -> str:
+    return str(CALLBACK_STATES.get(value, value))
+
+
 def office_name() -> str:
     """The name the owner gave the office (the setup guide), shown at the top of each page."""
     return web_state().api.admin.setting(OFFICE_NAME) or ""
@@ -118,9 +142,11 @@ def install(app: Flask) -> None:
     app.add_template_global(presence_name)
     app.add_template_global(line_state_name)
     app.add_template_global(outcome_name)
+    app.add_template_global(callback_state_name)
     app.add_template_global(office_name)
     app.add_template_global(draft_open)
     app.add_template_filter(who_name)
     app.add_template_filter(local_datetime)
     app.add_template_filter(when_next)
     app.add_template_filter(number)
+    app.add_template_filter(office_time)

@@ -12,9 +12,10 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from appliance.config.model import Strategy
+from appliance.config.model import Channel, Strategy
 
 from . import forms
 from .forms import listed
@@ -31,12 +32,15 @@ STRATEGIES = {
                               "started."),
 }
 NUMBERS = ("ring_timeout_s", "max_wait_s", "wrap_up_s", "max_queue", "autopause_after",
-           "announce_every_s")
+           "announce_every_s", "callback_tries", "callback_every_min")
+CHANNELS = {Channel.VOICE: _l("Calls"), Channel.SMS: _l("Texts (SMS)")}
+CALLBACK_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#")
 WHOLE = re.compile(r"^-?\d{1,9}$")
 NEW_TEAM = {"name": "", "strategy": "ring_all", "members": [], "ring_timeout_s": 20,
             "max_wait_s": 300, "wrap_up_s": 10, "max_queue": 10, "autopause_after": 3,
             "overflow": {"action": "message", "text": None}, "hold_audio": None,
-            "announce": None, "announce_every_s": 0}
+            "announce": None, "announce_every_s": 0, "channels": ["voice"], "callback_key": "1",
+            "callback_tries": 3, "callback_every_min": 10}
 
 
 def team_doc(form: Any) -> dict[str, Any]:
@@ -51,11 +55,21 @@ def team_doc(form: Any) -> dict[str, Any]:
                      "text": form.get("overflow.text", "").strip() or None},
         "hold_audio": form.get("hold_audio") or None,
         "announce": form.get("announce", "").strip() or None,
+        "channels": ticked(form, "channels"),
+        "callback_key": form.get("callback_key") or None,
     }
     for name in NUMBERS:
         raw = form.get(name, "").strip()
         doc[name] = int(raw) if WHOLE.match(raw) else raw
     return doc
+
+
+def ticked(form: Any, name: str) -> list[str]:
+    """The values of the ticked checkboxes called ``name`` (none ticked: none sent)."""
+    if hasattr(form, "getlist"):
+        return [v for v in form.getlist(name) if v]
+    value = form.get(name) or []
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def moved(members: list[str], command: str) -> list[str]:
@@ -97,6 +111,8 @@ def _reorder(rid: str | None) -> ResponseReturnValue | None:
 
 def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
           problem: str | None = None, *, unsaved: bool = False) -> str:
+    if "channels" in errors:      # the API's message names the values, not the boxes
+        errors = errors | {"channels": _("Tick calls, texts or both.")}
     api = editing()
     agents = api.list("agents")
     others = [t for t in api.list("teams") if t["id"] != rid]
@@ -104,7 +120,8 @@ def _form(doc: dict[str, Any], errors: dict[str, str], rid: str | None,
         "teams/edit.html", doc=doc, errors=errors, rid=rid, problem=problem, unsaved=unsaved,
         strategies=STRATEGIES, names={a["id"]: a["name"] for a in agents},
         candidates=[a for a in agents if a["id"] not in doc["members"]],
-        other_teams=others, audio=audio_choices())
+        other_teams=others, audio=audio_choices(), channels=CHANNELS,
+        callback_keys=CALLBACK_KEYS)
 
 
 forms.resource_pages(bp, "teams", read=lambda form, rid: team_doc(form), page=_form,

@@ -3,7 +3,8 @@
 ``GET /api/callbacks`` and ``DELETE /api/callbacks/<id>``; ``GET /api/conversations``
 (``?open=1``: only open ones), one conversation, ``POST .../reply {"text"}`` and
 ``POST .../close``; ``GET``/``PATCH /api/messaging`` (the owner's mobile, templates, summary);
-``POST /api/messaging/length {"text"}`` counts SMS parts the way the modem will send them.
+``POST /api/messaging/length {"text", "template"?, "language"?}`` counts SMS parts the way
+the modem will send them.
 """
 
 from __future__ import annotations
@@ -63,4 +64,8 @@ def change_messaging() -> ResponseReturnValue:
 
 @bp.post("/messaging/length")
 def length() -> ResponseReturnValue:
-    return jsonify(appliance().texting.length(json_body().get("text")))
+    """``{"text", "template"?, "language"?}``: a template is counted with its placeholders
+    filled in, as it goes out."""
+    body = json_body()
+    return jsonify(appliance().texting.length(body.get("text"), body.get("template"),
+                                              body.get("language")))

@@ -141,7 +141,7 @@ class Callbacks:
         since = call.waiting_since if queued and call.waiting_since is not None else mono
         place = office.clock.now() - timedelta(seconds=mono - since)
         return self.request(call.caller or "", call.line, team_id, place=place,
-                            channel="dtmf", text=f"key {digit}", call_id=call.id)
+                            channel="dtmf", text=digit, call_id=call.id)
 
     def opening(self, line_id: str) -> datetime | None:
         """When the line's hours next open, if they are closed now (None: open now)."""

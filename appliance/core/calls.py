@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from appliance import events as ev
-from appliance.config.model import Action, Line, Prompt, Target, Team
+from appliance.config.model import Action, Channel, Line, Prompt, Target, Team
 from appliance.core.gateway import Gateway
 from appliance.core.records import busy_record, call_record
 from appliance.core.state import Call, CallState, CallTimer, LineState, Outcome, Phase
@@ -249,6 +249,9 @@ class CallFlow:
         if team is None:
             self.cannot_take(call, "no_team")
             return
+        if Channel.VOICE not in team.channels:     # it answers texts only: its overflow
+            self.overflow(call, team, "texts_only")
+            return
         call.team = team.id
         call.teams_visited.append(team.id)
         office.note(call, "queued", team.id)
@@ -345,7 +348,7 @@ class CallFlow:
         if call.callback is not None:
             reason = f"callback_{reason}"
             self.callbacks.ended(call, reason)
-        elif outcome in MISSED or reason in ("max_wait", "queue_full"):
+        elif outcome in MISSED or reason in ("max_wait", "queue_full", "texts_only"):
             self.notices.missed(call.line, call.caller)
         self._keep(office.history.append, call_record(
             call, outcome, reason, agent_id, mono=office.clock.monotonic(),
@@ -426,7 +429,7 @@ class CallFlow:
         """The words offering a callback from ``team_id`` (empty when it cannot be offered);
         the key then counts for that team."""
         team = self.office.config.teams.get(team_id or "")
-        if team is None or not team.callback_key or \
+        if team is None or not team.callback_key or Channel.VOICE not in team.channels or \
                 not self.callbacks.possible(call.line, team.id, call.caller):
             return ""
         call.callback_offer = team.id

@@ -174,3 +174,13 @@ def test_the_owner_hears_of_voicemail_and_gets_the_summary_at_closing_time(offic
     assert summary.startswith("Today: 1 calls, 0 answered, 0 abandoned.")
     assert "Voicemails: 1." in summary
     assert "Lines with problems: none." in summary
+
+
+def test_a_team_that_only_answers_texts_sends_callers_to_its_overflow(office):
+    o = office
+    o.change("teams", "front", channels=["sms"],
+             overflow={"action": "message", "text": "Write to us by SMS."})
+    o.call("l2", "912000003")
+    assert o.ringing() == set()
+    assert o.heard("l2")[-1] == "say:Write to us by SMS."
+    assert (o.last_call()["outcome"], o.last_call()["reason"]) == ("failed", "texts_only")

@@ -6,23 +6,28 @@ import re
 from html import unescape
 
 
-def form_of(owner, path: str, action: str | None = None) -> dict[str, str]:
+def form_of(owner, path: str, action: str | None = None) -> dict[str, str | list[str]]:
     """The fields of the form on ``path`` that posts to ``action`` (default: ``path``)."""
     return form_fields(owner.client.get(path).get_data(as_text=True), action or path)
 
 
-def form_fields(html: str, action: str) -> dict[str, str]:
+def form_fields(html: str, action: str) -> dict[str, str | list[str]]:
     """Every named field of the form posting to ``action`` with its value, as a browser
-    would send it (checked radios only, a select's chosen or first option)."""
+    would send it (checked radios and checkboxes only, a select's chosen or first option; a
+    name sent more than once has the list of its values)."""
     form = html[html.index(f'<form method="post" action="{action}'):]
     form = form[:form.index("</form>")]
-    fields = {}
+    fields: dict[str, str | list[str]] = {}
     for tag in re.findall(r"<input[^>]*>", form):
         name = re.search(r'name="([^"]+)"', tag)
-        if name is None or ('type="radio"' in tag and "checked" not in tag):
+        ticked = re.search(r'type="(radio|checkbox)"', tag) is None or " checked" in tag
+        if name is None or not ticked:
             continue
         value = re.search(r'value="([^"]*)"', tag)
-        fields[name.group(1)] = unescape(value.group(1)) if value else ""
+        value = unescape(value.group(1)) if value else ""
+        known = fields.get(name.group(1))
+        fields[name.group(1)] = value if known is None else \
+            [*(known if isinstance(known, list) else [known]), value]
     for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form):
         fields[name] = unescape(text)
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
