@@ -25,7 +25,7 @@ def something_to_show(appliance) -> None:
     """A callback with its consent (kept as the core keeps them), a conversation with a long
     unbroken word, and a voicemail: what must fit on the phone."""
     history, now = appliance.history, appliance.clock.now().isoformat()
-    consent = history.add_consent("+34600111222", "line-1", "dtmf", "key 1", now, expires=now)
+    consent = history.add_consent("+34600111222", "line-1", "dtmf", "1", now, expires=now)
     history.save_callback({"id": "cb1", "number": "+34600111222", "line": "line-1",
                            "team": "reception", "state": "waiting", "attempts": 1,
                            "requested": now, "place": now, "next_at": now, "consent": consent,

@@ -66,6 +66,14 @@ def busy_agent(o: Office) -> None:
     assert o.agent_state("a1") == "talking"
 
 
+def asks_callback(o: Office) -> None:
+    """While a1 is busy, X calls l2, presses 1 and gets the confirmation text."""
+    busy_agent(o)
+    o.call("l2", X)
+    o.press("l2", "1")
+    texts_sent(o, "l2")
+
+
 def test_the_key_while_waiting_keeps_the_place_confirms_and_texts(office):
     o = office
     busy_agent(o)
@@ -94,10 +102,7 @@ def test_the_key_while_waiting_keeps_the_place_confirms_and_texts(office):
 
 def test_the_agent_is_rung_first_then_the_customer_is_dialled_and_connected(office):
     o = office
-    busy_agent(o)
-    o.call("l2", X)
-    o.press("l2", "1")
-    texts_sent(o, "l2")
+    asks_callback(o)
     o.put_down("s1")                                 # a1 is free: the callback rings s1
     assert o.ringing() == {"s1"}
     [waiting] = o.status.calls
@@ -145,10 +150,7 @@ def test_never_ahead_of_a_live_caller_who_was_waiting_before(office):
 
 def test_busy_and_unanswered_tries_come_back_later_then_give_up(office):
     o = office
-    busy_agent(o)
-    o.call("l2", X)
-    o.press("l2", "1")
-    texts_sent(o, "l2")
+    asks_callback(o)
     o.put_down("s1")
     o.pick_up("s1")
     line(o, "l2").far_end("busy")
@@ -200,10 +202,7 @@ def test_one_callback_per_number(office):
 
 def test_taking_consent_back_cancels_the_callback_and_the_core_refuses_to_dial(office):
     o = office
-    busy_agent(o)
-    o.call("l2", X)
-    o.press("l2", "1")
-    texts_sent(o, "l2")
+    asks_callback(o)
     o.engine.post(SmsReceived("l2", X, "BAJA.", o.clock.now().isoformat()))
     o.settle()
     assert callbacks(o)[0]["state"] == "cancelled"
