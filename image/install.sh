@@ -21,8 +21,10 @@ set -euo pipefail
 
 # baresip-core: the SIP user agent for analog lines through an ATA and SIP desk phones (about
 # 10 MB; started by the service only when the settings name such a line or phone).
+# libnss-mdns: the box resolves its own and other .local names (Raspberry Pi OS has it; plain
+# Debian does not, and scripts/check-system.sh then fails).
 readonly DEBIAN_PACKAGES=(python3 python3-venv espeak-ng sox libsox-fmt-mp3 opus-tools alsa-utils
-                          avahi-daemon usb-modeswitch baresip-core)
+                          avahi-daemon libnss-mdns usb-modeswitch baresip-core)
 # Only for building pyalsaaudio (Debian's python3-alsaaudio is too old): about 200 MB, installed
 # when the venv has no alsaaudio yet and removed again after the build, unless they were there.
 readonly BUILD_PACKAGES=(python3-dev gcc libasound2-dev)

@@ -248,8 +248,9 @@ def _guard_api() -> ResponseReturnValue | None:
         if (name := state.api.admin.api_key_name(given)) is not None:
             g.who = f"API key '{name}'"
             return None
-        return json_error(401, "The X-Api-Key header is wrong; use the key the appliance was "
-                               "started with (--api-key).")
+        return json_error(401, "The X-Api-Key header is wrong: use the box's start-up key "
+                               "(SWITCHBOARD_API_KEY on an installed box, --api-key on the "
+                               "demo) or a key made on the Settings page.")
     if not logged_in():
         return json_error(401, "Log in on the web page, or send the X-Api-Key header.")
     if request.method not in SAFE_METHODS and not same_secret(

@@ -128,10 +128,18 @@ def run_real(config: Path) -> int:
     return _serve(appliance, settings.host, settings.port, api_key, started)
 
 
+def first_visit(has_password: bool) -> str:
+    """What the start-up message says about logging in: a fresh box asks for a password."""
+    if has_password:
+        return "Open it in a browser and log in with the owner's password."
+    return "Open it in a browser: the first visit asks you to choose the owner's password."
+
+
 def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: float) -> int:
     """Start the core and the web page; stop both cleanly on Ctrl+C or SIGTERM."""
     from waitress.server import create_server
 
+    from appliance.ops.archive import PASSWORD_SETTING
     from appliance.ops.watchdog import SystemdNotifier
     from web import create_app, end_streams
 
@@ -151,7 +159,7 @@ def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: f
     web.start()
     print(f"Switchboard running at http://{host}:{port}/  "
           f"(started in {time.monotonic() - started:.1f} s)")
-    print("Open it in a browser: the first visit asks you to choose the owner's password."
+    print(first_visit(appliance.api.admin.setting(PASSWORD_SETTING) is not None)
           + (" Scripts may send the header X-Api-Key." if api_key else ""))
     print("Press Ctrl+C to stop.", flush=True)
     notifier.ready()

@@ -45,8 +45,10 @@ def run(command: list[str]) -> str | None:
     return done.stdout
 
 
-UNIT_DIRS = (Path("/etc/systemd/system"), Path("/usr/lib/systemd/system"),
-             Path("/lib/systemd/system"))
+# Where systemd looks for units, the installer's own folder included (image/install.sh puts
+# the service in /usr/local/lib/systemd/system, which a distribution's packages never use).
+UNIT_DIRS = (Path("/etc/systemd/system"), Path("/usr/local/lib/systemd/system"),
+             Path("/usr/lib/systemd/system"), Path("/lib/systemd/system"))
 
 
 def service(runner: Runner = run, unit_dirs: tuple[Path, ...] = UNIT_DIRS) -> Finding:

@@ -105,6 +105,14 @@ def test_demo_routes_a_call_end_to_end_through_the_api(demo):
     assert "first visit asks you to choose the owner's password" in out
 
 
+def test_the_start_message_asks_for_a_password_only_on_a_fresh_box():
+    from appliance.ops.cli import first_visit
+
+    assert "choose the owner's password" in first_visit(has_password=False)
+    assert "log in with the owner's password" in first_visit(has_password=True)
+    assert "choose" not in first_visit(has_password=True)
+
+
 def test_demo_analog_line_rings_the_sip_desk_through_real_baresip(demo):
     """The README's contract: /api/sim on the analog line sends a real INVITE, RFC 2833 keys
     and BYE through the simulated ATA; the SIP desk answers with 200 OK."""

@@ -72,6 +72,7 @@ def test_the_stage_installs_the_packages_install_sh_wants():
     match = re.search(r"DEBIAN_PACKAGES=\(([^)]*)\)", INSTALL_SH.read_text())
     assert match
     assert sorted(listed) == sorted(match[1].split())
+    assert "libnss-mdns" in listed      # plain Debian cannot resolve switchboard.local without
 
 
 def test_build_script_pins_pi_gen():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
+from pathlib import Path
 
 from appliance.ops import system_checks as sc
 
@@ -19,6 +21,12 @@ def test_service_installed_and_running_or_not(tmp_path):
     stopped = sc.service(lambda cmd: "failed\n", (tmp_path,))
     assert not stopped.ok
     assert "journalctl -u switchboard" in stopped.message
+
+
+def test_doctor_looks_where_the_installer_puts_the_unit():
+    installer = (Path(__file__).parents[2] / "image" / "install.sh").read_text()
+    [unit_dir] = re.findall(r"^readonly UNIT_DIR=(\S+)$", installer, flags=re.M)
+    assert Path(unit_dir) in sc.UNIT_DIRS
 
 
 def test_low_disk(tmp_path, mocker):

@@ -26,6 +26,7 @@ def test_wrong_key_gets_401(client, key):
     response = client.get("/api/status", headers={"X-Api-Key": key})
     assert response.status_code == 401
     assert "X-Api-Key" in response.get_json()["error"]
+    assert "SWITCHBOARD_API_KEY" in response.get_json()["error"]   # an installed box's key
 
 
 def test_right_key_works_and_needs_no_csrf(client, keyed, store):
