@@ -193,6 +193,8 @@ install_packages() {
     run apt-get update -qq
     run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         "${missing[@]}"
+    # The downloaded .deb files are of no more use once installed: not on an SD card.
+    run apt-get clean
 }
 
 remove_build_packages() {
