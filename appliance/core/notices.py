@@ -233,11 +233,11 @@ class Notices:
         return [config.schedules[s] for s in sorted(ids) if s in config.schedules]
 
     def _zone(self, line_id: str | None = None) -> ZoneInfo:
+        """A line's time zone (its hours'), else the office's."""
         config = self.office.config
         line = config.lines.get(line_id or "")
         schedule = config.schedules.get(line.schedule or "") if line else None
-        schedules = [schedule] if schedule else self._schedules()
-        return ZoneInfo(schedules[0].timezone) if schedules else ZoneInfo("UTC")
+        return ZoneInfo(schedule.timezone) if schedule else self.office.zone()
 
     def _day_start(self, line_id: str) -> datetime:
         tz = self._zone(line_id)

@@ -7,6 +7,7 @@ talking or wrapping up; for each team the longest-waiting caller is offered firs
 from __future__ import annotations
 
 import logging
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from appliance import events as ev
@@ -21,6 +22,7 @@ from appliance.core.state import (
     Phase,
 )
 from appliance.policy.routing import Candidate, pick
+from appliance.records.history import HistoryError
 from hardware.audio.sources import Tone
 from hardware.interfaces import line_port, station_port
 
@@ -60,6 +62,7 @@ class Offers:
 
     def dispatch(self) -> None:
         """Offer waiting calls to free agents, longest-waiting caller first."""
+        self._count_today()
         waiting = sorted((c for c in self.office.calls.values() if c.state is CallState.QUEUED),
                          key=lambda c: c.waiting_since or 0.0)
         for call in waiting:
@@ -75,6 +78,28 @@ class Offers:
                           tried=frozenset(call.tried))
             if chosen:
                 self._offer(call, team, chosen)
+
+    def _count_today(self) -> None:
+        """``fewest_calls`` counts the calls each agent answered today, in the office's time
+        zone, across teams: read from the history on the first offer of a day (so a restart
+        changes nothing), then kept up as agents answer."""
+        office = self.office
+        midnight = datetime.combine(office.clock.now().astimezone(office.zone()).date(),
+                                    time(0), office.zone())
+        if office.counted_day == midnight:
+            return
+        office.counted_day = midnight
+        try:
+            rows = office.history.query(
+                "SELECT agent, count(*) FROM calls WHERE started_epoch >= ? AND "
+                "outcome = 'answered' AND agent IS NOT NULL GROUP BY agent",
+                (midnight.timestamp(),))
+        except HistoryError:
+            log.exception("could not count today's calls; counting from now")
+            rows = []
+        today = dict(rows)
+        for agent_id, runtime in office.agents.items():
+            runtime.calls_taken = today.get(agent_id, 0)
 
     def _offer(self, call: Call, team: Team, agent_ids: list[str]) -> None:
         office = self.office

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from appliance.config.messaging import Messaging
 from appliance.config.model import Config, Presence
@@ -47,6 +49,7 @@ class Office:
     overrides: dict[str, Override] = field(default_factory=dict)  # schedule id -> by hand
     closed_switch: bool = False     # the front panel's "closed now" switch is on
     messaging: Messaging = field(default_factory=Messaging)   # the owner's text settings
+    counted_day: datetime | None = None   # the day agents' ``calls_taken`` counts (midnight)
     timers: Timers = field(default_factory=Timers)
 
     def after(self, seconds: float, action: Callable[[], None], *,
@@ -61,6 +64,16 @@ class Office:
     def note(self, call: Call, kind: str, detail: str = "") -> None:
         """Add a step to the call's timeline (kept with its history record)."""
         call.events.append({"at": self.clock.now().isoformat(), "kind": kind, "detail": detail})
+
+    def zone(self) -> ZoneInfo:
+        """The office's time zone: its first line's hours' (the box has no other), else UTC.
+        Days are counted in it: the daily summary, the missed-call texts, ``fewest_calls``."""
+        config = self.config
+        for line in config.lines.values():
+            schedule = config.schedules.get(line.schedule or "")
+            if schedule is not None:
+                return ZoneInfo(schedule.timezone)
+        return ZoneInfo("UTC")
 
     def call_on(self, line_id: str) -> Call | None:
         line = self.lines.get(line_id)

@@ -116,7 +116,7 @@ class AgentRuntime:
     idle_since: float
     state: AgentState = AgentState.IDLE
     call: str | None = None
-    calls_taken: int = 0
+    calls_taken: int = 0          # answered today (the office's day), for ``fewest_calls``
     missed_in_row: int = 0
     wrap_timer: Timer | None = None
 
