@@ -153,7 +153,14 @@ def _serve(appliance: Any, host: str, port: int, api_key: str | None, started: f
         host, port = inherited.getsockname()[:2]
         host = socket.gethostname() + ".local" if host in ("::", "0.0.0.0") else host  # noqa: S104
     else:
-        server = create_server(app, host=host, port=port, threads=WEB_THREADS)
+        try:
+            server = create_server(app, host=host, port=port, threads=WEB_THREADS)
+        except OSError as exc:
+            appliance.close()
+            print(f"Cannot start: {host}:{port} cannot be used ({exc.strerror}). Another "
+                  f"Switchboard (or another program) may be listening there: stop it, or "
+                  f"choose another port with --port.", file=sys.stderr)
+            return 2
         port = server.effective_port
     web = threading.Thread(target=server.run, name="web", daemon=True)
     web.start()

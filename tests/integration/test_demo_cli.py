@@ -181,3 +181,18 @@ def test_demo_with_a_real_serial_device_on_line_1(tmp_path, serial_modem):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
+
+
+def test_a_port_in_use_is_a_sentence_not_a_traceback(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(  # noqa: S603 - fixed arguments
+            [sys.executable, "-m", "appliance.ops.cli", "demo", "--data",
+             str(tmp_path / "data"), "--port", str(port)],
+            capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert f"Cannot start: 127.0.0.1:{port} cannot be used" in done.stderr
+    assert "--port" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
