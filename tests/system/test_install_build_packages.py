@@ -40,3 +40,10 @@ def test_build_packages_it_added_are_removed_after_the_build(tmp_path):
 def test_build_packages_that_were_there_before_are_left_alone(tmp_path):
     out = plan(tmp_path, {"sox"})
     assert "apt-get purge" not in out
+
+
+def test_the_downloaded_packages_are_cleaned_after_installing(tmp_path):
+    """apt keeps every .deb it downloaded (255 MB in ./dev vm's Debian 12): of no use on an SD
+    card once installed."""
+    out = plan(tmp_path, {"sox"})
+    assert out.index("apt-get install") < out.index("apt-get clean")
