@@ -82,9 +82,11 @@ class SimulatedHardware:
             if not self._modems:
                 line = self.lines[line_id] = FakeLine(line_id, dials=self._diallers)
                 return line
-            dialect = DEMO_DIALECTS[len(self.lines) % len(DEMO_DIALECTS)]
-            modem = FakeModem(dialect, name=line_id, link=self._links / f"{line_id}-at",
-                              seed=len(self.lines))
+            n = len(self.lines)
+            modem = FakeModem(DEMO_DIALECTS[n % len(DEMO_DIALECTS)], name=line_id,
+                              link=self._links / f"{line_id}-at", seed=n,
+                              imei=str(862000000000001 + n),     # each SIM line its own
+                              iccid=str(8934071100000000001 + n))
             modem.start()
             self.lines[line_id] = modem
             return GsmModem(line_id, ModemSettings(modem.path), pin_guard=self._pins)

@@ -83,6 +83,15 @@ def test_demo_routes_a_call_end_to_end_through_the_api(demo):
     assert {s["id"]: s["kind"] for s in status["stations"]} == \
         {"desk-1": "gpio", "desk-2": "gpio", "desk-3": "gpio", "desk-4": "sip"}
     assert len(status["agents"]) == 4
+
+    def modems_identified():
+        lines = client.request("GET", "/api/status")[1]["lines"]
+        return [(ln["device"].get("imei"), ln["device"].get("iccid")) for ln in lines
+                if ln["kind"] == "gsm" and ln["device"].get("iccid")]
+
+    identities = wait_for(lambda: len(modems_identified()) == 2 and modems_identified(),
+                          what="both modems identified")
+    assert len({imei for imei, _ in identities}) == len({iccid for _, iccid in identities}) == 2
     assert client.request("POST", "/api/sim/lines/line-2/incoming", {"caller": "600111222"})[0] \
         == 202
 
