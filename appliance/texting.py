@@ -96,10 +96,8 @@ class TextingApi:
 
     def conversations(self, limit: int = 100, *, open_only: bool = False) -> list[dict[str, Any]]:
         found = self._history.conversations(limit, open_only=open_only)
-        for conv in found:
-            whole = self._history.conversation(conv["id"]) or {"messages": []}
-            conv["messages"] = whole["messages"]
-        return found
+        messages = self._history.messages([conv["id"] for conv in found])
+        return [conv | {"messages": messages[conv["id"]]} for conv in found]
 
     def conversation(self, cid: str) -> dict[str, Any]:
         found = self._history.conversation(cid)

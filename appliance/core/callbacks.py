@@ -30,7 +30,6 @@ from appliance.core.timers import Timer
 from appliance.policy.consent import VALID_HOURS, valid_consent
 from appliance.policy.routing import home_team
 from appliance.policy.schedule import next_open, status_at
-from appliance.records.history import HistoryError
 from hardware.audio.sources import Say
 from hardware.interfaces import Capability, line_port, station_port
 
@@ -169,12 +168,7 @@ class Callbacks:
     def load(self) -> None:
         """After a start: open callbacks join their queues again (one being dialled when the
         box went down is waiting again; that try counted)."""
-        try:
-            records = self.office.history.callbacks(1000, open_only=True)
-        except HistoryError:
-            log.exception("could not read the open callbacks")
-            return
-        for record in records:
+        for record in self.office.keep(self.office.history.callbacks, 1000, open_only=True) or []:
             cb = Callback.from_record(record)
             cb.state = CallbackState.WAITING
             self.open[cb.id] = cb
@@ -366,7 +360,4 @@ class Callbacks:
         self.offers.dispatch()
 
     def _save(self, cb: Callback) -> None:
-        try:
-            self.office.history.save_callback(cb.record(self.office.clock.now()))
-        except HistoryError:
-            log.exception("could not keep callback %s", cb.id)
+        self.office.keep(self.office.history.save_callback, cb.record(self.office.clock.now()))

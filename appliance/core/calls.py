@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from appliance import events as ev
 from appliance.config.model import Action, Channel, Line, Prompt, Target, Team
@@ -67,7 +67,7 @@ class CallFlow:
             return
         if line.call is not None or line.releasing:
             driver.reject_waiting()
-            self._keep(office.history.append, busy_record(e.line, e.caller, office.clock.now()))
+            office.keep(office.history.append, busy_record(e.line, e.caller, office.clock.now()))
             self.notices.missed(e.line, e.caller)
             return
         call = Call(uuid.uuid4().hex[:12], e.line, e.caller, office.clock.now(),
@@ -219,7 +219,7 @@ class CallFlow:
         call = self.office.calls.get(e.name)
         if call is not None and call.phase is Phase.RECORDING:
             self.finish(call, Outcome.VOICEMAIL, e.reason)
-        self._keep(self.office.history.set_voicemail_seconds, e.name, e.seconds)
+        self.office.keep(self.office.history.set_voicemail_seconds, e.name, e.seconds)
         message = self.office.history.voicemail(e.name)
         if message is not None:
             self.notices.voicemail(message["line"], message["caller"], e.seconds)
@@ -350,11 +350,11 @@ class CallFlow:
             self.callbacks.ended(call, reason)
         elif outcome in MISSED or reason in ("max_wait", "queue_full", "texts_only"):
             self.notices.missed(call.line, call.caller)
-        self._keep(office.history.append, call_record(
+        office.keep(office.history.append, call_record(
             call, outcome, reason, agent_id, mono=office.clock.monotonic(),
             now=office.clock.now()))
         if outcome is Outcome.VOICEMAIL and call.phase is Phase.RECORDING:
-            self._keep(office.history.add_voicemail, call.id, call.line, call.caller,
+            office.keep(office.history.add_voicemail, call.id, call.line, call.caller,
                        call.started.isoformat())
         self.offers.dispatch()
 
@@ -386,13 +386,6 @@ class CallFlow:
                 runtime.state = LineState.IDLE
             if line_id not in self.office.config.lines and not runtime.releasing:
                 self._line_removed()
-
-    def _keep(self, write: Any, *args: Any, **kwargs: Any) -> None:
-        """Write to history; a full or broken disk is logged, never stops the calls."""
-        try:
-            write(*args, **kwargs)
-        except HistoryError:
-            log.exception("could not write call history")
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -58,12 +58,8 @@ class Conversations:
         self.open: dict[str, Conversation] = {}
 
     def load(self) -> None:
-        try:
-            records = self.office.history.conversations(1000, open_only=True)
-        except HistoryError:
-            log.exception("could not read the open conversations")
-            return
-        for r in records:
+        for r in self.office.keep(self.office.history.conversations, 1000,
+                                  open_only=True) or []:
             conv = Conversation(r["id"], r["line"], r["number"], r["team"], r["agent"],
                                 datetime.fromisoformat(r["opened"]),
                                 datetime.fromisoformat(r["last_at"]))
@@ -84,7 +80,7 @@ class Conversations:
             self._assign(conv)
             log.info("conversation %s with %s opened for team %s (%s)", conv.id, number, team,
                      conv.agent or "nobody available yet")
-        self._keep(office.history.add_sms, "in", line_id, number, text, now.isoformat(),
+        office.keep(office.history.add_sms, "in", line_id, number, text, now.isoformat(),
                    "received", purpose="conversation", conversation=conv.id)
         self._touch(conv)
         return conv
@@ -106,7 +102,7 @@ class Conversations:
         if conv.timer is not None:
             conv.timer.cancel()
         now = self.office.clock.now().isoformat()
-        self._keep(self.office.history.save_conversation, conv.record("closed", now, by))
+        self.office.keep(self.office.history.save_conversation, conv.record("closed", now, by))
         log.info("conversation %s closed (%s)", cid, by)
 
     def assign_waiting(self) -> None:
@@ -120,7 +116,7 @@ class Conversations:
             conv.agent = None
             self._assign(conv)
             if conv.agent != before:
-                self._keep(self.office.history.save_conversation, conv.record())
+                self.office.keep(self.office.history.save_conversation, conv.record())
 
     def _assign(self, conv: Conversation) -> None:
         office = self.office
@@ -139,7 +135,7 @@ class Conversations:
 
     def _touch(self, conv: Conversation) -> None:
         conv.last_at = self.office.clock.now()
-        self._keep(self.office.history.save_conversation, conv.record())
+        self.office.keep(self.office.history.save_conversation, conv.record())
         self._arm(conv)
 
     def _arm(self, conv: Conversation) -> None:
@@ -163,10 +159,3 @@ class Conversations:
             return NotFound(Text("No conversation '%(id)s'.", id=cid))
         return Conflict(Text("This conversation is closed: a new text from the customer "
                              "opens a new one."))
-
-    @staticmethod
-    def _keep(write: Any, *args: Any, **kwargs: Any) -> None:
-        try:
-            write(*args, **kwargs)
-        except HistoryError:
-            log.exception("could not keep a conversation in the history")

@@ -27,7 +27,7 @@ from appliance.policy.consent import VALID_HOURS, Reply, read_reply
 from appliance.policy.routing import home_team
 from appliance.policy.schedule import next_close, next_open
 from appliance.policy.texts import Template, fill, is_mobile, when_text
-from appliance.records.history import HistoryError, iso_epoch
+from appliance.records.history import iso_epoch
 
 if TYPE_CHECKING:
     from appliance.core.office import Office
@@ -69,18 +69,18 @@ class Notices:
         office, now = self.office, self.office.clock.now()
         reply = read_reply(e.text)
         asked = self._asked(e.sender) if reply is not Reply.OTHER else None
-        had_consent = reply is Reply.NO and bool(self._history(office.history.consents,
+        had_consent = reply is Reply.NO and bool(office.keep(office.history.consents,
                                                                number=e.sender))
         if not e.sender or (asked is None and not had_consent):
             if self.conversations.received(e.line, e.sender, e.text) is None:
-                self._keep(office.history.add_sms, "in", e.line, e.sender, e.text, e.sent_at,
+                office.keep(office.history.add_sms, "in", e.line, e.sender, e.text, e.sent_at,
                            "received")
             return
-        self._keep(office.history.add_sms, "in", e.line, e.sender, e.text, e.sent_at,
+        office.keep(office.history.add_sms, "in", e.line, e.sender, e.text, e.sent_at,
                    "received", purpose="consent")
         if reply is Reply.NO:
             log.info("consent taken back by SMS from %s", e.sender)
-            self._keep(office.history.add_consent, e.sender, e.line, "sms", e.text,
+            office.keep(office.history.add_consent, e.sender, e.line, "sms", e.text,
                        now.isoformat(), granted=False, message=asked["seq"] if asked else None)
             self.callbacks.revoked(e.sender)
             return
@@ -90,14 +90,14 @@ class Notices:
             log.warning("a yes from %s, but line %s has no team to call back from", e.sender,
                         line)
             return
-        cb = self._keep(self.callbacks.request, e.sender, line, team, place=now,
+        cb = office.keep(self.callbacks.request, e.sender, line, team, place=now,
                         channel="sms", text=e.text, message=asked["seq"] if asked else None)
         if cb is not None:
             self.callback_requested(cb)
 
     def _asked(self, number: str) -> dict[str, Any] | None:
         """The text of ours a reply from ``number`` answers, if one was sent recently."""
-        last = self._history(self.office.history.last_sms_to, number, ASKED)
+        last = self.office.keep(self.office.history.last_sms_to, number, ASKED)
         if not last or not last["status"].startswith("sent"):
             return None
         age = self.office.clock.now() - datetime.fromisoformat(last["at"])
@@ -113,8 +113,8 @@ class Notices:
             return
         if self.callbacks.open_for(number) or self.outbox.pending(number, "missed_call"):
             return
-        last = self._history(office.history.last_sms_to, number, ("missed_call",))
-        if last and datetime.fromisoformat(last["at"]) >= self._day_start(line_id):
+        last = office.keep(office.history.last_sms_to, number, ("missed_call",))
+        if last and datetime.fromisoformat(last["at"]) >= office.midnight(self._zone(line_id)):
             return
         line = office.config.lines.get(line_id)
         schedule = office.config.schedules.get(line.schedule or "") if line else None
@@ -195,21 +195,19 @@ class Notices:
         self.arm_summary()
 
     def _sent_today(self, mobile: str) -> bool:
-        last = self._history(self.office.history.last_sms_to, mobile, ("summary",))
-        day = datetime.combine(self.office.clock.now().astimezone(self._zone()).date(),
-                               time(0), self._zone())
+        last = self.office.keep(self.office.history.last_sms_to, mobile, ("summary",))
+        day = self.office.midnight()
         return (self.outbox.pending(mobile, "summary")
                 or bool(last and datetime.fromisoformat(last["at"]) >= day))
 
     def summary_figures(self) -> dict[str, str]:
         office = self.office
-        since = iso_epoch(datetime.combine(office.clock.now().astimezone(self._zone()).date(),
-                                           time(0), self._zone()))
-        rows = self._history(office.history.query, "SELECT outcome, count(*) FROM calls "
+        since = iso_epoch(office.midnight())
+        rows = office.keep(office.history.query, "SELECT outcome, count(*) FROM calls "
                              "WHERE started_epoch >= ? AND reason NOT LIKE 'callback%' "
                              "GROUP BY outcome", (since,)) or []
         counts = dict(rows)
-        voicemails = self._history(office.history.query, "SELECT count(*) FROM voicemail "
+        voicemails = office.keep(office.history.query, "SELECT count(*) FROM voicemail "
                                    "WHERE iso_epoch(at) >= ?", (since,)) or [(0,)]
         problems = [f"{office.config.lines[lid].name} ({rt.reason or rt.state.value})"
                     for lid, rt in office.lines.items() if lid in office.config.lines
@@ -239,22 +237,9 @@ class Notices:
         schedule = config.schedules.get(line.schedule or "") if line else None
         return ZoneInfo(schedule.timezone) if schedule else self.office.zone()
 
-    def _day_start(self, line_id: str) -> datetime:
-        tz = self._zone(line_id)
-        return datetime.combine(self.office.clock.now().astimezone(tz).date(), time(0), tz)
-
     def _words(self) -> dict[str, str]:
         return OWNER.get(self.office.language, OWNER["en"])
 
-    @staticmethod
-    def _history(read: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return read(*args, **kwargs)
-        except HistoryError:
-            log.exception("could not read the history")
-            return None
-
-    _keep = _history
 
 
 def _last_close(schedule: Any, local: datetime) -> datetime | None:

@@ -7,7 +7,6 @@ talking or wrapping up; for each team the longest-waiting caller is offered firs
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from appliance import events as ev
@@ -22,7 +21,6 @@ from appliance.core.state import (
     Phase,
 )
 from appliance.policy.routing import Candidate, pick
-from appliance.records.history import HistoryError
 from hardware.audio.sources import Tone
 from hardware.interfaces import line_port, station_port
 
@@ -84,20 +82,14 @@ class Offers:
         zone, across teams: read from the history on the first offer of a day (so a restart
         changes nothing), then kept up as agents answer."""
         office = self.office
-        midnight = datetime.combine(office.clock.now().astimezone(office.zone()).date(),
-                                    time(0), office.zone())
+        midnight = office.midnight()
         if office.counted_day == midnight:
             return
         office.counted_day = midnight
-        try:
-            rows = office.history.query(
-                "SELECT agent, count(*) FROM calls WHERE started_epoch >= ? AND "
-                "outcome = 'answered' AND agent IS NOT NULL GROUP BY agent",
-                (midnight.timestamp(),))
-        except HistoryError:
-            log.exception("could not count today's calls; counting from now")
-            rows = []
-        today = dict(rows)
+        today = dict(office.keep(office.history.query,
+                                 "SELECT agent, count(*) FROM calls WHERE started_epoch >= ? "
+                                 "AND outcome = 'answered' AND agent IS NOT NULL GROUP BY agent",
+                                 (midnight.timestamp(),)) or [])
         for agent_id, runtime in office.agents.items():
             runtime.calls_taken = today.get(agent_id, 0)
 

@@ -8,9 +8,10 @@ pointing one way: engine → calls → offers → office.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +21,10 @@ from appliance.config.model import Config, Presence
 from appliance.core.state import AgentRuntime, Call, CallTimer, LineRuntime, StationRuntime
 from appliance.core.timers import Timer, Timers
 from appliance.policy.schedule import Override
+from appliance.records.history import HistoryError
 from hardware.interfaces import AudioDriver, LineDriver, StationDriver, TrunkDriver
+
+log = logging.getLogger(__name__)
 
 
 def _not_kept(agent: str, presence: Presence) -> None:
@@ -74,6 +78,20 @@ class Office:
             if schedule is not None:
                 return ZoneInfo(schedule.timezone)
         return ZoneInfo("UTC")
+
+    def midnight(self, zone: ZoneInfo | None = None) -> datetime:
+        """When today began in ``zone`` (default: the office's): days are counted from it."""
+        zone = zone or self.zone()
+        return datetime.combine(self.clock.now().astimezone(zone).date(), time(0), zone)
+
+    def keep(self, use: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call the history (``use(*args)``) so that a full or broken disk is logged and never
+        stops a call: the result, or None when the history failed."""
+        try:
+            return use(*args, **kwargs)
+        except HistoryError:
+            log.exception("the call history could not be used")
+            return None
 
     def call_on(self, line_id: str) -> Call | None:
         line = self.lines.get(line_id)

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from appliance import events as ev
 from appliance.core.state import LineState
-from appliance.records.history import HistoryError
 from hardware.interfaces import Capability
 
 if TYPE_CHECKING:
@@ -91,9 +90,6 @@ class Outbox:
     def _record(self, item: Outgoing, status: str) -> None:
         if status != "sent":
             log.warning("text to %s on %s: %s", item.number, item.line, status)
-        try:
-            self.office.history.add_sms("out", item.line, item.number, item.text,
-                                        self.office.clock.now().isoformat(), status,
-                                        purpose=item.purpose, conversation=item.conversation)
-        except HistoryError:
-            log.exception("could not keep a sent text in the history")
+        self.office.keep(self.office.history.add_sms, "out", item.line, item.number, item.text,
+                         self.office.clock.now().isoformat(), status, purpose=item.purpose,
+                         conversation=item.conversation)

@@ -145,8 +145,16 @@ class FollowUpRecords:
                           "FROM conversations WHERE id = ?", (cid,))
         if not rows:
             return None
-        messages = self.query("SELECT seq, direction, text, at, status FROM sms "
-                              "WHERE conversation = ? ORDER BY seq", (cid,))
         return dict(zip(CONVERSATION_COLUMNS, rows[0], strict=True)) | {
-            "messages": [dict(zip(MESSAGE_COLUMNS, m, strict=True)) for m in messages]}
+            "messages": self.messages([cid])[cid]}
+
+    def messages(self, cids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """The messages of each conversation, oldest first, in one query."""
+        found: dict[str, list[dict[str, Any]]] = {cid: [] for cid in cids}
+        marks = ", ".join("?" * len(cids))
+        for cid, *row in self.query(
+                f"SELECT conversation, {', '.join(MESSAGE_COLUMNS)} FROM sms "  # noqa: S608
+                f"WHERE conversation IN ({marks}) ORDER BY seq", list(cids)):
+            found[cid].append(dict(zip(MESSAGE_COLUMNS, row, strict=True)))
+        return found
 
