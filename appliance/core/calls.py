@@ -162,17 +162,6 @@ class CallFlow:
                 call.menu = None
                 self.route(call, self._entry(call))
 
-    def housekeeping(self) -> None:
-        """Daily: forget history older than the retention period, with its recordings."""
-        try:
-            purged = self.office.history.purge_expired(self.office.clock.now())
-        except HistoryError:
-            log.exception("history retention failed")
-            return
-        if self.office.recordings is not None:
-            for vid in purged.voicemails:
-                (self.office.recordings / f"{vid}.wav").unlink(missing_ok=True)
-
     def dtmf(self, e: ev.DtmfReceived) -> None:
         call = self.office.call_on(e.line)
         if call is not None and self._callback_key(call, e.digit):

@@ -114,7 +114,7 @@ class Engine:
         self.post(ev.RunOnCore(lambda core: core._resume()))
         if heartbeat is not None and heartbeat_s:
             self.every(heartbeat_s, heartbeat)
-        self.every(HOUSEKEEPING_S, self.flow.housekeeping, first_after=HOUSEKEEPING_DELAY_S)
+        self.every(HOUSEKEEPING_S, self._housekeeping, first_after=HOUSEKEEPING_DELAY_S)
         self.clock.subscribe(lambda: self.post(ev.Tick()))
         self.hardware.audio.start(self.post)
         if self.hardware.panel is not None:
@@ -292,6 +292,14 @@ class Engine:
                      e.line)
             return
         self.clock.adjust_from_network(when, e.line)
+
+    def _housekeeping(self) -> None:
+        """Daily: forget history older than the retention period, with its recordings."""
+        office = self.office
+        purged = office.keep(office.history.purge_expired, office.clock.now())
+        if purged is not None and office.recordings is not None:
+            for vid in purged.voicemails:
+                (office.recordings / f"{vid}.wav").unlink(missing_ok=True)
 
     def _resume(self) -> None:
         """At start: the promises kept in the history (open callbacks and conversations) come
