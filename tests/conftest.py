@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from appliance.core.clock import ManualClock
-from appliance.ops.assembly import build_simulated
-from tests.office import Office
+from tests.office import running
 
 # Wednesday 2026-11-25 10:00 in Madrid.
 WEDNESDAY_10 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -24,13 +23,8 @@ def clock() -> ManualClock:
 @pytest.fixture
 def bare_office(tmp_path, clock):
     """A started appliance with an empty configuration."""
-    appliance = build_simulated(tmp_path / "data", clock)
-    appliance.start()
-    office = Office(appliance)
-    office.settle()
-    yield office
-    appliance.close()
-    assert appliance.engine.failures == 0, "the core logged exceptions while handling events"
+    with running(tmp_path / "data", clock) as office:
+        yield office
 
 
 @pytest.fixture

@@ -6,7 +6,10 @@ so tests assert on state without sleeping. Time moves only through ``advance``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from appliance.core.state import Snapshot
@@ -91,3 +94,20 @@ class Office:
 
     def heard(self, line: str) -> list[str]:
         return self.hw.audio.played(f"line:{line}")
+
+
+@contextmanager
+def running(data_dir: Path, clock: Any, **options: Any) -> Iterator[Office]:
+    """A started simulated appliance (``options``: ``build_simulated``'s) as an ``Office``;
+    closed at the end, which fails if the core logged exceptions while handling events."""
+    from appliance.ops.assembly import build_simulated
+
+    appliance = build_simulated(data_dir, clock, **options)
+    appliance.start()
+    office = Office(appliance)
+    office.settle()
+    try:
+        yield office
+    finally:
+        appliance.close()
+    assert appliance.engine.failures == 0, "the core logged exceptions while handling events"

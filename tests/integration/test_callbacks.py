@@ -15,9 +15,8 @@ import pytest
 
 from appliance.config.messaging import Messaging
 from appliance.errors import Conflict
-from appliance.ops.assembly import build_simulated
 from hardware.events import SmsReceived
-from tests.office import Office
+from tests.office import Office, running
 
 X, Y, Z = "600111222", "600333444", "600555666"
 
@@ -25,21 +24,17 @@ X, Y, Z = "600111222", "600333444", "600555666"
 @pytest.fixture
 def office(tmp_path, clock):
     """One desk (a1 at s1) in team sales (linear, no wrap-up); three SIM-like lines."""
-    appliance = build_simulated(tmp_path / "data", clock, diallers=True)
-    appliance.start()
-    o = Office(appliance)
-    o.add("stations", id="s1", name="Desk 1")
-    o.add("agents", id="a1", name="Ana", station="s1")
-    o.add("teams", id="sales", name="Sales", strategy="linear", members=["a1"],
-          ring_timeout_s=10, max_wait_s=0, wrap_up_s=0, max_queue=0, autopause_after=0,
-          callback_tries=2, callback_every_min=10)
-    for n in (1, 2, 3):
-        o.add("lines", id=f"l{n}", name=f"Line {n}", entry={"team": "sales"})
-    appliance.engine.set_messaging(Messaging(owner_mobile="+34699000000"))
-    o.settle()
-    yield o
-    appliance.close()
-    assert appliance.engine.failures == 0
+    with running(tmp_path / "data", clock, diallers=True) as o:
+        o.add("stations", id="s1", name="Desk 1")
+        o.add("agents", id="a1", name="Ana", station="s1")
+        o.add("teams", id="sales", name="Sales", strategy="linear", members=["a1"],
+              ring_timeout_s=10, max_wait_s=0, wrap_up_s=0, max_queue=0, autopause_after=0,
+              callback_tries=2, callback_every_min=10)
+        for n in (1, 2, 3):
+            o.add("lines", id=f"l{n}", name=f"Line {n}", entry={"team": "sales"})
+        o.engine.set_messaging(Messaging(owner_mobile="+34699000000"))
+        o.settle()
+        yield o
 
 
 def line(o: Office, line_id: str):
@@ -226,24 +221,15 @@ def test_the_owner_cancels_a_callback(office):
 
 
 def test_open_callbacks_survive_a_restart(tmp_path, clock):
-    appliance = build_simulated(tmp_path / "data", clock, diallers=True)
-    appliance.start()
-    o = Office(appliance)
-    o.add("stations", id="s1", name="Desk 1")
-    o.add("agents", id="a1", name="Ana", station="s1", presence="away")
-    o.add("teams", id="sales", name="Sales", members=["a1"], wrap_up_s=0)
-    o.add("lines", id="l1", name="Line 1", entry={"team": "sales"})
-    o.call("l1", X)
-    o.press("l1", "1")
-    appliance.close()
-    again = build_simulated(tmp_path / "data", clock, diallers=True)
-    again.start()
-    try:
-        o = Office(again)
-        o.settle()
+    with running(tmp_path / "data", clock, diallers=True) as o:
+        o.add("stations", id="s1", name="Desk 1")
+        o.add("agents", id="a1", name="Ana", station="s1", presence="away")
+        o.add("teams", id="sales", name="Sales", members=["a1"], wrap_up_s=0)
+        o.add("lines", id="l1", name="Line 1", entry={"team": "sales"})
+        o.call("l1", X)
+        o.press("l1", "1")
+    with running(tmp_path / "data", clock, diallers=True) as o:
         assert [c.caller for c in o.status.calls if c.callback] == [X]
         o.store.set_presence("a1", "available")
         o.settle()
         assert o.ringing() == {"s1"}
-    finally:
-        again.close()

@@ -6,21 +6,17 @@ from __future__ import annotations
 import pytest
 
 from appliance.errors import Conflict, NotFound
-from appliance.ops.assembly import build_simulated
 from hardware.events import SmsReceived
-from tests.office import Office
+from tests.office import running
 
 
 @pytest.fixture
 def texting(tmp_path, clock):
     """A line that dials and texts, its calls to team t (no agents needed here)."""
-    appliance = build_simulated(tmp_path / "data", clock, diallers=True)
-    appliance.start()
-    o = Office(appliance)
-    o.add("teams", id="t", name="T")
-    o.add("lines", id="l1", name="SIM", entry={"team": "t"})
-    yield o
-    appliance.close()
+    with running(tmp_path / "data", clock, diallers=True) as o:
+        o.add("teams", id="t", name="T")
+        o.add("lines", id="l1", name="SIM", entry={"team": "t"})
+        yield o
 
 
 def text(office, sender: str, body: str) -> None:

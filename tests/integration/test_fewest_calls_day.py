@@ -6,15 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from appliance.ops.assembly import build_simulated
-from tests.office import Office
-
-
-def start(tmp_path, clock) -> Office:
-    office = Office(build_simulated(tmp_path / "data", clock))
-    office.app.start()
-    office.settle()
-    return office
+from tests.office import Office, running
 
 
 def answer_one(o: Office, station: str) -> None:
@@ -25,8 +17,7 @@ def answer_one(o: Office, station: str) -> None:
 
 
 def test_the_count_is_todays_and_survives_a_restart(tmp_path, clock):
-    o = start(tmp_path, clock)
-    try:
+    with running(tmp_path / "data", clock) as o:
         for n in (1, 2):
             o.add("stations", id=f"s{n}", name=f"Desk {n}")
             o.add("agents", id=f"a{n}", name=f"Agent {n}", station=f"s{n}")
@@ -39,14 +30,9 @@ def test_the_count_is_todays_and_survives_a_restart(tmp_path, clock):
         answer_one(o, "s1")                   # both at 0: member order
         answer_one(o, "s2")                   # a1 has 1
         answer_one(o, "s1")                   # both at 1: a1 first again (idle longer)
-    finally:
-        o.app.close()
-    o = start(tmp_path, clock)                # a restart: a1 has 2 today, a2 has 1
-    try:
+    with running(tmp_path / "data", clock) as o:     # a restart: a1 has 2 today, a2 has 1
         assert o.status.agent("a1").calls_taken == 2
         answer_one(o, "s2")
         o.set_time(datetime(2026, 11, 25, 23, 0, 1, tzinfo=UTC))   # 00:00:01 in Madrid
         assert o.status.agent("a1").calls_taken == 0          # a new day: everyone at zero
         answer_one(o, "s1")
-    finally:
-        o.app.close()

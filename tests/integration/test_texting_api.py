@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.ops.assembly import build_simulated
 from hardware.events import SmsReceived
-from tests.office import Office
+from tests.office import running
 from web import create_app
 
 KEY = "texting-api-key-123"
@@ -17,17 +16,13 @@ X = "+34600111222"
 
 @pytest.fixture
 def api(tmp_path, clock):
-    appliance = build_simulated(tmp_path / "data", clock, diallers=True)
-    appliance.start()
-    o = Office(appliance)
-    o.add("stations", id="s1", name="Desk")
-    o.add("agents", id="a1", name="Ana", station="s1", presence="away")
-    o.add("teams", id="t", name="T", members=["a1"], channels=["voice", "sms"])
-    o.add("lines", id="l1", name="SIM", entry={"team": "t"})
-    client = create_app(appliance.api, api_key=KEY).test_client()
-    yield o, client
-    appliance.close()
-    assert appliance.engine.failures == 0
+    with running(tmp_path / "data", clock, diallers=True) as o:
+        o.add("stations", id="s1", name="Desk")
+        o.add("agents", id="a1", name="Ana", station="s1", presence="away")
+        o.add("teams", id="t", name="T", members=["a1"], channels=["voice", "sms"])
+        o.add("lines", id="l1", name="SIM", entry={"team": "t"})
+        client = create_app(o.app.api, api_key=KEY).test_client()
+        yield o, client
 
 
 def test_callbacks_listed_and_cancelled(api):

@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from appliance.config.messaging import Messaging
-from appliance.ops.assembly import build_simulated
 from hardware.events import SmsReceived
-from tests.office import Office
+from tests.office import Office, running
 
 X = "+34600111222"
 OWNER = "+34699000000"
@@ -22,23 +21,19 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 def office(tmp_path, clock):
     """Two agents in team front (calls and texts); l1 follows 11:00-18:00 Madrid hours (it is
     10:00 there); l2 has no hours."""
-    appliance = build_simulated(tmp_path / "data", clock, diallers=True)
-    appliance.start()
-    o = Office(appliance)
-    for n in (1, 2):
-        o.add("stations", id=f"s{n}", name=f"Desk {n}")
-        o.add("agents", id=f"a{n}", name=f"Agent {n}", station=f"s{n}")
-    o.add("teams", id="front", name="Front desk", members=["a1", "a2"], wrap_up_s=0,
-          channels=["voice", "sms"])
-    o.add("schedules", id="week", name="Week", timezone="Europe/Madrid",
-          weekly={d: [["11:00", "18:00"]] for d in WEEKDAYS})
-    o.add("lines", id="l1", name="Main", entry={"team": "front"}, schedule="week")
-    o.add("lines", id="l2", name="Second", entry={"team": "front"})
-    appliance.engine.set_messaging(Messaging(owner_mobile=OWNER))
-    o.settle()
-    yield o
-    appliance.close()
-    assert appliance.engine.failures == 0
+    with running(tmp_path / "data", clock, diallers=True) as o:
+        for n in (1, 2):
+            o.add("stations", id=f"s{n}", name=f"Desk {n}")
+            o.add("agents", id=f"a{n}", name=f"Agent {n}", station=f"s{n}")
+        o.add("teams", id="front", name="Front desk", members=["a1", "a2"], wrap_up_s=0,
+              channels=["voice", "sms"])
+        o.add("schedules", id="week", name="Week", timezone="Europe/Madrid",
+              weekly={d: [["11:00", "18:00"]] for d in WEEKDAYS})
+        o.add("lines", id="l1", name="Main", entry={"team": "front"}, schedule="week")
+        o.add("lines", id="l2", name="Second", entry={"team": "front"})
+        o.engine.set_messaging(Messaging(owner_mobile=OWNER))
+        o.settle()
+        yield o
 
 
 def deliver(o: Office, line_id: str) -> list[tuple[str, str]]:

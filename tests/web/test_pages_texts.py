@@ -12,9 +12,8 @@ from html import unescape
 
 import pytest
 
-from appliance.ops.assembly import build_simulated
 from hardware.events import SmsReceived
-from tests.office import Office
+from tests.office import Office, running
 
 from .forms import form_of
 
@@ -25,13 +24,8 @@ CALLER = "+34600111222"
 @pytest.fixture
 def bare_office(tmp_path, clock):
     """The web tests' office, on lines that can dial and text (like SIM lines)."""
-    appliance = build_simulated(tmp_path / "data", clock, diallers=True)
-    appliance.start()
-    office = Office(appliance)
-    office.settle()
-    yield office
-    appliance.close()
-    assert appliance.engine.failures == 0, "the core logged exceptions while handling events"
+    with running(tmp_path / "data", clock, diallers=True) as office:
+        yield office
 
 
 pytestmark = pytest.mark.usefixtures("seeded")
