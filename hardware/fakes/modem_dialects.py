@@ -21,7 +21,7 @@ class Quirks:
     """
 
     split_writes: bool = True    # random byte chunks, sometimes coalescing lines
-    ok_delay_s: tuple[float, float] = (0.0, 0.02)  # delay before final result codes
+    ok_delay_s: tuple[float, float] = (0.0, 0.008)  # delay before final result codes
     double_cr: bool | None = None   # SIMCom-style "\r\r\n" around URCs (None: per dialect)
     stale_ok_on_open: bool = False  # a leftover "OK" in the buffer when the driver connects
     ring_interval_s: float = 0.3    # RING repetition (real modems: 3-5 s; small so tests are fast)

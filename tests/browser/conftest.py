@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 from waitress.server import create_server
 
@@ -158,3 +159,13 @@ def a_tone(path: Path, seconds: float = 1.0) -> Path:
 
 def no_horizontal_scroll(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def fits_a_phone_with_no_serious_violations(page: Page, path: str) -> None:
+    """The loaded page has no sideways scroll and axe finds nothing serious or critical."""
+    page.wait_for_load_state("load")
+    assert no_horizontal_scroll(page), path
+    found = Axe().run(page).response["violations"]
+    serious = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in found
+               if v["impact"] in ("serious", "critical")]
+    assert serious == [], (path, serious)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import API_KEY, a_tone, no_horizontal_scroll, set_password
-
-SERIOUS = ("serious", "critical")
+from .conftest import (
+    API_KEY,
+    a_tone,
+    fits_a_phone_with_no_serious_violations,
+    no_horizontal_scroll,
+    set_password,
+)
 
 
 def open_hours(page, url):
@@ -97,12 +100,7 @@ def test_pages_fit_a_phone_and_have_no_serious_accessibility_violations(page, bo
                  "/welcome/",
                  "/people/agents/ana", "/audio/", "/history/", "/figures/", "/nowhere"):
         page.goto(url + path)
-        page.wait_for_load_state("networkidle")
-        assert no_horizontal_scroll(page), path
-        found = Axe().run(page).response["violations"]
-        serious = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in found
-                   if v["impact"] in SERIOUS]
-        assert serious == [], (path, serious)
+        fits_a_phone_with_no_serious_violations(page, path)
 
 
 def test_the_unknown_address_page_offers_the_way_back(page, box):

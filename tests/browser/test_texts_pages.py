@@ -3,22 +3,11 @@ SMS follows what the owner types."""
 
 from __future__ import annotations
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from hardware.events import SmsReceived
 
-from .conftest import no_horizontal_scroll, set_password
-
-SERIOUS = ("serious", "critical")
-
-
-def fits_a_phone_with_no_serious_violations(page, path: str) -> None:
-    page.wait_for_load_state("networkidle")
-    assert no_horizontal_scroll(page), path
-    found = Axe().run(page).response["violations"]
-    serious = [f"{v['id']}: {v['help']}" for v in found if v["impact"] in SERIOUS]
-    assert serious == [], (path, serious)
+from .conftest import fits_a_phone_with_no_serious_violations, no_horizontal_scroll, set_password
 
 
 def something_to_show(appliance) -> None:
