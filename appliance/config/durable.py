@@ -1,6 +1,6 @@
 """Files under the config store: atomic durable writes, one writer, damage recovery, migrations.
 
-Why each piece exists (shared/reference/hardware-and-os.md §7):
+Why each piece exists (an SD card loses power at any moment and wears out with writes):
 
 * TinyDB's ``JSONStorage`` rewrites its file in place, so a kill or power cut can leave it
   half-written. ``atomic_write`` writes a temporary file in the same directory, fsyncs it,
@@ -11,8 +11,10 @@ Why each piece exists (shared/reference/hardware-and-os.md §7):
 * Two processes writing the same file would lose each other's changes: ``WriterLock`` (flock)
   lets one process own a config file; ``switchboard restore`` uses it to refuse while running.
 * An SD card can still damage a file under us. ``open_document`` never starts silently empty: it
-  moves the damaged file aside, starts from the last good copy (written at each clean open) and
-  says so, or raises ``StoreCorrupt`` when there is no good copy either.
+  moves the damaged file aside, starts from the last good copy and says so, or raises
+  ``StoreCorrupt`` when there is no good copy either. The good copy is written at each clean
+  open and, after a write, when it is missing or a day old (``good_copy_due``): a box set up
+  once and never restarted still has one, and the card sees one extra write a day at most.
 * The file's layout changes between releases: ``migrate`` upgrades it in order at open.
 """
 
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 TMP_PREFIX = ".tmp-"
 GOOD_SUFFIX = ".good"
+GOOD_COPY_EVERY_S = 24 * 3600
 LOCK_SUFFIX = ".lock"
 META = "meta"
 QUARANTINE = "quarantine"
@@ -230,6 +233,14 @@ def save_good_copy(path: Path, raw: bytes) -> None:
         atomic_write(good, raw)
     except OSError as exc:
         log.warning("could not refresh the last good copy %s: %s", good, exc)
+
+
+def good_copy_due(path: Path, now: float) -> bool:
+    """After a write: no good copy yet, or it is a day old (either way of a clock jump)."""
+    try:
+        return abs(now - good_copy(path).stat().st_mtime) >= GOOD_COPY_EVERY_S
+    except FileNotFoundError:
+        return True
 
 
 def _aside(path: Path) -> Path:

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +39,7 @@ from appliance.config.durable import (
     WriterLock,
     atomic_write,
     encode,
+    good_copy_due,
     migrate,
     new_document,
     open_document,
@@ -85,6 +87,7 @@ class ConfigStore:
         # Ids of the owner's uploaded audio, when a library is attached: references to audio
         # that does not exist are refused like any other missing reference.
         self.audio_ids: Callable[[], set[str]] | None = None
+        self._primary = primary
         self._writer = WriterLock(self._path)
         try:
             self.recovered: str | None = self._open(primary)
@@ -265,6 +268,7 @@ class ConfigStore:
     def set_setting(self, key: str, value: Any) -> None:
         with self._lock:
             self._db.table(SETTINGS).upsert({"key": key, "value": value}, Query().key == key)
+            self._wrote()
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -325,8 +329,14 @@ class ConfigStore:
 
     def _changed(self, config: Config | None = None) -> None:
         self._config = config or self._build_config()
+        self._wrote()
         for listener in self._listeners:
             listener(self._config)
+
+    def _wrote(self) -> None:
+        """Keep what was just written as the good copy when there is none or it is a day old."""
+        if self._primary and good_copy_due(self._path, time.time()):
+            save_good_copy(self._path, self._path.read_bytes())
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

@@ -6,6 +6,7 @@ Real or simulated hardware is chosen here, once; nothing below this module decid
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from appliance.api import ApplianceApi
 from appliance.config.model import Presence
 from appliance.config.store import ConfigStore
 from appliance.core.engine import Engine
-from appliance.ops.backup import apply_pending_restore, take_restored_note
+from appliance.ops.backup import apply_pending_restore, restored_note
 from appliance.records.history import History
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def build(data_dir: Path, hardware: Any, clock: Any, *, simulation: Any = None,
     ``country``: whose numbering plan national caller numbers follow."""
     data_dir.mkdir(parents=True, exist_ok=True)
     apply_pending_restore(data_dir)        # if build_real or the demo's audio has not already
-    restored = take_restored_note(data_dir)
+    restored = restored_note(data_dir, time.time())
     store = ConfigStore(data_dir / "config.json")
     history = History(data_dir / "history.sqlite3")
 

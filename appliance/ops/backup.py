@@ -25,7 +25,8 @@ backup stays (``refused-pins``: SIM PINs the modem refused, which must never be 
 ``switchboard restore`` stages and applies at once; it takes the store's writer lock, so it is
 refused while the appliance runs. The web page only stages (swapping files under a running core
 is unsafe); the next start applies it (``apply_pending_restore``, first thing in
-``appliance.ops.assembly``) and leaves the sentence the page shows once (``take_restored_note``).
+``appliance.ops.assembly``) and leaves the sentence the page shows for a week
+(``restored_note``): a power cut or a second restart right after must not hide it.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ log = logging.getLogger(__name__)
 # Files that go with what they derive from: the good copy, SQLite's -wal/-shm, the draft.
 DERIVED = (CONFIG + ".", HISTORY + "-", VERSIONS + ".", "draft.json")
 PENDING = ".restore-pending"
-RESTORED_NOTE = ".restore-applied"   # the sentence for the page, until the start has read it
+RESTORED_NOTE = ".restore-applied"   # the sentence for the page, for a week
+RESTORED_NOTE_S = 7 * 24 * 3600
 STAGING = ".restore-staging-"
 PREVIOUS = ".previous-"
 KEEP_PREVIOUS = 2
@@ -284,11 +286,12 @@ def _movable(name: str) -> bool:
     return name in FILES or name in FOLDERS or name.startswith(DERIVED)
 
 
-def _apply(data_dir: Path) -> Path:
+def _apply(data_dir: Path) -> Path | None:
     """Move the current entries to ``.previous-<time>/`` and the pending ones into place.
 
     Resumable: an entry the manifest names that is no longer in ``.restore-pending`` was
     already moved in, so it stays. ``manifest.json`` leaves ``.restore-pending`` last.
+    Returns the folder with the data from before, ``None`` when there was none.
     """
     pending = data_dir / PENDING
     names = {PurePosixPath(f["path"]).parts[0]
@@ -308,7 +311,15 @@ def _apply(data_dir: Path) -> Path:
     fsync_dir(data_dir)
     for old in sorted(data_dir.glob(PREVIOUS + "*"))[:-KEEP_PREVIOUS]:
         shutil.rmtree(old, ignore_errors=True)
+    if not any(previous.iterdir()):          # restored into an empty data directory
+        previous.rmdir()
+        return None
     return previous
+
+
+def _before(previous: Path | None) -> str:
+    return (f"the data from before is kept in {previous}." if previous is not None
+            else "there was no data before it.")
 
 
 def _adopt(path: Path, owner: os.stat_result) -> None:
@@ -332,21 +343,22 @@ def apply_pending_restore(data_dir: Path) -> str | None:
     finally:
         lock.release()
     message = (f"Switchboard started from the backup uploaded on {staged:%Y-%m-%d %H:%M}; "
-               f"the data from before is kept in {previous}.")
+               f"{_before(previous)}")
     log.warning("%s", message)
     atomic_write(data_dir / RESTORED_NOTE, message.encode())
     return message
 
 
-def take_restored_note(data_dir: Path) -> str | None:
-    """The sentence of a restore applied at this start, for the page; read once."""
+def restored_note(data_dir: Path, now: float) -> str | None:
+    """The sentence of a restore applied in the last week, for the page; then forgotten."""
     note = Path(data_dir) / RESTORED_NOTE
     try:
-        message = note.read_text()
+        if now - note.stat().st_mtime < RESTORED_NOTE_S:
+            return note.read_text()
     except FileNotFoundError:
         return None
     note.unlink(missing_ok=True)
-    return message
+    return None
 
 
 def restore_backup(archive: BinaryIO | Path, data_dir: Path) -> RestoreReport:
@@ -363,7 +375,7 @@ def restore_backup(archive: BinaryIO | Path, data_dir: Path) -> RestoreReport:
         previous = _apply(data_dir)
     finally:
         lock.release()
-    return replace(report, previous=str(previous))
+    return replace(report, previous=None if previous is None else str(previous))
 
 
 # -- the command line ---------------------------------------------------------------------------
@@ -400,5 +412,7 @@ def restore_command(file: Path, data_dir: Path) -> int:
           f"{counts or 'an empty configuration'}; "
           f"{'no call history' if report.calls is None else f'{report.calls} calls'}, "
           f"{report.audio_files} audio files, {report.recordings} recordings.")
-    print(f"The previous data is kept in {report.previous}. Start Switchboard again.")
+    before = ("There was no data before it" if report.previous is None
+              else f"The previous data is kept in {report.previous}")
+    print(f"{before}. Start Switchboard again.")
     return 0

@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import sys
 import tarfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,8 +26,8 @@ from appliance.ops.backup import (
     apply_pending_restore,
     make_backup,
     restore_backup,
+    restored_note,
     stage_restore,
-    take_restored_note,
 )
 from appliance.ops.cli import main
 
@@ -178,8 +179,11 @@ def test_a_staged_restore_waits_for_the_next_start(office, data_dir, open_store)
     office.close()
     applied = apply_pending_restore(data_dir)        # what the next start does first
     assert applied.startswith("Switchboard started from the backup uploaded on")
-    assert take_restored_note(data_dir) == applied   # for the page, once
-    assert take_restored_note(data_dir) is None
+    now = time.time()
+    assert restored_note(data_dir, now) == applied   # for the page, across restarts
+    assert restored_note(data_dir, now) == applied
+    assert restored_note(data_dir, now + 8 * 24 * 3600) is None     # a week later: forgotten
+    assert not (data_dir / ".restore-applied").exists()
     again = open_store()
     assert again.get("stations", "desk-1")["name"] == "Front desk"
     assert not (data_dir / ".restore-pending").exists()
@@ -376,6 +380,19 @@ def test_cli_backup_and_restore(filled, data_dir, tmp_path, cli, capsys):
     assert ".previous-" in out
 
 
+def test_restoring_into_an_empty_folder_says_there_was_nothing_before(
+        filled, data_dir, tmp_path, cli, capsys):
+    store, db = filled
+    archive = tmp_path / "out.tar.gz"
+    assert cli(["backup", str(archive), "--data", str(data_dir)]) == 0
+    db.close()
+    store.close()
+    assert cli(["restore", str(archive), "--data", str(tmp_path / "new")]) == 0
+    out = capsys.readouterr().out
+    assert "There was no data before it. Start Switchboard again." in out
+    assert not list((tmp_path / "new").glob(".previous-*"))
+
+
 def test_cli_refuses_bad_and_missing_archives(data_dir, tmp_path, cli, capsys):
     (tmp_path / "bad.tar.gz").write_bytes(b"nope")
     assert cli(["restore", str(tmp_path / "bad.tar.gz"), "--data", str(data_dir)]) == 1
@@ -396,9 +413,10 @@ def test_the_page_says_a_restore_was_applied_even_when_the_audio_came_first(offi
     stage_restore(buf, data_dir, store=office)
     office.close()
     assert apply_pending_restore(data_dir) is not None          # as build_real does first
-    appliance = build_simulated(data_dir, ManualClock())
-    try:
-        restored = appliance.api.admin.storage()["restored"]
-        assert restored.startswith("Switchboard started from the backup uploaded on")
-    finally:
-        appliance.close()
+    for start in ("the start that applied it", "the start after it"):
+        appliance = build_simulated(data_dir, ManualClock())
+        try:
+            restored = appliance.api.admin.storage()["restored"]
+            assert restored.startswith("Switchboard started from the backup uploaded on"), start
+        finally:
+            appliance.close()

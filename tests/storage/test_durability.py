@@ -6,6 +6,7 @@ import errno
 import json
 import logging
 import os
+import time
 
 import pytest
 
@@ -52,14 +53,33 @@ def test_stale_temp_files_of_the_config_and_its_good_copy_are_removed(office, da
     assert not list(data_dir.glob(".tmp-*"))
 
 
-def test_a_good_copy_is_kept_at_each_open_not_at_each_write(office, data_dir, open_store):
-    assert not (data_dir / "config.json.good").exists()   # a new appliance has nothing to keep
+def test_a_good_copy_is_kept_at_each_open_and_at_most_daily_after_writes(office, data_dir,
+                                                                        open_store):
+    good, live = data_dir / "config.json.good", data_dir / "config.json"
+    first = good.read_bytes()                          # the sample's first write kept one
+    assert b"desk-1" in first
+    assert first != live.read_bytes()                  # not at every write: SD wear
+    day_old = time.time() - 25 * 3600
+    os.utime(good, (day_old, day_old))
+    office.patch("stations", "desk-1", {"name": "A day later"})
+    assert good.read_bytes() == live.read_bytes()
+    office.patch("stations", "desk-1", {"name": "Later that day"})
     office.close()
+    open_store()
+    assert good.read_bytes() == live.read_bytes()      # and at each clean open
+
+
+def test_a_box_set_up_once_and_damaged_before_any_restart_starts(data_dir, open_store):
+    """A new box's first writes keep a good copy, so damage before its first restart is
+    recovered from them instead of refusing to start."""
+    store = open_store()
+    store.set_setting("password_hash", "scrypt$...")
+    store.create("stations", {"id": "desk-1", "name": "Front desk"})
+    store.close()
+    (data_dir / "config.json").write_bytes(b'{"stations": {"1": {"id": "desk-1", "na')
     again = open_store()
-    good = data_dir / "config.json.good"
-    assert good.read_bytes() == (data_dir / "config.json").read_bytes()
-    again.patch("stations", "desk-1", {"name": "Changed"})
-    assert good.read_bytes() != (data_dir / "config.json").read_bytes()
+    assert "started from the last good copy" in again.recovered
+    assert again.setting("password_hash") == "scrypt$..."
 
 
 def _damage_after_a_good_open(office, data_dir, open_store, damage: bytes) -> None:
@@ -106,6 +126,7 @@ def test_a_missing_file_beside_a_good_copy_is_not_a_silent_empty_start(office, d
 
 def test_damage_without_a_good_copy_refuses_to_start_and_touches_nothing(office, data_dir):
     office.close()
+    (data_dir / "config.json.good").unlink()
     (data_dir / "config.json").write_bytes(b"\x00\x00garbage")
     with pytest.raises(StoreCorrupt, match=r"damaged.*no usable last good copy"):
         ConfigStore(data_dir / "config.json")

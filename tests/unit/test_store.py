@@ -182,9 +182,10 @@ def test_stale_temp_files_are_removed_at_start(tmp_path, store):
     assert not list(tmp_path.glob(".tmp-*"))
 
 
-def test_a_damaged_file_is_reported_not_replaced(tmp_path, store):
+def test_a_damaged_file_without_a_good_copy_is_reported_not_replaced(tmp_path, store):
     store.create("stations", {"id": "s1", "name": "Desk"})
     store.close()
+    (tmp_path / "config.json.good").unlink()
     (tmp_path / "config.json").write_text('{"stations": {"1": {"id": "s1"')
     with pytest.raises(StoreCorrupt, match="damaged"):
         ConfigStore(tmp_path / "config.json")
