@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from appliance.ops import handset_checks, system_checks
-from hardware.modem.probe import ProbeResult, candidate_ports, modem_manager_running, probe
+from hardware.modem.probe import (
+    SERVICE,
+    ProbeResult,
+    candidate_ports,
+    holders,
+    modem_manager_running,
+    probe,
+)
 
 DEFAULT_DATA = Path("/var/lib/switchboard")
 FIELDS = (("Model", "model"), ("Maker", "manufacturer"), ("Firmware", "firmware"),
@@ -62,6 +69,10 @@ def run_doctor(config: Path | None, devices: list[str], out: TextIO, *,
                   "USB hub or its own power supply) and run this again.\n")
         return 1
     for device in devices:
+        held = holders(device)
+        if held:
+            healthy &= _in_use(device, held, out)
+            continue
         result = probe(device)
         healthy &= result.ok
         _report(result, out)
@@ -100,6 +111,19 @@ def _write(findings: list[system_checks.Finding], out: TextIO) -> bool:
     if findings:
         out.write("\n")
     return all(f.ok for f in findings)
+
+
+def _in_use(device: str, held: list[str], out: TextIO) -> bool:
+    """Not probed: what holds the port, and whether that is fine (the service itself)."""
+    out.write(f"Modem on {device}\n")
+    if all(name.startswith(f"{SERVICE} ") for name in held):
+        out.write(f"  In use by the running Switchboard service ({', '.join(held)}): its "
+                  "Lines page shows this modem's state. To look at it here, stop the service "
+                  "first: sudo systemctl stop switchboard\n\n")
+        return True
+    out.write(f"  ! In use by {', '.join(held)}: close that program (Switchboard needs the "
+              "port to itself), then run this again.\n\n")
+    return False
 
 
 def _report(result: ProbeResult, out: TextIO) -> None:

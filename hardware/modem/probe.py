@@ -8,6 +8,7 @@ turns every failure into advice a person can follow.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -41,15 +42,53 @@ class ProbeResult:
         return not self.problems
 
 
-def candidate_ports() -> list[str]:
-    """Stable names of USB serial ports that may be modem AT ports."""
-    if not BY_ID.is_dir():
+# "usb-Quectel_EC25_0000-if02-port0": the device, then its USB interface.
+_INTERFACE = re.compile(r"^(?P<device>.+)-if(?P<number>\d\d)(-port\d+)?$")
+AT_INTERFACE = "02"      # SIMCom, Quectel and Huawei: the install's settings use it too
+SERVICE = "switchboard"  # the running service's process name
+
+
+def candidate_ports(by_id: Path = BY_ID) -> list[str]:
+    """The AT port of each USB serial device: interface 02 where the device has one.
+
+    A SIM7600 or an EC25 shows four or five ports (diagnostics, GPS, AT, PPP, audio); probing
+    the others costs a timeout each and may upset them. A device without an interface 02
+    (one port, or a layout we do not know) has each of its ports probed.
+    """
+    if not by_id.is_dir():
         return []
-    return sorted(str(p) for p in BY_ID.iterdir())
+    devices: dict[str, list[tuple[str, Path]]] = {}
+    for port in by_id.iterdir():
+        match = _INTERFACE.match(port.name)
+        device, number = (match["device"], match["number"]) if match else (port.name, "")
+        devices.setdefault(device, []).append((number, port))
+    chosen = []
+    for ports in devices.values():
+        at = [port for number, port in ports if number == AT_INTERFACE]
+        chosen += at or [port for _, port in ports]
+    return sorted(str(port) for port in chosen)
+
+
+def holders(device: str, *, proc: Path = Path("/proc"), me: int | None = None) -> list[str]:
+    """Other programs that have ``device`` open, as "name (pid N)"; as root, every one.
+
+    The driver's exclusive lock only stops programs that ask for one; a probe sent into the
+    running service's port would garble its answers, so the doctor looks before it opens.
+    """
+    target, me = os.path.realpath(device), os.getpid() if me is None else me
+    found = []
+    for fds in proc.glob("[0-9]*/fd"):
+        pid = int(fds.parent.name)
+        try:
+            if pid != me and any(os.readlink(fd) == target for fd in fds.iterdir()):
+                found.append(f"{(fds.parent / 'comm').read_text().strip()} (pid {pid})")
+        except OSError:          # gone meanwhile, or not ours to look at
+            continue
+    return sorted(found)
 
 
 def modem_manager_running(proc: Path = Path("/proc")) -> bool:
-    """ModemManager grabs modem ports and garbles our replies (hardware-and-os.md §5.4)."""
+    """ModemManager grabs modem ports and garbles our replies."""
     for comm in proc.glob("[0-9]*/comm"):
         try:
             if comm.read_text().strip() == "ModemManager":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 import pytest
 
@@ -10,7 +12,7 @@ from appliance.ops import system_checks
 from appliance.ops.cli import main
 from appliance.ops.doctor import devices_from_config, run_doctor
 from hardware.fakes.modem import Dialect, FakeModem
-from hardware.modem.probe import modem_manager_running
+from hardware.modem.probe import candidate_ports, holders, modem_manager_running
 
 
 @pytest.fixture(autouse=True)
@@ -111,3 +113,55 @@ def test_a_box_with_only_analog_lines_looks_for_no_modem(tmp_path, mocker, capsy
     out = capsys.readouterr().out
     assert "No modem found" not in out
     assert "All looks fine." in out
+
+
+def test_only_each_modem_s_at_port_is_probed(tmp_path):
+    """A SIM7600 shows five ports and an EC25 four; only interface 02 speaks AT for us. A
+    device with one port, or no interface 02, has each of its ports probed."""
+    by_id = tmp_path / "by-id"
+    by_id.mkdir()
+    names = [f"usb-SimTech__Incorporated_SimTech__Incorporated_0123-if0{n}-port0"
+             for n in range(5)]
+    names += [f"usb-Quectel_EC25_0000-if0{n}-port0" for n in range(4)]
+    names += ["usb-Acme_Modem_42-if00", "usb-FTDI_FT232R_A1B2"]
+    for name in names:
+        (by_id / name).symlink_to("/dev/null")
+    assert candidate_ports(by_id) == sorted(str(by_id / name) for name in (
+        names[2], names[7], "usb-Acme_Modem_42-if00", "usb-FTDI_FT232R_A1B2"))
+
+
+@pytest.fixture
+def held_by(tmp_path):
+    """Another process, named as given, that keeps a device open until the test ends."""
+    started = []
+
+    def hold(name: str, device: str) -> subprocess.Popen:
+        program = tmp_path / name            # the process's name is its program's file name
+        program.symlink_to(sys.executable)
+        proc = subprocess.Popen(  # noqa: S603 - our own python, fixed arguments
+            [program, "-c", "import sys; f = open(sys.argv[1], 'rb'); print('open', flush=True);"
+             " sys.stdin.read()", device], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True)
+        started.append(proc)
+        assert proc.stdout.readline() == "open\n"
+        return proc
+
+    yield hold
+    for proc in started:
+        proc.stdin.close()
+        proc.wait(5)
+        proc.stdout.close()
+
+
+@pytest.mark.parametrize(("holder", "code", "said"), [
+    ("switchboard", 0, "In use by the running Switchboard service (switchboard (pid"),
+    ("minicom", 1, "! In use by minicom (pid"),
+])
+def test_a_port_in_use_is_not_probed(modem, mocker, held_by, holder, code, said):
+    mocker.patch("appliance.ops.doctor.modem_manager_running", return_value=False)
+    proc = held_by(holder, modem.path)
+    assert holders(modem.path) == [f"{holder} (pid {proc.pid})"]
+    result, text = doctor(modem.path)
+    assert result == code
+    assert said in text
+    assert modem.commands == []            # not a byte sent into someone else's session
