@@ -166,12 +166,26 @@ class ApplianceApi:
                  for t in config.teams.values() if t.hold_audio is None]
         for menu_id in config.menus:
             found += menu_warnings(config, menu_id)
+        found += self._unset_wiring(config)
         if failures := self._engine.failures:
             found.append(Text("The switchboard hit an internal error %(count)d time(s) since it "
                               "started; the calls involved were ended and recorded as failed. "
                               "The system log has the details (journalctl -u switchboard).",
                               count=failures))
         return ([self._store.recovered] if self._store.recovered else []) + found
+
+    def _unset_wiring(self, config: Config) -> list[Text]:
+        """Ids the settings file wires that the page has no line or station for: a modem whose
+        calls nobody answers, a handset that never rings. The setup guide creates them."""
+        lines, stations = self.wired()
+        return [Text("The settings file wires line '%(id)s', but no line on the Lines page has "
+                     "that id, so its calls are not answered. The setup guide adds it; or add "
+                     "a line with the id '%(id)s'.", id=rid)
+                for rid in lines if rid not in config.lines] + \
+               [Text("The settings file wires the handset or phone '%(id)s', but no handset on "
+                     "the Agents and handsets page has that id, so it never rings. The setup "
+                     "guide adds it; or add a handset with the id '%(id)s'.", id=rid)
+                for rid in stations if rid not in config.stations]
 
     def calls(self, limit: int = 50, offset: int = 0,
               query: CallQuery | None = None) -> list[dict[str, Any]]:

@@ -42,7 +42,7 @@ readonly CONFIG_STAMP=$CONFIG_DIR/.generated.sha256
 readonly DATA_DIR=/var/lib/switchboard
 readonly UNITS=(switchboard.socket switchboard.service)
 readonly WHEEL_STAMP=.switchboard-wheel.sha256     # inside the venv: what was installed
-# Suggested BCM pins per handset (README "Hardware wiring"): hook (SHK), ring_mode (RM), F/R.
+# Suggested BCM pins per handset (docs/hardware.md): hook (SHK), ring_mode (RM), F/R.
 readonly HANDSET_PINS=("27 17 4" "23 22 5" "25 24 6" "26 16 12")
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -334,7 +334,7 @@ mask_modem_manager() {
 
 # --- The box's settings ------------------------------------------------------------------------
 
-# Modems: AT ports are USB interface 2 for SIMCom, Quectel and Huawei (README "Modems").
+# Modems: AT ports are USB interface 2 for SIMCom, Quectel and Huawei (docs/hardware.md).
 detect_modems() {
     local link
     for link in "$ROOT"/dev/serial/by-id/*-if02-port0 "$ROOT"/dev/serial/by-id/*-if02; do
@@ -370,9 +370,12 @@ generate_config() {
     mapfile -t cards < <(detect_handset_cards)
     cat <<EOF
 # What is wired to this box, read by \`switchboard run\` (switchboard.service) when it starts:
-# after a change, \`sudo systemctl restart switchboard\`. Teams, hours and menus are set on the
-# web page, not here. Written once by install.sh from the devices plugged in at the time; it is
-# never overwritten. \`sudo $APP_DIR/install.sh --print-config\` shows what it would write now.
+# after a change, \`sudo systemctl restart switchboard\`. Teams, hours, menus and who answers
+# where are set on the web page, not here. Each [[lines]] id and each [[handsets]] or [[phones]]
+# station is the id of a line or a handset on the page: the page's setup guide creates them
+# with these ids, and the live page warns about an id here that the page does not have.
+# Written once by install.sh from the devices plugged in at the time; it is never overwritten.
+# \`sudo $APP_DIR/install.sh --print-config\` shows what it would write now.
 
 data_dir = "$DATA_DIR"
 
@@ -420,8 +423,8 @@ EOF
 EOF
         return 0
     fi
-    printf '# One [[handsets]] per USB sound card found, with the suggested pins of the README\n'
-    printf '# ("Hardware wiring"): change them if the SLICs are wired differently.\n'
+    printf '# One [[handsets]] per USB sound card found, with the suggested pins of\n'
+    printf '# docs/hardware.md: change them if the SLICs are wired differently.\n'
     n=0
     for line in "${cards[@]}"; do
         if [ "$n" -ge ${#HANDSET_PINS[@]} ]; then
