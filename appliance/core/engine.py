@@ -246,6 +246,7 @@ class Engine:
             if isinstance(event, ev.Stop):
                 break
             if event is not None:
+                log.debug("event %r", event)       # switchboard -v: what the core was told
                 self._guarded(self._handlers[type(event)], event)
             self.office.timers.run_due(self.clock.monotonic(), self._timer_failed)
             self._guarded(lambda _: self.outbox.flush(), None)

@@ -22,8 +22,12 @@ WEB_THREADS = 10    # up to 6 live boards hold one each (web.board.MAX_STREAMS);
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every event")
+    parser = argparse.ArgumentParser(
+        prog="switchboard", description="Answer an office's phone calls: a simulated office "
+        "(demo), the real box (run), checks (doctor), and backups.")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log at debug level: every event, and each modem's AT commands and "
+                             "answers (for a problem report)")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run a simulated office you can call from the page")
     demo.add_argument("--data", type=Path, default=Path("demo-data"),
@@ -40,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--ring", metavar="STATION",
                         help="also ring this handset (its station id) for one second")
     doctor.add_argument("--device", action="append", default=[], metavar="PATH",
-                        help="check this serial port (repeatable); default: every USB modem")
+                        help="check this serial port (repeatable); default: the settings' "
+                             "modems, else each USB modem's AT port")
     backup = commands.add_parser("backup", help="write config, call history and audio to FILE")
     backup.add_argument("file", type=Path, metavar="FILE", help="the .tar.gz to write")
     backup.add_argument("--data", type=Path, default=Path("/var/lib/switchboard"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from appliance.errors import NotFound
@@ -259,3 +261,13 @@ def test_a_line_that_cannot_send_texts_says_so(office):
     """The core asks the driver's capabilities (a fake line has none), not hasattr."""
     with pytest.raises(NotFound, match="cannot send text messages"):
         office.engine.send_sms("l1", "+34600111222", "hola")
+
+
+def test_verbose_logging_shows_every_event_the_core_handles(office, caplog):
+    """``switchboard -v`` is for problem reports: each event, in the order the core took it."""
+    with caplog.at_level(logging.DEBUG, logger="appliance.core.engine"):
+        office.call("l1", "600111222")
+        office.pick_up("s1")
+    told = [r.getMessage() for r in caplog.records if r.getMessage().startswith("event ")]
+    assert any("IncomingCall(line='l1', caller='600111222'" in m for m in told), told
+    assert any("HookChanged(station='s1', off_hook=True" in m for m in told), told
