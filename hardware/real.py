@@ -1,10 +1,10 @@
 """The appliance's real devices, as the core asks for them (``hardware.interfaces.Hardware``).
 
-Modems by their stable serial path, handsets on GPIO through gpiozero's default pin factory
-(lgpio on a Pi 5, RPi.GPIO or lgpio elsewhere: gpiozero chooses), analog lines and SIP phones
-on the box's one baresip (``hardware.sip.hub``, which the assembly built and started), audio
-through the engine the assembly built. A line or station with nothing wired is reported
-offline with the reason.
+Modems by their stable serial path; handsets on GPIO through gpiozero's default pin factory
+(lgpio, the one backend the installer puts in the venv: it works on every Pi, the 5 too);
+analog lines and SIP phones on the box's one baresip (``hardware.sip.hub``, which the assembly
+built and started); audio through the engine the assembly built. A line or station with
+nothing wired is reported offline with the reason.
 """
 
 from __future__ import annotations

@@ -61,8 +61,8 @@ __all__ = ["SECRET_SETTING", "create_app"]
 
 MAX_BODY_BYTES = 1024 * 1024  # config documents are small; refuse anything bigger early
 # A session ends after this long without a request: a working day, so the owner logs in about
-# once a day, and a cookie copied off a machine is worthless by the next morning. The live page
-# polls every second, so an open tab (a reception screen) stays logged in; logout ends it.
+# once a day, and a cookie copied off a machine is worthless by the next morning. An open live page
+# makes no requests (one event stream), so after this long it asks for the password again.
 SESSION_IDLE = timedelta(hours=12)
 
 

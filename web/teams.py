@@ -28,8 +28,7 @@ STRATEGIES = {
     Strategy.LINEAR: _l("Ring one at a time in the order below, always from the top."),
     Strategy.ROUND_ROBIN: _l("Take turns: each call starts after whoever had the last one."),
     Strategy.LONGEST_IDLE: _l("Ring whoever has been free the longest."),
-    Strategy.FEWEST_CALLS: _l("Ring whoever has answered the fewest calls since the box "
-                              "started."),
+    Strategy.FEWEST_CALLS: _l("Ring whoever has answered the fewest calls today."),
 }
 NUMBERS = ("ring_timeout_s", "max_wait_s", "wrap_up_s", "max_queue", "autopause_after",
            "announce_every_s", "callback_tries", "callback_every_min")

@@ -3,9 +3,10 @@
 * A hook flash during a call puts the caller on hold (they hear the team's hold audio, the
   handset hears nothing) and a second flash brings them back.
 * A handset lifted with no call hears the country's dial tone until a key is pressed.
-* Feature codes dialled on a lifted idle handset: ``*1`` available, ``*2`` away, ``*0`` call
-  back the last caller. Calling out needs the caller's consent (design rule 4), which does not
-  exist yet, so ``*0`` is refused with three low beeps, as is any code the box does not know.
+* Feature codes dialled on a lifted idle handset: ``*1`` available, ``*2`` away, ``*0`` (call
+  back the last caller) is refused with three low beeps, as is any code the box does not know:
+  the box calls out only to a caller who asked for it (a callback, with their consent), and a
+  caller who just spoke to the agent gave none.
 
 ``read_code`` is pure: the digits so far → a code, "not yet", or "no such code".
 """

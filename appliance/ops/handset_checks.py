@@ -3,8 +3,8 @@ exist, and (``--ring``) does it ring.
 
 Pins are opened as the driver opens them and closed again; a pin that cannot be opened is
 named with what usually holds it (the running service, or another program). Sound cards are
-looked up by the ``CARD=`` id of the handset's ALSA device in ``/proc/asound`` (the udev rule
-in the README gives each handset's USB sound card a stable id such as ``hs1``).
+looked up by the ``CARD=`` id of the handset's ALSA device in ``/proc/asound`` (the installer's
+udev rule gives each handset's USB sound card a stable id from its USB socket, ``hs1_1_3``).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def sound_card(station: str, devices: list[str | None], asound: Path = PROC_ASOU
     if missing:
         return Finding(False, f"Handset {station}: no sound card called {', '.join(missing)}. "
                               "Plug its USB sound card in (through a powered hub) and check "
-                              "the udev rule that names it (README, Hardware wiring).")
+                              "the udev rule that names it (docs/hardware.md).")
     return Finding(True, f"Handset {station}: sound card {', '.join(sorted(cards)) or 'set'} "
                          "present.")
 

@@ -18,16 +18,16 @@ each handset's GPIO pins and sound devices. Mistakes are reported all at once, b
     device = "/dev/serial/by-id/usb-SimTech_..._-if02-port0"
     dialect = "auto"          # or simcom_sim7600, quectel_ec25, huawei_e1550, generic ...
     pin = "1234"              # only if the SIM asks for one
-    audio_playback = "modem1" # ALSA device names (see /etc/asound.conf), or
-    audio_capture = "modem1"
+    audio_playback = "plughw:CARD=gsm1_1_4,DEV=0"   # a modem with USB audio (EC25), or
+    audio_capture = "plughw:CARD=gsm1_1_4,DEV=0"
     audio_serial = ""         # the modem's PCM serial port (SIMCom if04, Huawei if01)
     [[handsets]]
     station = "desk-1"
     hook = 27
     ring_mode = 17
     forward_reverse = 4
-    audio_playback = "hs1"
-    audio_capture = "hs1mic"
+    audio_playback = "plughw:CARD=hs1_1_3,DEV=0"    # its USB sound card, by USB socket
+    audio_capture = "plughw:CARD=hs1_1_3,DEV=0"
     ring = "GB"               # optional: this handset rings another country's way
     ring_hz = 20              # optional: its bell's frequency (10-60 Hz)
     flash_ms = [80, 900]      # optional: an on-hook break this long is a hook flash

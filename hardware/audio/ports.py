@@ -4,9 +4,9 @@ The engine only ever moves whole periods (``fmt.period_bytes``), so every port h
 quirks behind ``read_period``/``write_period``:
 
 * ``AlsaPort``: a sound card (a handset's USB dongle, a modem's USB audio) through pyalsaaudio.
-  Device *names* come from the configuration (``hs1``, ``hs1mic``); ``/etc/asound.conf`` maps
-  them to cards on the Pi and a test ``asoundrc`` maps them to files in CI, so the same code runs
-  in both. ``alsaaudio`` is imported when a port opens, never at import time.
+  Device names come from the settings file (``plughw:CARD=hs1_1_3,DEV=0``: the card's stable
+  id from the installer's udev rule); a test ``asoundrc`` defines names that map to files in CI,
+  so the same code runs in both. ``alsaaudio`` is imported when a port opens, never at import time.
 * ``SerialPcmPort``: modems that carry voice as raw S16LE on a serial port (SIMCom after
   ``AT+CPCMREG=1``, Huawei after ``AT^DDSETEX=2``): 320-byte frames every 20 ms.
 * ``MemoryPort``: bytes in memory, for tests of the engine's logic and for the bench.
@@ -101,8 +101,8 @@ class AlsaPort:
         except alsa.ALSAAudioError as exc:
             raise AudioDeviceError(
                 f"cannot open ALSA {what} device {device!r} for audio port {self.name!r} ({exc}). "
-                f"Check that the sound card is plugged in and that /etc/asound.conf defines "
-                f"{device!r} ('aplay -L' lists the names ALSA knows).") from exc
+                f"Check that the sound card is plugged in and that {device!r} names it "
+                f"('aplay -L' lists the names ALSA knows).") from exc
         problem = check_info(pcm.info(), self.fmt)
         if problem:
             pcm.close()
