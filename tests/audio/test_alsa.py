@@ -108,7 +108,7 @@ def test_stop_ends_a_recording_on_alsa(tmp_path, asound, make_engine, pacers, ev
 
 def test_a_missing_device_says_what_to_check(asound):
     asound(["l1"])
-    with pytest.raises(AudioDeviceError, match=r"'hs9'.*station:s9.*asound\.conf"):
+    with pytest.raises(AudioDeviceError, match=r"'hs9'.*station:s9.*'hs9' names it.*aplay -L"):
         AlsaPort("station:s9", "hs9").open()
     port = AlsaPort("station:s1", "l1", "nomic")
     with pytest.raises(AudioDeviceError, match=r"capture device 'nomic'.*plugged in"):
