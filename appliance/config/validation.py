@@ -8,6 +8,7 @@ need the whole configuration.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zoneinfo
 from collections.abc import Callable
@@ -271,6 +272,11 @@ def parse_team(doc: Any, tid: str) -> Team:
                      Team.__dataclass_fields__["overflow"].default_factory())
     if overflow.team == tid:
         r.fail("overflow.team", Text("A team cannot overflow to itself."))
+    if overflow.menu is not None:
+        r.fail("overflow.menu", Text("Not allowed here: a team's overflow goes to another "
+                                     "team, a message, voicemail or the office's PBX."))
+    if overflow.team is not None and overflow.action is None:
+        overflow = dataclasses.replace(overflow, action=Action.TEAM)  # {"team": id}, as elsewhere
     return r.done(Team(
         id=tid, name=r.text("name", required=True), members=tuple(members),
         strategy=r.choice("strategy", Strategy, Strategy.RING_ALL),

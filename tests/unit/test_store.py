@@ -84,6 +84,19 @@ def test_references_must_exist(store):
     assert set(err.value.fields) == {"entry", "schedule"}
 
 
+def test_a_team_s_overflow_to_a_team_is_written_as_elsewhere_and_never_to_a_menu(store):
+    """{"team": id} is how a line or a menu names a team; as an overflow it was accepted and
+    then ignored by the core (callers heard the busy message), so it now means the team."""
+    store.create("teams", {"id": "backup", "name": "Backup"})
+    team = store.create("teams", {"id": "t", "name": "T", "overflow": {"team": "backup"}})
+    assert team["overflow"]["action"] == "team"
+    assert team["overflow"]["team"] == "backup"
+    store.create("menus", {"id": "m", "name": "M", "prompt": {"text": "Hi"}, "options": {}})
+    with pytest.raises(ValidationError) as err:
+        store.create("teams", {"id": "u", "name": "U", "overflow": {"menu": "m"}})
+    assert "overflow.menu" in err.value.fields
+
+
 def test_line_needs_exactly_one_entry(store):
     store.create("teams", {"id": "t", "name": "T"})
     with pytest.raises(ValidationError) as err:
