@@ -34,6 +34,7 @@ SERVICE_LEVEL = "service_level_s"   # the setting: answered within this many sec
 PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 .]*$")
 MULTIPART_SLACK = 64 * 1024   # boundaries, headers and the small text fields around the file
 MIB = 1024 * 1024
+MAX_LIMIT = 1000             # as the facade's listings (appliance.api)
 DEFAULT_CALLS_LIMIT = 50
 RECENT_CALLS = 10       # the finished calls the live board lists
 MAX_JSON_DEPTH = 16     # the deepest resource (a menu option's target) is 3 levels down
@@ -265,8 +266,12 @@ def csv_lines(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Iterato
 
 
 def limit_arg() -> int:
+    """``?limit=``, the same rule on every listing: a whole number from 1 to 1000."""
     raw = request.args.get("limit", str(DEFAULT_CALLS_LIMIT))
     try:
-        return int(raw)
+        limit = int(raw)
     except ValueError:
         raise ValidationError({"limit": "Must be a whole number, e.g. ?limit=10."}) from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError({"limit": "Must be between 1 and 1000."})
+    return limit

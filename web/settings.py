@@ -89,13 +89,6 @@ def restore() -> ResponseReturnValue:
     return redirect(url_for(".index"))
 
 
-@bp.post("/versions/<int:version_id>/restore")
-def restore_version(version_id: int) -> ResponseReturnValue:
-    appliance().admin.restore_version(version_id)
-    flash(_("Version %(id)d is live again.", id=version_id), "ok")
-    return redirect(url_for(".index"))
-
-
 def describe(change: dict[str, str]) -> dict[str, str]:
     """A change of the log in the page's language: who, and what (“Changed: team «Sales»”)."""
     what = _("%(action)s: %(kind)s “%(name)s”", action=ACTIONS.get(change["action"], ""),

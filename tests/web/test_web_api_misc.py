@@ -50,11 +50,12 @@ def test_calls_limit_must_be_a_whole_number(client, keyed, history, limit, mocke
     recent.assert_not_called()
 
 
-@pytest.mark.parametrize("limit", ["0", "1001", "-3"])
-def test_calls_limit_out_of_range_is_400(client, keyed, limit):
-    response = client.get(f"/api/calls?limit={limit}", headers=keyed)
+@pytest.mark.parametrize("listing", ["calls", "sms", "consents", "callbacks", "conversations"])
+@pytest.mark.parametrize("limit", ["0", "1001", "-1"])
+def test_every_listing_s_limit_out_of_range_is_400(client, keyed, listing, limit):
+    response = client.get(f"/api/{listing}?limit={limit}", headers=keyed)
     assert response.status_code == 400
-    assert "limit" in response.get_json()["fields"]
+    assert response.get_json()["fields"] == {"limit": "Must be between 1 and 1000."}
 
 
 @pytest.mark.usefixtures("seeded")
