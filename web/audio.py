@@ -100,7 +100,8 @@ def delete_audio(audio_id: str) -> ResponseReturnValue:
     library.get(audio_id)
     users = audio_users(audio_id)
     if users:
-        names = ", ".join(f"{u['kind']} '{u['name']}' ({u['as']})" for u in users)
+        names = ", ".join(f"{u['kind']} '{u['name']}' ({u['as']}"
+                          f"{', in the draft' if u['draft'] else ''})" for u in users)
         raise Conflict(f"Still used by {names}; choose other audio there first.")
     library.delete(audio_id)
     return "", 204

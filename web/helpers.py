@@ -129,9 +129,18 @@ def upload_too_large(library: AudioLibrary) -> ValidationError:
                           Text("The upload is larger than %(mb)g MB.", mb=mb))
 
 
-def audio_users(audio_id: str) -> list[dict[str, str]]:
-    """Who plays this audio: teams (hold audio), menus (prompt) and lines (greeting)."""
-    cfg = appliance().config()
+def audio_users(audio_id: str) -> list[dict[str, Any]]:
+    """Who plays this audio: teams (hold audio), menus (prompt) and lines (greeting), live and
+    in the draft (``"draft": true``): publishing a draft that names deleted audio would fail."""
+    api = appliance()
+    users = _users_in(api.config(), audio_id, draft=False)
+    if api.admin.has_draft():
+        users += [u for u in _users_in(api.admin.draft_config(), audio_id, draft=True)
+                  if u | {"draft": False} not in users]
+    return users
+
+
+def _users_in(cfg: Any, audio_id: str, *, draft: bool) -> list[dict[str, Any]]:
     users = [{"kind": "team", "id": t.id, "name": t.name, "as": "hold audio"}
              for t in cfg.teams.values() if t.hold_audio == audio_id]
     users += [{"kind": "menu", "id": m.id, "name": m.name, "as": "prompt"}
@@ -139,7 +148,7 @@ def audio_users(audio_id: str) -> list[dict[str, str]]:
     users += [{"kind": "line", "id": ln.id, "name": ln.name, "as": "greeting"}
               for ln in cfg.lines.values() if ln.greeting is not None
               and ln.greeting.audio == audio_id]
-    return users
+    return [u | {"draft": draft} for u in users]
 
 
 class UploadTooLarge(ValidationError):

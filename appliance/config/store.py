@@ -131,9 +131,14 @@ class ConfigStore:
 
         with self._lock:
             if self._versions is None:
-                self._versions = ConfigVersions(
-                    self, lambda path: ConfigStore(path, primary=False))
+                self._versions = ConfigVersions(self, self._side_store)
             return self._versions
+
+    def _side_store(self, path: Path) -> ConfigStore:
+        """A draft's store: it refuses audio the library lacks, as this one does."""
+        side = ConfigStore(path, primary=False)
+        side.audio_ids = self.audio_ids
+        return side
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -241,6 +246,7 @@ class ConfigStore:
             if keep_presence:
                 resources = self._with_live_presence(resources)
             config, errors = check_resources(resources)
+            errors |= self.missing_audio(config)
             if errors:
                 raise ValidationError(errors, "The configuration has mistakes; nothing was "
                                               "changed.")
@@ -297,6 +303,15 @@ class ConfigStore:
         self._db.table(kind).upsert(stored, Query().id == rid)  # one atomic file write
         self._changed(candidate)
         return stored
+
+    def missing_audio(self, config: Config) -> dict[str, str]:
+        """``kind.id.field`` errors for uploads the library does not have (a whole config)."""
+        if self.audio_ids is None:
+            return {}
+        known = self.audio_ids()
+        return {f"{kind}.{rid}.{field}": message for kind in KINDS
+                for rid, obj in getattr(config, kind).items()
+                for field, message in audio_references(kind, obj, known).items()}
 
     def _with(self, kind: str, obj: Any) -> Config:
         parts = {k: dict(getattr(self._config, k)) for k in KINDS}

@@ -130,10 +130,8 @@ class ConfigVersions:
         """Make a kept version live again, in one atomic write; listeners hear once."""
         with self._store.locked():
             record = self._find(version_id)
-            _, errors = check_resources(record["resources"])
-            if errors:
-                raise ValidationError(errors, f"Version {version_id} does not fit this "
-                                              "Switchboard any more; nothing was changed.")
+            self._must_fit(record["resources"], f"Version {version_id} does not fit this "
+                                                "Switchboard any more; nothing was changed.")
             self._keep_live(f"Automatic: the configuration before restoring version "
                             f"{version_id}", who)
             self._store.replace_resources(record["resources"])
@@ -183,8 +181,10 @@ class ConfigVersions:
         with self._store.locked():
             if not self.has_draft():
                 raise NotFound("There is no draft to publish.")
+            resources = self.draft().snapshot()
+            self._must_fit(resources, "The draft has mistakes; nothing was published.")
             self._keep_live("Automatic: the configuration before publishing", who)
-            self._store.replace_resources(self.draft().snapshot())
+            self._store.replace_resources(resources)
             version_id = self._record(self._store.snapshot(), note, who)
             self.discard_draft()
             return version_id
@@ -197,6 +197,13 @@ class ConfigVersions:
                 leftover.unlink(missing_ok=True)
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _must_fit(self, resources: Resources, message: str) -> None:
+        """Refuse before anything is kept or written: documents, references, uploaded audio."""
+        config, errors = check_resources(resources)
+        errors |= self._store.missing_audio(config)
+        if errors:
+            raise ValidationError(errors, message)
 
     def _start_draft(self) -> None:
         live = self._store.snapshot()

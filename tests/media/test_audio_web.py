@@ -131,9 +131,9 @@ def test_used_by_names_teams_menus_and_lines(client, store, hold):
                            "greeting": {"audio": hold["id"]}})
     used = client.get(f"/api/audio/{hold['id']}", headers=KEYED).get_json()["used_by"]
     assert used == [
-        {"kind": "team", "id": "sales", "name": "Sales", "as": "hold audio"},
-        {"kind": "menu", "id": "main", "name": "Main", "as": "prompt"},
-        {"kind": "line", "id": "mobile", "name": "Mobile", "as": "greeting"},
+        {"kind": "team", "id": "sales", "name": "Sales", "as": "hold audio", "draft": False},
+        {"kind": "menu", "id": "main", "name": "Main", "as": "prompt", "draft": False},
+        {"kind": "line", "id": "mobile", "name": "Mobile", "as": "greeting", "draft": False},
     ]
 
 
@@ -145,6 +145,19 @@ def test_delete_is_refused_while_a_team_holds_with_it(client, store, hold):
     store.patch("teams", "sales", {"hold_audio": None})
     assert client.delete(f"/api/audio/{hold['id']}", headers=KEYED).status_code == 204
     assert client.get(f"/api/audio/{hold['id']}", headers=KEYED).status_code == 404
+
+
+def test_delete_is_refused_while_only_the_draft_plays_it(client, store, hold):
+    """Publishing that draft would otherwise name audio that no longer exists."""
+    store.create("teams", {"id": "sales", "name": "Sales"})
+    edit = client.patch("/api/draft/teams/sales", json={"hold_audio": hold["id"]}, headers=KEYED)
+    assert edit.status_code == 200, edit.get_json()
+    used = client.get(f"/api/audio/{hold['id']}", headers=KEYED).get_json()["used_by"]
+    assert used == [{"kind": "team", "id": "sales", "name": "Sales", "as": "hold audio",
+                     "draft": True}]
+    reply = client.delete(f"/api/audio/{hold['id']}", headers=KEYED)
+    assert reply.status_code == 409
+    assert "team 'Sales' (hold audio, in the draft)" in reply.get_json()["error"]
 
 
 def test_download_is_the_converted_wav(client, library, hold):

@@ -216,3 +216,24 @@ def test_audio_ids_must_be_uploaded_when_a_library_is_attached(store):
         store.create("menus", {"name": "M", "prompt": {"audio": "nope"}})
     assert set(err.value.fields) == {"prompt.audio"}
     assert store.get("teams", "t")["hold_audio"] == "jazz"
+
+
+def test_a_draft_refuses_audio_the_library_lacks_and_nothing_missing_goes_live(store):
+    """Drafts check uploads as the live store does; a version naming audio deleted since is
+    refused before anything is kept or written."""
+    library = {"jazz"}
+    store.audio_ids = lambda: set(library)
+    store.create("teams", {"id": "t", "name": "T", "hold_audio": "jazz"})
+    versions = store.versions
+    with pytest.raises(ValidationError) as err:
+        versions.draft().patch("teams", "t", {"hold_audio": "missing"})
+    assert set(err.value.fields) == {"hold_audio"}
+    kept = versions.publish("with jazz")
+    store.patch("teams", "t", {"hold_audio": None})
+    library.clear()                                       # the upload was deleted since
+    count = len(versions.versions())
+    with pytest.raises(ValidationError) as err:
+        versions.restore(kept)
+    assert set(err.value.fields) == {"teams.t.hold_audio"}
+    assert store.get("teams", "t")["hold_audio"] is None
+    assert len(versions.versions()) == count              # nothing kept for a refused restore
