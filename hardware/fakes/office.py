@@ -166,6 +166,9 @@ class SimulatedHardware:
         if self._sip_desk(station_id):
             raise OutOfService("A SIP phone's flash is its own (it puts the call on hold "
                                "itself); only a handset on GPIO flashes here.")
+        if not self._handset(station_id).off_hook:
+            raise OutOfService(f"Lift the handset '{station_id}' first: a flash is a short "
+                               "press of the hook on a lifted handset.")
         self._hand(station_id, (False, FLASH_S), (True, LIFT_S))
 
     def dial(self, station_id: str, digits: str) -> None:

@@ -60,6 +60,8 @@ def test_the_simulation_api_flashes_and_dials(office):
     assert client.get("/api/status", headers=headers).get_json()["stations"][0]["held"]
     assert client.post("/api/sim/stations/s2/dial", json={"digits": "*2"},
                        headers=headers).status_code == 409           # s2 is not lifted
+    assert client.post("/api/sim/stations/s2/flash", headers=headers).status_code == 409
+    assert office.hw.handsets["s2"].off_hook is False                 # the flash left it down
     office.pick_up("s2")
     assert client.post("/api/sim/stations/s2/dial", json={"digits": "*2"},
                        headers=headers).status_code == 202
