@@ -132,7 +132,7 @@ class FollowUpRecords:
 
     def conversations(self, limit: int = 100, *,
                       open_only: bool = False) -> list[dict[str, Any]]:
-        """Conversations, open ones first, each newest message first."""
+        """Conversations, open ones first, each with its messages oldest first."""
         where = "WHERE state = 'open' " if open_only else ""
         rows = self.query(
             f"SELECT {', '.join(CONVERSATION_COLUMNS)} FROM conversations {where}"  # noqa: S608
