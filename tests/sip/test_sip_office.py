@@ -66,24 +66,23 @@ def _furnished(office: Office, sip: SimulatedSip):
     yield office, sip
 
 
-def heard(ports: list, periods: int = 150) -> list[list[bytes]]:
-    """The last second of what each far end heard over ``periods`` ticks (the first second
-    or so of a call is the receive buffers filling: silence and gaps)."""
+def hear_both_ways(ports: list, freqs: list[float], within: int = 500) -> list[bool]:
+    """Read each far end's audio in real time until, over its last second (50 periods), at
+    least 90 % of the periods carry its tone, or ``within`` periods (10 s) have passed. The
+    first second or so is the receive buffers filling, and a loaded machine may drop a few
+    packets later: what counts is that a second of clean audio arrives."""
     pacer, got = MonotonicPacer(), [[] for _ in ports]
     pacer.start()
     try:
-        for _ in range(periods):
+        for _ in range(within):
             pacer.wait_next()
-            for port, side in zip(ports, got, strict=True):
-                side.append(port.read_period())
+            for port, side, freq in zip(ports, got, freqs, strict=True):
+                side.append(power_at(port.read_period(), freq) > 0.5)
+            if all(sum(side[-50:]) > 45 for side in got):
+                break
     finally:
         pacer.close()
-    return [side[-50:] for side in got]
-
-
-def mostly(periods: list[bytes], freq: float) -> bool:
-    """At least 90 % of the periods carry ``freq`` (a lost packet is not a failure)."""
-    return sum(power_at(p, freq) > 0.5 for p in periods) > 0.9 * len(periods)
+    return [sum(side[-50:]) > 45 for side in got]
 
 
 def test_an_analog_call_goes_through_the_menu_to_a_sip_desk_with_audio_both_ways(sip_office):
@@ -101,9 +100,10 @@ def test_an_analog_call_goes_through_the_menu_to_a_sip_desk_with_audio_both_ways
     wait_for(lambda: "sip-desk" in sip.far.ringing, what="the phone's INVITE")
     office.hw.offhook("sip-desk")
     wait_for(lambda: status(office)["calls"][0]["state"] == "connected", what="connected")
-    desk_heard, caller_heard = heard([sip.far.port("sip-desk"), sip.far.port(ATA)])
-    assert mostly(desk_heard, 1000), "the desk did not hear the caller"
-    assert mostly(caller_heard, 440), "the caller did not hear the desk"
+    desk_heard, caller_heard = hear_both_ways([sip.far.port("sip-desk"), sip.far.port(ATA)],
+                                              [1000, 440])
+    assert desk_heard, "the desk did not hear the caller"
+    assert caller_heard, "the caller did not hear the desk"
     office.hw.hangup("ata-line")                      # BYE from the ATA
     wait_for(lambda: not status(office)["calls"], what="the call over")
     wait_for(lambda: "sip-desk" not in sip.far.ringing, what="the phone released")
