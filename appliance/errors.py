@@ -3,27 +3,10 @@ and ``Text``: the sentences they carry, translatable by the page."""
 
 from __future__ import annotations
 
-from typing import Any
+from hardware.sentences import N_, Text
 
-
-class Text(str):
-    """A sentence for a person: the English text it is (the API answers with it), and the
-    template and values it was made from, so the page can say it in the owner's language
-    (``web.i18n.translated``). Templates use ``%(name)s`` placeholders."""
-
-    template: str
-    values: dict[str, Any]
-
-    def __new__(cls, template: str, **values: Any) -> Text:
-        text = super().__new__(cls, template % values if values else template)
-        text.template, text.values = template, values
-        return text
-
-
-def N_(template: str) -> str:
-    """Marks a template kept aside (in a table) for the translation catalog; a ``Text`` made
-    from it later is translated like any other."""
-    return template
+__all__ = ["N_", "ApplianceError", "Conflict", "NotFound", "Text", "Unavailable",
+           "ValidationError"]
 
 
 class ApplianceError(Exception):

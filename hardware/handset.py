@@ -31,6 +31,7 @@ from typing import Any
 from hardware.events import DigitDialled, HookChanged, HookFlash, StationStatus
 from hardware.hook import Hook, HookReader, HookTiming, Signal
 from hardware.ringing import RingCadence, cadence_for
+from hardware.sentences import Text
 
 from .interfaces import Post
 
@@ -80,8 +81,11 @@ class Handset:
             self._hook = DigitalInputDevice(self.pins.hook, pull_up=False, bounce_time=None,
                                             pin_factory=self._factory)
         except Exception as exc:  # gpiozero raises many kinds for busy or missing pins
-            reason = (f"GPIO pins {self.pins} could not be opened: {exc}. Check the wiring "
-                      "table and that no other program uses them.")
+            pins = self.pins
+            reason = Text("GPIO pins %(pins)s could not be opened: %(error)s. Check the wiring "
+                          "table and that no other program uses them.",
+                          pins=f"{pins.hook} (SHK), {pins.ring_mode} (RM), "
+                               f"{pins.forward_reverse} (F/R)", error=str(exc))
             post(StationStatus(self.station_id, online=False, reason=reason))
             return
         self._hook.when_activated = lambda: self._edge(True)

@@ -130,6 +130,8 @@ def board(api: ApplianceApi) -> dict[str, Any]:
     """Everything the live board shows, in the page's language."""
     status = api.status()
     status["warnings"] = [translated(w) for w in status["warnings"]]
+    for kind in ("lines", "stations"):
+        status[kind] = [x | {"reason": translated(x["reason"])} for x in status[kind]]
     agents = {agent["id"]: agent["name"] for agent in status["agents"]}
     status["calls"] = [call | {"position": _position(call, status["calls"]),
                                "hearing_text": _hearing(call, agents)}

@@ -78,5 +78,6 @@ def install(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", SOURCE_LANGUAGE)
     Babel(app, locale_selector=select_language)
     app.add_template_global(page_language)
+    app.add_template_global(translated)
     app.add_template_global(LANGUAGES, "languages")
     app.register_blueprint(bp)

@@ -354,7 +354,9 @@ class Engine:
 
     def _add_line(self, line_id: str) -> None:
         self._attach(self.office.lines, self.office.line_drivers, LineRuntime(line_id),
-                     self.hardware.line_driver(line_id), "No device is configured for this line.")
+                     self.hardware.line_driver(line_id),
+                     Text("No device is wired for this line: the settings file has no "
+                          "[[lines]] with its id."))
         trunk = self.hardware.trunk_driver(line_id)
         if trunk is not None:
             self.office.trunk_drivers[line_id] = trunk
@@ -396,7 +398,8 @@ class Engine:
             runtime.kind = driver.kind
             runtime.cadence = driver.cadence.to_dict() if driver.cadence else None
         self._attach(self.office.stations, self.office.station_drivers, runtime, driver,
-                     "No handset or phone is wired for this station.")
+                     Text("No handset or phone is wired for this station: the settings file "
+                          "has no [[handsets]] or [[phones]] with its id."))
 
     def _attach(self, runtimes: dict[str, Any], drivers: dict[str, Any], runtime: Any,
                 driver: Any, missing: str) -> None:

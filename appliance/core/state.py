@@ -13,7 +13,10 @@ from typing import Any
 
 from appliance.config.model import Presence
 from appliance.core.timers import Timer
+from appliance.errors import Text
 from appliance.policy.menus import MenuState
+
+STARTING = Text("Starting.")      # a line or station until its driver says more
 
 
 class LineState(StrEnum):
@@ -84,7 +87,7 @@ class Phase(StrEnum):
 class LineRuntime:
     id: str
     state: LineState = LineState.OFFLINE
-    reason: str = "Starting."
+    reason: str = STARTING
     call: str | None = None
     info: dict[str, Any] = field(default_factory=dict)   # modem model, SIM, operator, signal
     releasing: bool = False   # hung up, the device not done yet: a caller now is a 2nd caller
@@ -96,7 +99,7 @@ class StationRuntime:
     kind: str | None = None          # the driver's: "gpio" | "sip"; None when nothing is wired
     cadence: dict[str, Any] | None = None   # a handset's bell: RingCadence.to_dict()
     online: bool = False
-    reason: str = "Starting."
+    reason: str = STARTING
     off_hook: bool = False
     ringing_for: str | None = None   # call id ringing this handset
     ringing_agent: str | None = None # the agent it rings for
@@ -180,6 +183,7 @@ class StationView:
     online: bool
     cadence: dict[str, Any] | None = None   # {"pairs_s", "frequency_hz", "on_s"?, "off_s"?}
     held: bool = False      # its call is on hold (the agent flashed the hook)
+    reason: str = ""        # why it is offline (pins, sound card, baresip...), for a person
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def build_snapshot(core: Office, handled: int) -> Snapshot:
     stations = tuple(
         StationView(sid, st.name, rt.kind, "off" if rt.off_hook else "on",
                     rt.ringing_for is not None, rt.ringing_for or rt.call, rt.online, rt.cadence,
-                    _held(core, rt.call))
+                    _held(core, rt.call), "" if rt.online else rt.reason)
         for sid, st in cfg.stations.items() if (rt := core.stations.get(sid)) is not None)
     agents = tuple(
         AgentView(aid, agent.name, presence_of(core.presence.get(aid)), rt.state.value,

@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from hardware.interfaces import BadInput, OutOfService
+from hardware.sentences import said
 from hardware.sip.baresip import (
     Baresip,
     BaresipConfig,
@@ -146,7 +147,7 @@ class SimulatedSip:
         try:
             self.far.start({ATA: caller_says, **dict.fromkeys(self.stations, desk_says)})
         except (BaresipFailed, OSError) as exc:
-            self.hub.failure = str(exc)
+            self.hub.failure = said(exc)
         else:
             self.hub.start_or_note()
         return self.hub.failure

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from hardware.sentences import N_, Text
+
 from . import answers
 from .at import AtAborted, AtChannel, AtResult, AtTimeout
 from .dialects import PROFILES, Dialect, Profile, detect
@@ -45,14 +47,14 @@ CME_SIM_NOT_INSERTED, CME_SIM_PUK, CME_SIM_BUSY, CME_WRONG_PIN = "10", "12", "14
 # +CPIN states a person must act on, beyond SIM PIN/PUK (27.007 §8.3): the modem or SIM is
 # locked to a network, operator or another SIM; only its seller or operator can unlock it.
 LOCK_ADVICE = {
-    "PH-NET": "The modem is locked to another mobile network ({state}): use a modem unlocked "
-              "for every operator, or ask its seller for the network unlock code.",
-    "PH-SIM": "The modem is locked to a different SIM card ({state}): use the SIM it was sold "
-              "with, or ask its seller to unlock it.",
-    "PH-": "The modem is locked by its seller or operator ({state}): ask them for the unlock "
-           "code, or use an unlocked modem.",
-    "SIM PUK2": "The SIM's second PIN is blocked ({state}): unlock it in a phone.",
-    "SIM PIN2": "The SIM asks for its second PIN ({state}): remove it in a phone.",
+    "PH-NET": N_("The modem is locked to another mobile network (%(state)s): use a modem "
+                 "unlocked for every operator, or ask its seller for the network unlock code."),
+    "PH-SIM": N_("The modem is locked to a different SIM card (%(state)s): use the SIM it was "
+                 "sold with, or ask its seller to unlock it."),
+    "PH-": N_("The modem is locked by its seller or operator (%(state)s): ask them for the "
+              "unlock code, or use an unlocked modem."),
+    "SIM PUK2": N_("The SIM's second PIN is blocked (%(state)s): unlock it in a phone."),
+    "SIM PIN2": N_("The SIM asks for its second PIN (%(state)s): remove it in a phone."),
 }
 
 
@@ -65,10 +67,10 @@ def down_reason(exc: Exception) -> tuple[str, bool]:
     if isinstance(exc, ModemProblem):
         return exc.reason, exc.error
     if "restarted" in str(exc):
-        return "The modem restarted by itself; setting it up again.", True
+        return Text("The modem restarted by itself; setting it up again."), True
     if isinstance(exc, AtTimeout) and not isinstance(exc, AtAborted):
-        return "The modem stopped answering; restarting the connection.", True
-    return "The modem disconnected (unplugged or restarting); reconnecting.", True
+        return Text("The modem stopped answering; restarting the connection."), True
+    return Text("The modem disconnected (unplugged or restarting); reconnecting."), True
 
 
 class ModemProblem(Exception):
@@ -131,8 +133,8 @@ def wake(chan: AtChannel, attempts: int = 5, timeout: float = 1.0) -> None:
                 return
         except AtTimeout:
             continue
-    raise ModemProblem("The modem does not answer. Check its power supply and USB cable, and "
-                       "that ModemManager is not using the port (switchboard doctor).")
+    raise ModemProblem(Text("The modem does not answer. Check its power supply and USB cable, and "
+                            "that ModemManager is not using the port (switchboard doctor)."))
 
 
 def identify(chan: AtChannel, forced: Dialect | None) -> tuple[Profile, ModemInfo]:
@@ -159,12 +161,13 @@ def unlock_sim(chan: AtChannel, line: str, pin: str | None, guard: PinGuard,
             break
         time.sleep(0.5)   # the SIM is still starting up; real modems need seconds
     if result.error == CME_SIM_NOT_INSERTED or "NOT INSERTED" in state:
-        raise ModemProblem("No SIM card: insert the SIM (with the modem unplugged).")
+        raise ModemProblem(Text("No SIM card: insert the SIM (with the modem unplugged)."))
     if not result.ok:
-        raise ModemProblem(f"The SIM cannot be read ({result.final}); re-seat the SIM card.")
+        raise ModemProblem(Text("The SIM cannot be read (%(answer)s); re-seat the SIM card.",
+                                answer=result.final))
     if state == "SIM PUK" or result.error == CME_SIM_PUK:
-        raise ModemProblem("The SIM is locked (PUK needed): unlock it in a phone, then plug it "
-                           "back.")
+        raise ModemProblem(Text("The SIM is locked (PUK needed): unlock it in a phone, then plug "
+                                "it back."))
     if state == "SIM PIN":
         _enter_pin(chan, line, pin, guard)
         return "READY"
@@ -183,22 +186,22 @@ def query_sim(chan: AtChannel) -> tuple[AtResult, str]:
 def lock_advice(state: str) -> str:
     """What to do about a SIM state other than READY, SIM PIN and SIM PUK."""
     advice = next((text for key, text in LOCK_ADVICE.items() if state.startswith(key)),
-                  "The SIM is not ready ({state}): check it in a phone.")
-    return advice.format(state=state)
+                  N_("The SIM is not ready (%(state)s): check it in a phone."))
+    return Text(advice, state=state)
 
 
 def _enter_pin(chan: AtChannel, line: str, pin: str | None, guard: PinGuard) -> None:
     if not pin:
-        raise ModemProblem("The SIM asks for a PIN: set the line's SIM PIN, or remove the PIN "
-                           "in a phone.")
+        raise ModemProblem(Text("The SIM asks for a PIN: set the line's SIM PIN, or remove the PIN "
+                                "in a phone."))
     if guard.refused(line, pin):
-        raise ModemProblem("This SIM PIN was refused before and is not retried (three wrong "
-                           "PINs lock the SIM): set the right PIN for the line.")
+        raise ModemProblem(Text("This SIM PIN was refused before and is not retried (three wrong "
+                                "PINs lock the SIM): set the right PIN for the line."))
     result = chan.command(f'AT+CPIN="{pin}"', timeout=10)
     if not result.ok:
         guard.mark_refused(line, pin)
-        raise ModemProblem("Wrong SIM PIN: set the right PIN for the line. It will not be "
-                           "retried automatically (three wrong PINs lock the SIM).")
+        raise ModemProblem(Text("Wrong SIM PIN: set the right PIN for the line. It will not be "
+                                "retried automatically (three wrong PINs lock the SIM)."))
 
 
 def read_iccid(chan: AtChannel, profile: Profile) -> str:
@@ -268,15 +271,15 @@ def _better(stat: int, new: int) -> int:
 def check_service(info: ModemInfo) -> None:
     """Raise the reason calls cannot arrive, if there is one."""
     if info.registration == "registration denied":
-        raise ModemProblem("The network refuses this SIM: check that its contract is active.")
+        raise ModemProblem(Text("The network refuses this SIM: check that its contract is active."))
     if info.registration.startswith("texts only"):
-        raise ModemProblem("The network lets this SIM send texts but not take calls: ask the "
-                           "operator to enable voice (or VoLTE) on it.")
+        raise ModemProblem(Text("The network lets this SIM send texts but not take calls: ask the "
+                                "operator to enable voice (or VoLTE) on it."))
     if not info.registered:
-        raise ModemProblem("Not registered on the network yet (searching). If this lasts, "
-                           "check the antenna and the SIM's coverage.", error=False)
+        raise ModemProblem(Text("Not registered on the network yet (searching). If this lasts, "
+                                "check the antenna and the SIM's coverage."), error=False)
     if info.signal_dbm is None:
-        raise ModemProblem("No signal: check the antenna.", error=False)
+        raise ModemProblem(Text("No signal: check the antenna."), error=False)
 
 
 def network_time(chan: AtChannel) -> datetime | None:

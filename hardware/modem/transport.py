@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import serial
 
+from hardware.sentences import Text
+
 log = logging.getLogger(__name__)
 
 
@@ -86,10 +88,12 @@ def open_advice(device: str, exc: Exception) -> str:
     """What to do when ``device`` cannot be opened, from the error's errno."""
     code = getattr(exc, "errno", None)
     if code == errno.ENOENT or not os.path.exists(device):
-        return f"{device} does not exist: is the modem plugged in (and powered)?"
+        return Text("%(device)s does not exist: is the modem plugged in (and powered)?",
+                    device=device)
     if code in (errno.EACCES, errno.EPERM):
-        return f"No permission to open {device}: add the user to the 'dialout' group."
+        return Text("No permission to open %(device)s: add the user to the 'dialout' group.",
+                    device=device)
     if "lock" in str(exc).lower() or code in (errno.EBUSY, errno.EAGAIN):
-        return (f"{device} is in use by another program (often ModemManager: "
-                "sudo systemctl disable --now ModemManager).")
-    return f"{device} could not be opened: {exc}"
+        return Text("%(device)s is in use by another program (often ModemManager: sudo "
+                    "systemctl disable --now ModemManager).", device=device)
+    return Text("%(device)s could not be opened: %(error)s", device=device, error=str(exc))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from hardware.sentences import Text
 from hardware.sip.control import Control, Event, Reply
 from hardware.sip.pcm import asoundrc
 
@@ -196,8 +197,8 @@ class Baresip:
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self._env(),
                 start_new_session=True)   # Ctrl+C is ours to handle: we stop it in order
         except OSError as exc:
-            raise BaresipFailed(f"Could not start baresip ({exc}); install it with "
-                                "'apt install baresip-core'.") from exc
+            raise BaresipFailed(Text("Could not start baresip (%(error)s); install it with "
+                                     "'apt install baresip-core'.", error=str(exc))) from exc
         self._process = process
         ready = threading.Event()
         self._watcher = threading.Thread(target=self._watch, args=(process, ready),
@@ -205,9 +206,10 @@ class Baresip:
         self._watcher.start()
         if not ready.wait(START_TIMEOUT_S) or process.poll() is not None:
             process.kill()
-            raise BaresipFailed(f"baresip did not start within {START_TIMEOUT_S:g} s; its "
-                                f"output is in the system log (port {self.config.sip_port} "
-                                "or the control port may be in use).")
+            raise BaresipFailed(Text(
+                "baresip did not start within %(seconds)g s; its output is in the system log "
+                "(port %(port)d or the control port may be in use).", seconds=START_TIMEOUT_S,
+                port=self.config.sip_port))
         self._control = Control("127.0.0.1", self.config.ctrl_port, self._on_event,
                                 name=self._name)
 

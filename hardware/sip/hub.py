@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hardware.audio.format import AudioFormat
 from hardware.interfaces import line_port, station_port, trunk_port
+from hardware.sentences import said
 from hardware.sip.baresip import Baresip, BaresipConfig, BaresipFailed, user_of
 from hardware.sip.control import Event
 from hardware.sip.lines import SipLine
@@ -62,7 +63,7 @@ class SipHub:
         try:
             self.start()
         except (BaresipFailed, OSError) as exc:
-            self.failure = str(exc)
+            self.failure = said(exc)
 
     def ports(self) -> dict[str, SipPort]:
         """The audio engine's ports for the hub's lines, phones and PBX legs."""

@@ -8,6 +8,8 @@ import ipaddress
 import socket
 import struct
 
+from hardware.sentences import Text
+
 SIOCGIFADDR = 0x8915          # linux/sockios.h
 
 
@@ -28,7 +30,8 @@ def address_of(listen: str) -> str:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
             answer = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, request)
     except OSError as exc:
-        raise NoAddress(f"The network interface '{listen}' has no address ({exc.strerror}): "
-                        "check its cable or Wi-Fi, or set [sip] listen to the box's address "
-                        "in the settings file.") from exc
+        raise NoAddress(Text("The network interface '%(name)s' has no address (%(error)s): "
+                             "check its cable or Wi-Fi, or set [sip] listen to the box's "
+                             "address in the settings file.", name=listen,
+                             error=exc.strerror)) from exc
     return socket.inet_ntoa(answer[20:24])

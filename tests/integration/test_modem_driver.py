@@ -13,6 +13,7 @@ from appliance import events as ev
 from hardware.fakes.modem import Dialect, FakeModem, Quirks
 from hardware.modem.gsm import GsmModem, ModemSettings
 from hardware.modem.setup import PinGuard
+from hardware.sentences import Text
 
 from .modem_rig import ALL, FAST
 
@@ -213,6 +214,7 @@ def test_wrong_sim_pin_is_never_retried(rig, tmp_path):
     r = rig(Dialect.SIM7600, pin="0000", sim_pin="1234")
     problem = r.expect(ev.LineStatus, online=False)
     assert "Wrong SIM PIN" in problem.reason
+    assert isinstance(problem.reason, Text), "the page says it in the owner's language"
     r.expect(ev.LineStatus, online=False, timeout=3)     # it tries to reconnect...
     assert r.fake.commands.count('AT+CPIN="0000"') == 1  # ...but never sends the PIN again
     assert r.guard.refused("l1", "0000")

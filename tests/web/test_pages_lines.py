@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from gpiozero import DigitalOutputDevice
+from gpiozero.pins.mock import MockFactory
+
+from appliance.events import LineStatus
+from hardware.handset import Handset, HandsetPins
+from hardware.modem.setup import lock_advice
+from web.board import board
+from web.helpers import appliance
 
 from .forms import form_of
 
@@ -64,3 +72,28 @@ def test_a_bad_sim_pin_is_refused_beside_the_field_and_nothing_is_saved(owner, s
     assert 'id="err-sim_pin"' in reply.get_data(as_text=True)
     assert store.get("lines", "mobile") == before
     assert not store.setting("sim_pins")
+
+
+def test_a_device_s_reason_is_said_in_the_owner_s_language(owner, engine, app):
+    """A driver's reason (the modem's own sentence) reaches the Lines page and the live board
+    in Spanish; the JSON API keeps the English the scripts read."""
+    engine.post(LineStatus("mobile", online=False, error=True,
+                           reason=lock_advice("PH-NET PIN")))
+    pins = MockFactory()
+    with DigitalOutputDevice(17, pin_factory=pins):         # something else holds RM's pin
+        Handset("desk-1", HandsetPins(hook=27, ring_mode=17, forward_reverse=4),
+                pin_factory=pins).start(engine.post)
+    engine.settle()
+    owner.client.set_cookie("switchboard_lang", "es")
+    page = owner.client.get("/lines/").get_data(as_text=True)
+    assert "El módem está bloqueado para otra red móvil (PH-NET PIN)" in page
+    english = owner.client.get("/api/status").get_json()["lines"]
+    assert next(x for x in english if x["id"] == "mobile")["reason"].startswith(
+        "The modem is locked to another mobile network (PH-NET PIN)")
+    with app.test_request_context(headers={"Cookie": "switchboard_lang=es"}):
+        shown = board(appliance())
+    lines, stations = shown["lines"], shown["stations"]
+    assert next(x for x in lines if x["id"] == "mobile")["reason"].startswith(
+        "El módem está bloqueado")
+    assert next(x for x in stations if x["id"] == "desk-1")["reason"].startswith(
+        "No se pudieron abrir los pines GPIO 27 (SHK), 17 (RM), 4 (F/R):")

@@ -278,7 +278,7 @@
       return "—";
     }
     if (station.online === false) {
-      return words("offline");
+      return words("offline") + (station.reason ? ` (${station.reason})` : "");
     }
     if (station.hook === "off") {
       return station.held ? say("on_hold") : say("off_hook");
