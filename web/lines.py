@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from appliance.errors import ValidationError
 
@@ -33,6 +34,12 @@ def line_doc(form: Any, current: dict[str, Any] | None) -> dict[str, Any]:
             "greeting": {"text": greeting} if greeting else None}
 
 
+# What a modem says about itself (``ModemInfo``), in the order and words the page shows.
+DEVICE_FIELDS = {"model": _l("Model"), "manufacturer": _l("Maker"), "firmware": _l("Firmware"),
+                 "imei": "IMEI", "sim": "SIM", "iccid": "ICCID", "operator": _l("Operator"),
+                 "registration": _l("Network"), "signal_dbm": _l("Signal (dBm)")}
+
+
 @bp.get("/")
 def index() -> ResponseReturnValue:
     api = editing()
@@ -42,7 +49,8 @@ def index() -> ResponseReturnValue:
         {"sip": _("the office's PBX")}
     schedules = {s["id"]: s["name"] for s in api.list("schedules")}
     return render_template("lines/index.html", lines=api.list("lines"), live=live,
-                           names=names, schedules=schedules, target_choice=target_choice)
+                           names=names, schedules=schedules, target_choice=target_choice,
+                           device_fields=DEVICE_FIELDS)
 
 
 def _read(form: Any, rid: str | None) -> dict[str, Any]:
