@@ -34,11 +34,12 @@ log = logging.getLogger(__name__)
 
 # 27.007 <stat> for +CREG/+CGREG/+CEREG. 9/10 (LTE, "CSFB not preferred") are registered with
 # voice over LTE preferred; 6/7 carry texts only, so calls cannot arrive on that network.
-REGISTRATION_TEXT = {0: "not registered", 1: "registered (home)", 2: "searching",
-                     3: "registration denied", 4: "unknown", 5: "registered (roaming)",
-                     6: "texts only (home)", 7: "texts only (roaming)",
-                     8: "emergency calls only", 9: "registered (home)",
-                     10: "registered (roaming)", 11: "emergency calls only"}
+REGISTRATION_TEXT = {0: Text("not registered"), 1: Text("registered (home)"),
+                     2: Text("searching"), 3: Text("registration denied"), 4: Text("unknown"),
+                     5: Text("registered (roaming)"), 6: Text("texts only (home)"),
+                     7: Text("texts only (roaming)"), 8: Text("emergency calls only"),
+                     9: Text("registered (home)"), 10: Text("registered (roaming)"),
+                     11: Text("emergency calls only")}
 REGISTERED = (1, 5, 9, 10)
 TEXTS_ONLY = (6, 7)
 CCLK_RE = re.compile(r'"?(\d{2}|\d{4})/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-]\d+)?"?')
@@ -256,7 +257,7 @@ def network(chan: AtChannel, info: ModemInfo) -> ModemInfo:
     csq = chan.command("AT+CSQ", expect=("+CSQ:",))
     rssi_text = fields(csq.first("+CSQ:") or "99")[0]
     dbm = rssi_to_dbm(int(rssi_text)) if rssi_text.strip().isdigit() else None
-    return replace(info, registration=REGISTRATION_TEXT.get(stat, "unknown"),
+    return replace(info, registration=REGISTRATION_TEXT.get(stat, REGISTRATION_TEXT[4]),
                    operator=operator.rstrip("@ ").strip(), signal_dbm=dbm)
 
 

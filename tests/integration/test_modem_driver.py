@@ -245,6 +245,7 @@ def test_modem_facts_are_reported(rig):
         "sim": "READY", "operator": "movistar", "registration": "registered (home)",
         "signal_dbm": None}
     assert info["signal_dbm"] == -73
+    assert isinstance(info["registration"], Text), "the page says it in the owner's language"
 
 
 def test_the_network_time_is_reported(rig):

@@ -8,7 +8,7 @@ from gpiozero.pins.mock import MockFactory
 
 from appliance.events import LineInfo, LineStatus
 from hardware.handset import Handset, HandsetPins
-from hardware.modem.setup import lock_advice
+from hardware.modem.setup import REGISTRATION_TEXT, lock_advice
 from web.board import board
 from web.helpers import appliance
 
@@ -80,7 +80,8 @@ def test_a_device_s_reason_is_said_in_the_owner_s_language(owner, engine, app):
     engine.post(LineStatus("mobile", online=False, error=True,
                            reason=lock_advice("PH-NET PIN")))
     engine.post(LineInfo("mobile", {"dialect": "quectel_ec25", "model": "EC25",
-                                    "operator": "movistar", "signal_dbm": -73}))
+                                    "operator": "movistar", "registration": REGISTRATION_TEXT[5],
+                                    "signal_dbm": -73}))
     pins = MockFactory()
     with DigitalOutputDevice(17, pin_factory=pins):         # something else holds RM's pin
         Handset("desk-1", HandsetPins(hook=27, ring_mode=17, forward_reverse=4),
@@ -89,7 +90,8 @@ def test_a_device_s_reason_is_said_in_the_owner_s_language(owner, engine, app):
     owner.client.set_cookie("switchboard_lang", "es")
     page = owner.client.get("/lines/").get_data(as_text=True)
     assert "El módem está bloqueado para otra red móvil (PH-NET PIN)" in page
-    assert "Modelo: EC25; Operador: movistar; Señal (dBm): -73" in page   # in Spanish too
+    assert ("Modelo: EC25; Operador: movistar; Red: registrada (itinerancia); "
+            "Señal (dBm): -73") in page                                # in Spanish too
     assert "dialect" not in page
     english = owner.client.get("/api/status").get_json()["lines"]
     assert next(x for x in english if x["id"] == "mobile")["reason"].startswith(
