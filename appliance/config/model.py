@@ -207,6 +207,11 @@ class Config:
         for name in ("teams", "agents", "stations", "lines", "schedules", "menus"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
 
+    def schedule_of(self, line_id: str) -> Schedule | None:
+        """The hours a line follows (None: no such line, or it answers at any time)."""
+        line = self.lines.get(line_id)
+        return self.schedules.get(line.schedule or "") if line is not None else None
+
     def agent_at_station(self, station_id: str) -> Agent | None:
         return next((a for a in self.agents.values() if a.station == station_id), None)
 

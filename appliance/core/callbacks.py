@@ -29,7 +29,7 @@ from appliance.core.state import Call, CallState, LineState, Outcome, Phase
 from appliance.core.timers import Timer
 from appliance.policy.consent import VALID_HOURS, valid_consent
 from appliance.policy.routing import home_team
-from appliance.policy.schedule import next_open, status_at
+from appliance.policy.schedule import next_open
 from hardware.audio.sources import Say
 from hardware.interfaces import Capability, line_port, station_port
 
@@ -144,10 +144,9 @@ class Callbacks:
 
     def opening(self, line_id: str) -> datetime | None:
         """When the line's hours next open, if they are closed now (None: open now)."""
-        if self._line_open(line_id):
+        if self.office.closed_why(line_id) is None:
             return None
-        line = self.office.config.lines.get(line_id)
-        schedule = self.office.config.schedules.get(line.schedule or "") if line else None
+        schedule = self.office.config.schedule_of(line_id)
         return next_open(schedule, self.office.clock.now()) if schedule else None
 
     def cancel(self, cid: str, why: str) -> bool:
@@ -183,7 +182,7 @@ class Callbacks:
         if cb.next_at is not None and now < cb.next_at:
             self._arm((cb.next_at - now).total_seconds())
             return False
-        if not self._line_open(cb.line):
+        if self.office.closed_why(cb.line) is not None:
             opening = self.opening(cb.line)
             self._arm((opening - now).total_seconds() if opening else RECHECK_S)
             return False
@@ -293,18 +292,7 @@ class Callbacks:
 
     def _free(self, line_id: str) -> bool:
         line = self.office.lines.get(line_id)
-        return (line is not None and line.state is LineState.IDLE and line.call is None
-                and not line.releasing and not self.outbox.sending(line_id))
-
-    def _line_open(self, line_id: str) -> bool:
-        office = self.office
-        if office.closed_switch:
-            return False
-        line = office.config.lines.get(line_id)
-        schedule = office.config.schedules.get(line.schedule or "") if line else None
-        if schedule is None:
-            return True
-        return status_at(schedule, office.clock.now(), office.overrides.get(schedule.id)).open
+        return line is not None and line.free and not self.outbox.sending(line_id)
 
     def _queue(self, cb: Callback) -> None:
         """Put the callback's virtual caller in its team's queue at its place."""

@@ -20,8 +20,6 @@ from appliance.media.speech import fill_hours
 from appliance.policy import menus
 from appliance.policy.phrases import Phrase, phrase
 from appliance.policy.routing import home_team
-from appliance.policy.schedule import status_at
-from appliance.records.history import HistoryError
 from hardware.audio.sources import File, Say, Source, Tone
 from hardware.interfaces import line_port
 
@@ -381,17 +379,10 @@ class CallFlow:
     def _closed(self, call: Call, line: Line) -> bool:
         """Out of hours, or the front panel's "closed now" switch is on: the schedule's
         closed action runs (with no schedule, the box says it is closed)."""
-        schedule = self.office.config.schedules.get(line.schedule or "")
-        if self.office.closed_switch:
-            why = "switch"
-        elif schedule is None:
+        why = self.office.closed_why(line.id)
+        if why is None:
             return False
-        else:
-            status = status_at(schedule, self.office.clock.now(),
-                               self.office.overrides.get(schedule.id))
-            if status.open:
-                return False
-            why = status.reason.value
+        schedule = self.office.config.schedule_of(line.id)
         call.reason = f"closed:{why}"
         self.office.note(call, "closed", why)
         action = schedule.closed_action if schedule is not None else Target()
@@ -428,10 +419,8 @@ class CallFlow:
         call.cancel_timer(CallTimer.MAX_WAIT)
         call.cancel_timer(CallTimer.MENU)
         self.office.note(call, "callback_requested", team.id)
-        try:
-            cb = self.callbacks.by_key(call, team.id, digit)
-        except HistoryError:
-            log.exception("could not keep the callback request of call %s", call.id)
+        cb = self.office.keep(self.callbacks.by_key, call, team.id, digit)
+        if cb is None:                    # the request could not be kept: nothing was promised
             self.cannot_take(call, "history_failed")
             return True
         call.state, call.callback_offer = CallState.MESSAGE, None

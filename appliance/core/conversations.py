@@ -24,7 +24,6 @@ from appliance.core.timers import Timer
 from appliance.errors import Conflict, NotFound, Text, ValidationError
 from appliance.policy.routing import sms_team
 from appliance.policy.texts import MAX_SMS_TEXT
-from appliance.records.history import HistoryError
 
 if TYPE_CHECKING:
     from appliance.core.office import Office
@@ -151,11 +150,7 @@ class Conversations:
             self.close(cid, "quiet")
 
     def _missing(self, cid: str) -> Exception:
-        try:
-            known = self.office.history.conversation(cid) is not None
-        except HistoryError:
-            known = False
-        if not known:
+        if self.office.keep(self.office.history.conversation, cid) is None:
             return NotFound(Text("No conversation '%(id)s'.", id=cid))
         return Conflict(Text("This conversation is closed: a new text from the customer "
                              "opens a new one."))

@@ -444,8 +444,7 @@ def network_utc(when: datetime, config: Config, line_id: str) -> datetime | None
     the line's schedule (the office's); None when the line has none to go by."""
     if when.tzinfo is not None:
         return when.astimezone(UTC)
-    line = config.lines.get(line_id)
-    schedule = config.schedules.get(line.schedule or "") if line else None
+    schedule = config.schedule_of(line_id)
     if schedule is None:
         return None
     return when.replace(tzinfo=ZoneInfo(schedule.timezone)).astimezone(UTC)

@@ -27,7 +27,7 @@ from appliance.policy.consent import VALID_HOURS, Reply, read_reply
 from appliance.policy.routing import home_team
 from appliance.policy.schedule import next_close, next_open
 from appliance.policy.texts import Template, fill, is_mobile, when_text
-from appliance.records.history import iso_epoch
+from appliance.records import stats
 
 if TYPE_CHECKING:
     from appliance.core.office import Office
@@ -116,8 +116,7 @@ class Notices:
         last = office.keep(office.history.last_sms_to, number, ("missed_call",))
         if last and datetime.fromisoformat(last["at"]) >= office.midnight(self._zone(line_id)):
             return
-        line = office.config.lines.get(line_id)
-        schedule = office.config.schedules.get(line.schedule or "") if line else None
+        schedule = office.config.schedule_of(line_id)
         hours = describe_hours(schedule, office.language) if schedule else ""
         text = fill(office.messaging.template(office.language, Template.MISSED_CALL),
                     hours=hours)
@@ -126,13 +125,10 @@ class Notices:
     def callback_requested(self, cb: Callback) -> None:
         """Confirm to the customer when they will be called, and tell the owner."""
         office = self.office
-        opening = self.callbacks.opening(cb.line)
         ahead = sum(1 for c in office.calls.values() if c.team == cb.team and c.waiting_since
                     is not None and c.callback != cb.id and c.state.value in ("queued",
                                                                               "offered"))
-        when = when_text(office.language, office.clock.now(),
-                         minutes=(ahead + 1) * MINUTES_PER_CALLER, opening=opening)
-        text = fill(office.messaging.template(office.language, Template.CALLBACK), when=when)
+        text = self._confirmation(cb, (ahead + 1) * MINUTES_PER_CALLER)
         if self.outbox.can_text(cb.line):
             self.outbox.send(Outgoing(cb.line, cb.number, text, "callback"))
         team = office.config.teams.get(cb.team)
@@ -140,8 +136,13 @@ class Notices:
 
     def spoken_confirmation(self, cb: Callback) -> str:
         """What the caller hears after pressing the key (the same words as the text)."""
+        return self._confirmation(cb, MINUTES_PER_CALLER)
+
+    def _confirmation(self, cb: Callback, minutes: int) -> str:
+        """The callback template with when the call comes: in about ``minutes``, or at the
+        line's opening when it is closed."""
         office = self.office
-        when = when_text(office.language, office.clock.now(), minutes=MINUTES_PER_CALLER,
+        when = when_text(office.language, office.clock.now(), minutes=minutes,
                          opening=self.callbacks.opening(cb.line))
         return fill(office.messaging.template(office.language, Template.CALLBACK), when=when)
 
@@ -202,19 +203,15 @@ class Notices:
 
     def summary_figures(self) -> dict[str, str]:
         office = self.office
-        since = iso_epoch(office.midnight())
-        rows = office.keep(office.history.query, "SELECT outcome, count(*) FROM calls "
-                             "WHERE started_epoch >= ? AND reason NOT LIKE 'callback%' "
-                             "GROUP BY outcome", (since,)) or []
-        counts = dict(rows)
-        voicemails = office.keep(office.history.query, "SELECT count(*) FROM voicemail "
-                                   "WHERE iso_epoch(at) >= ?", (since,)) or [(0,)]
+        since = office.midnight().timestamp()
+        counts = office.keep(stats.outcomes_since, office.history, since) or {}
+        voicemails = office.keep(stats.voicemails_since, office.history, since) or 0
         problems = [f"{office.config.lines[lid].name} ({rt.reason or rt.state.value})"
                     for lid, rt in office.lines.items() if lid in office.config.lines
                     and rt.state in (LineState.OFFLINE, LineState.ERROR)]
         return {"calls": str(sum(counts.values())), "answered": str(counts.get("answered", 0)),
                 "abandoned": str(counts.get("abandoned", 0)),
-                "callbacks": str(len(self.callbacks.open)), "voicemails": str(voicemails[0][0]),
+                "callbacks": str(len(self.callbacks.open)), "voicemails": str(voicemails),
                 "problems": ", ".join(problems) or self._words()["none"]}
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -232,9 +229,7 @@ class Notices:
 
     def _zone(self, line_id: str | None = None) -> ZoneInfo:
         """A line's time zone (its hours'), else the office's."""
-        config = self.office.config
-        line = config.lines.get(line_id or "")
-        schedule = config.schedules.get(line.schedule or "") if line else None
+        schedule = self.office.config.schedule_of(line_id or "")
         return ZoneInfo(schedule.timezone) if schedule else self.office.zone()
 
     def _words(self) -> dict[str, str]:

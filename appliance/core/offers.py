@@ -21,6 +21,7 @@ from appliance.core.state import (
     Phase,
 )
 from appliance.policy.routing import Candidate, pick
+from appliance.records import stats
 from hardware.audio.sources import Tone
 from hardware.interfaces import line_port, station_port
 
@@ -86,10 +87,8 @@ class Offers:
         if office.counted_day == midnight:
             return
         office.counted_day = midnight
-        today = dict(office.keep(office.history.query,
-                                 "SELECT agent, count(*) FROM calls WHERE started_epoch >= ? "
-                                 "AND outcome = 'answered' AND agent IS NOT NULL GROUP BY agent",
-                                 (midnight.timestamp(),)) or [])
+        today = office.keep(stats.answered_by_agent, office.history,
+                            midnight.timestamp()) or {}
         for agent_id, runtime in office.agents.items():
             runtime.calls_taken = today.get(agent_id, 0)
 

@@ -20,7 +20,7 @@ from appliance.config.messaging import Messaging
 from appliance.config.model import Config, Presence
 from appliance.core.state import AgentRuntime, Call, CallTimer, LineRuntime, StationRuntime
 from appliance.core.timers import Timer, Timers
-from appliance.policy.schedule import Override
+from appliance.policy.schedule import Override, status_at
 from appliance.records.history import HistoryError
 from hardware.interfaces import AudioDriver, LineDriver, StationDriver, TrunkDriver
 
@@ -72,12 +72,22 @@ class Office:
     def zone(self) -> ZoneInfo:
         """The office's time zone: its first line's hours' (the box has no other), else UTC.
         Days are counted in it: the daily summary, the missed-call texts, ``fewest_calls``."""
-        config = self.config
-        for line in config.lines.values():
-            schedule = config.schedules.get(line.schedule or "")
+        for line_id in self.config.lines:
+            schedule = self.config.schedule_of(line_id)
             if schedule is not None:
                 return ZoneInfo(schedule.timezone)
         return ZoneInfo("UTC")
+
+    def closed_why(self, line_id: str) -> str | None:
+        """Why the line is closed now: "switch" (the front panel's) or its hours' reason; None
+        when it is open (a line without hours always is)."""
+        if self.closed_switch:
+            return "switch"
+        schedule = self.config.schedule_of(line_id)
+        if schedule is None:
+            return None
+        status = status_at(schedule, self.clock.now(), self.overrides.get(schedule.id))
+        return None if status.open else status.reason.value
 
     def midnight(self, zone: ZoneInfo | None = None) -> datetime:
         """When today began in ``zone`` (default: the office's): days are counted from it."""

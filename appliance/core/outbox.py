@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from appliance import events as ev
-from appliance.core.state import LineState
 from hardware.interfaces import Capability
 
 if TYPE_CHECKING:
@@ -65,7 +64,7 @@ class Outbox:
                 continue
             if not self.can_text(line_id):
                 self._record(queue.popleft(), "failed: the line cannot send texts")
-            elif self._idle(line_id):
+            elif (line := self.office.lines.get(line_id)) is not None and line.free:
                 item = self._sending[line_id] = queue.popleft()
                 self.office.line_drivers[line_id].send_sms(item.number, item.text)
 
@@ -81,11 +80,6 @@ class Outbox:
         item = self._sending.pop(line_id, None)
         if item is not None:
             self._waiting.setdefault(line_id, deque()).appendleft(item)
-
-    def _idle(self, line_id: str) -> bool:
-        line = self.office.lines.get(line_id)
-        return (line is not None and line.state is LineState.IDLE and line.call is None
-                and not line.releasing)
 
     def _record(self, item: Outgoing, status: str) -> None:
         if status != "sent":

@@ -92,6 +92,11 @@ class LineRuntime:
     info: dict[str, Any] = field(default_factory=dict)   # modem model, SIM, operator, signal
     releasing: bool = False   # hung up, the device not done yet: a caller now is a 2nd caller
 
+    @property
+    def free(self) -> bool:
+        """Up, with no call and not hanging one up: it may dial or send a text."""
+        return self.state is LineState.IDLE and self.call is None and not self.releasing
+
 
 @dataclass
 class StationRuntime:

@@ -182,3 +182,25 @@ def total(history: History, start: date, end: date, *, tz: tzinfo,
     lo = datetime.combine(start, time(), tz).timestamp()
     hi = datetime.combine(end + timedelta(days=1), time(), tz).timestamp()
     return _by_time(history, [("total", lo, hi)], service_level_s, None, None, tz)[0]
+
+
+# -- what the core counts from the history -------------------------------------------------------
+
+
+def answered_by_agent(history: History, since: float) -> dict[str, int]:
+    """Calls each agent answered from ``since`` (UTC epoch seconds) on: ``fewest_calls``."""
+    return dict(history.query(
+        "SELECT agent, count(*) FROM calls WHERE started_epoch >= ? AND outcome = 'answered' "
+        "AND agent IS NOT NULL GROUP BY agent", (since,)))
+
+
+def outcomes_since(history: History, since: float) -> dict[str, int]:
+    """Calls by outcome from ``since`` on, callback attempts left out: the daily summary."""
+    return dict(history.query(
+        "SELECT outcome, count(*) FROM calls WHERE started_epoch >= ? "
+        "AND reason NOT LIKE 'callback%' GROUP BY outcome", (since,)))
+
+
+def voicemails_since(history: History, since: float) -> int:
+    return history.query("SELECT count(*) FROM voicemail WHERE iso_epoch(at) >= ?",
+                         (since,))[0][0]
