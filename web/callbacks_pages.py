@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from appliance.errors import ApplianceError
-
+from .forms import attempt
 from .helpers import appliance, names
-from .i18n import translated
 
 bp = Blueprint("texts", __name__, url_prefix="/texts")
 
@@ -49,13 +47,8 @@ def index() -> ResponseReturnValue:
 
 @bp.post("/callbacks/<cid>/cancel")
 def cancel(cid: str) -> ResponseReturnValue:
-    texting = appliance().texting
-    try:
-        texting.cancel_callback(cid)
-    except ApplianceError as exc:
-        flash(translated(exc.message), "error")
-    else:
-        flash(_("Callback cancelled: the box will not call this number back."), "ok")
+    attempt(lambda: appliance().texting.cancel_callback(cid),
+            _("Callback cancelled: the box will not call this number back."))
     return redirect(url_for(".index"))
 
 
@@ -68,10 +61,7 @@ def voicemail() -> ResponseReturnValue:
 
 @bp.post("/voicemail/<vid>/heard")
 def heard(vid: str) -> ResponseReturnValue:
-    try:
-        appliance().mark_heard(vid, request.form.get("heard") != "no")
-    except ApplianceError as exc:
-        flash(translated(exc.message), "error")
+    attempt(lambda: appliance().mark_heard(vid, request.form.get("heard") != "no"))
     return redirect(url_for(".voicemail") + f"#vm-{vid}")
 
 

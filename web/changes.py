@@ -18,8 +18,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from appliance.config.review import Level
-from appliance.errors import ApplianceError, Text, ValidationError
+from appliance.errors import Text, ValidationError
 
+from .forms import attempt
 from .helpers import appliance, office_tz, simulation
 from .i18n import translated, translated_fields
 from .layout import KIND_NAMES
@@ -61,13 +62,9 @@ def publish_draft() -> ResponseReturnValue:
 
 @bp.post("/versions/<int:version_id>/restore")
 def restore(version_id: int) -> ResponseReturnValue:
-    try:
-        appliance().admin.restore_version(version_id, who())
-    except ApplianceError as exc:
-        flash(translated(exc.message), "error")
-        return redirect(url_for(".index"))
-    flash(_("Version %(id)d is live again; what was live before is kept in the list.",
-            id=version_id), "ok")
+    attempt(lambda: appliance().admin.restore_version(version_id, who()),
+            _("Version %(id)d is live again; what was live before is kept in the list.",
+              id=version_id))
     return redirect(url_for(".index"))
 
 

@@ -21,6 +21,7 @@ from flask_babel import ngettext
 
 from appliance.errors import ApplianceError, ValidationError
 
+from .forms import attempt
 from .helpers import appliance, names
 from .i18n import translated, translated_fields
 from .layout import who_name
@@ -99,12 +100,8 @@ def reply(cid: str) -> ResponseReturnValue:
 
 @bp.post("/conversations/<cid>/close")
 def close(cid: str) -> ResponseReturnValue:
-    try:
-        appliance().texting.close_conversation(cid, who())
-    except ApplianceError as exc:
-        flash(translated(exc.message), "error")
-    else:
-        flash(_("Conversation closed. A new text from this customer opens a new one."), "ok")
+    attempt(lambda: appliance().texting.close_conversation(cid, who()),
+            _("Conversation closed. A new text from this customer opens a new one."))
     return redirect(url_for(".conversations"))
 
 

@@ -72,13 +72,22 @@ def save(kind: str, rid: str | None, doc: dict[str, Any], render: Render,
 
 
 def delete(kind: str, rid: str, edit: str, back: str) -> ResponseReturnValue:
+    if attempt(lambda: editing().delete(kind, rid, who=who()), _("Deleted.")):
+        return redirect(url_for(back))
+    return redirect(url_for(edit, rid=rid))
+
+
+def attempt(action: Callable[[], object], done: str | None = None) -> bool:
+    """Run a page's button: flash ``done`` when it worked, or what went wrong in the page's
+    language (something in use, gone, or closed meanwhile). Whether it worked."""
     try:
-        editing().delete(kind, rid, who=who())
+        action()
     except ApplianceError as exc:
         flash(translated(exc.message), "error")
-        return redirect(url_for(edit, rid=rid))
-    flash(_("Deleted."), "ok")
-    return redirect(url_for(back))
+        return False
+    if done:
+        flash(done, "ok")
+    return True
 
 
 def listed(form: Any, prefix: str) -> list[str]:
